@@ -1,0 +1,689 @@
+"""The alliance book: partner search, formation, contribution, trust, benefits,
+dissolution and mutual aid. Every phase is an array operation over all firms
+or all alliances; the only Python loops run over a handful of member slots or
+alliance types, never over firms.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .params import COUNTRIES
+from .state import MAX_MEMBERS, MEMORY_SLOTS, AllianceBook, FirmState
+
+ALLIANCE_TYPES = (
+    "supply_chain",
+    "co_marketing",
+    "joint_bid",
+    "rd_consortium",
+    "shared_infrastructure",
+)
+SUPPLY, MARKETING, BID, RD, INFRA = range(5)
+CONSORTIUM_TYPES = np.array([BID, RD, INFRA])
+INFORMAL_REVIEW = 12  # months between reviews of an informal alliance
+DISSOLUTION_REASONS = ("low_trust", "sustained_loss", "term_end", "member_exit")
+
+
+@dataclass
+class Month:
+    """What the alliance phases need to know about the current month."""
+
+    step: int
+    fixed_cost: np.ndarray  # monthly fixed cost per firm (thousand)
+    coord_mult: np.ndarray  # per-firm coordination / transaction cost multiplier
+    formation: np.ndarray  # per-firm shock multiplier on search and acceptance
+    value_bonus: np.ndarray  # per-type extra value share from running policies (5,)
+    coord_subsidy: np.ndarray  # per-firm share of coordination cost a programme pays
+
+
+@dataclass
+class Effects:
+    """Per-firm effects of the alliances a firm belongs to, this month."""
+
+    logistics_cut: np.ndarray
+    price_premium: np.ndarray
+    contract_boost: np.ndarray
+    rd_speedup: np.ndarray
+    infra_cut: np.ndarray
+    diversification: np.ndarray
+    partner_diversity: np.ndarray
+    in_supply_chain: np.ndarray
+    coordination_cost: np.ndarray  # cost actually owed (shirkers skip theirs)
+    rd_member: np.ndarray
+
+
+def type_values(state: FirmState, f: np.ndarray, p: dict, bonus: np.ndarray) -> np.ndarray:
+    """Monthly value of each alliance type to firms f, as a share of their revenue.
+
+    Inputs: firm rows f, registry values p, policy bonus per type.
+    Output: array (len(f), 5), column k the gain from type k at full participation.
+    """
+    vc = state.var_cost_ratio[f]
+    out = np.empty((f.size, len(ALLIANCE_TYPES)))
+    out[:, SUPPLY] = p["supply_chain_logistics_cut"] * state.logistics_share[f] * vc
+    out[:, MARKETING] = p["co_marketing_price_premium"] * state.export_share[f]
+    out[:, BID] = p["joint_bid_contract_boost"] * state.contract_share[f] * np.maximum(
+        1.0 - vc, 0.05
+    )
+    cut = min(p["rd_time_cut"], 0.9)
+    # shared labs and prototypes cut R&D cost; faster innovation is worth ~3 years of gain
+    out[:, RD] = cut * state.rd_share[f] * state.fixed_cost_ratio[f] + (cut / (1 - cut)) * p[
+        "innovation_rate"] * p["innovation_productivity_gain"] * vc * 36.0
+    out[:, INFRA] = p["infra_cost_cut"] * state.infra_share[f] * state.fixed_cost_ratio[f]
+    return out + bonus[None, :]
+
+
+def complementarity(state: FirmState, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """How much two firms' capabilities differ, in [0, 1]."""
+    return np.clip(np.abs(state.capability[i] - state.capability[j]).mean(axis=1) * 2.5, 0, 1)
+
+
+def _one_minus_prod(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Per firm, 1 - prod(1 - v) over the entries of `index` (combines overlapping effects)."""
+    logs = np.bincount(index, weights=np.log1p(-np.clip(values, 0, 0.999)), minlength=n)
+    return -np.expm1(logs)
+
+
+class Alliances:
+    """The alliance book and the monthly alliance phases."""
+
+    def __init__(self, params: dict, rng: np.random.Generator):
+        self.p = params
+        self.rng = rng
+        self.book = AllianceBook()
+        self.formed = 0
+        self.dissolved = dict.fromkeys(DISSOLUTION_REASONS, 0)
+        self.ended_early = 0  # dissolved before the end of their term (cumulative)
+        self.ended_total = 0
+
+    # ------------------------------------------------------------------ helpers
+    def member_slots(self):
+        """(alliance, slot, firm) of every valid member slot of active alliances."""
+        b = self.book
+        valid = (b.members >= 0) & b.active[:, None]
+        a, s = np.nonzero(valid)
+        return a, s, b.members[a, s]
+
+    def active_count_by_type(self) -> np.ndarray:
+        b = self.book
+        return np.bincount(b.kind[b.active], minlength=len(ALLIANCE_TYPES))
+
+    def largest_of_type(self, state: FirmState, kind: int) -> np.ndarray:
+        """Per firm, the size of its largest active alliance of this type (0 if none)."""
+        a, _s, f = self.member_slots()
+        sel = self.book.kind[a] == kind
+        out = np.zeros(state.n, dtype=np.int64)
+        np.maximum.at(out, f[sel], self.book.n_members[a[sel]].astype(np.int64))
+        return out
+
+    def partners_of(self, state: FirmState, f: np.ndarray, q: np.ndarray) -> np.ndarray:
+        """True where firm q is already an alliance partner of firm f."""
+        if self.book.n == 0:
+            return np.zeros(f.size, dtype=bool)
+        ids = state.alliances[f]  # (m, slots)
+        members = self.book.members[np.maximum(ids, 0)]  # (m, slots, MAX_MEMBERS)
+        return ((members == q[:, None, None]) & (ids[:, :, None] >= 0)).any(axis=(1, 2))
+
+    def _remember(self, state: FirmState, f: np.ndarray, partner: np.ndarray, trust: np.ndarray):
+        """Write (partner, trust) into each firm's memory of prior partners.
+
+        A partner already remembered is updated; a new one takes the oldest slot.
+        Firms that occur several times are written in rounds, so no write is lost.
+        """
+        if f.size == 0:
+            return
+        order = np.argsort(f, kind="stable")
+        f, partner, trust = f[order], partner[order], trust[order]
+        first = np.r_[True, f[1:] != f[:-1]]
+        start = np.maximum.accumulate(np.where(first, np.arange(f.size), 0))
+        rank = np.arange(f.size) - start
+        for r in range(int(rank.max()) + 1):
+            sel = rank == r
+            ff, pp, tt = f[sel], partner[sel], trust[sel]
+            match = state.memory_partner[ff] == pp[:, None]
+            known = match.any(axis=1)
+            col = np.where(known, match.argmax(axis=1), state.memory_next[ff])
+            state.memory_partner[ff, col] = pp
+            state.memory_trust[ff, col] = tt
+            adv = ff[~known]
+            state.memory_next[adv] = (state.memory_next[adv] + 1) % MEMORY_SLOTS
+
+    def _memory_trust(self, state: FirmState, f: np.ndarray, q: np.ndarray):
+        """(known, trust) of firm f in firm q from f's memory of prior partners."""
+        match = state.memory_partner[f] == q[:, None]
+        known = match.any(axis=1)
+        t = np.where(known, (state.memory_trust[f] * match).sum(axis=1), 0.0)
+        return known, t
+
+    # ------------------------------------------------------------------ 1. search
+    def search(self, state: FirmState, month: Month, brokered=None):
+        """Phase 1. Who looks for a partner this month, and which candidate each finds.
+
+        Inputs: firm need, capacity, digital adoption, memory; shock formation multiplier;
+        `brokered` (searchers, candidates, trust boost) from a trust-brokering policy.
+        Output: arrays (searcher, candidate, channel, inherited trust, trust boost).
+        Channels: 0 local cluster, 1 platform, 2 referral / prior partner, 3 brokered.
+        """
+        p, rng = self.p, self.rng
+        n = state.n
+        cap = state.alive & (state.n_alliances < p["max_alliances"])
+        prob = (
+            p["search_prob"]
+            * (1.0 + p["search_need_weight"] * state.need)
+            * month.formation
+            / month.coord_mult
+        )
+        u = rng.random(n)
+        searchers = np.flatnonzero(cap & (u < np.clip(prob, 0, 1)))
+        empty = np.zeros(0, dtype=np.int64)
+        pool = np.flatnonzero(cap)
+        if searchers.size == 0 or pool.size < 2:
+            if brokered is None:
+                return empty, empty, empty, np.zeros(0), np.zeros(0)
+        m = searchers.size
+        has_memory = (state.memory_partner[searchers] >= 0).any(axis=1)
+        r = rng.random(m)
+        channel = np.zeros(m, dtype=np.int64)
+        channel[state.digital[searchers] & (r < 0.5)] = 1
+        channel[has_memory & (r >= 0.5) & (r < 0.8)] = 2
+        candidate = np.full(m, -1, dtype=np.int64)
+        inherited = np.zeros(m)
+
+        # local cluster: a random firm with capacity in the same region
+        if pool.size:
+            order = pool[np.argsort(state.region[pool], kind="stable")]
+            counts = np.bincount(state.region[order], minlength=len(COUNTRIES))
+            offsets = np.r_[0, np.cumsum(counts)[:-1]]
+            loc = channel == 0
+            reg = state.region[searchers[loc]]
+            pick = offsets[reg] + (rng.random(loc.sum()) * counts[reg]).astype(np.int64)
+            candidate[loc] = np.where(counts[reg] > 0, order[np.minimum(pick, order.size - 1)], -1)
+
+        # platform: best visible reputation among three digital firms anywhere
+        plat_pool = pool[state.digital[pool]]
+        plat = np.flatnonzero(channel == 1)
+        if plat.size and plat_pool.size:
+            draws = plat_pool[rng.integers(0, plat_pool.size, (plat.size, 3))]
+            best = np.argmax(state.reputation[draws], axis=1)
+            candidate[plat] = draws[np.arange(plat.size), best]
+        else:
+            channel[plat] = 0
+
+        # referral: a prior partner again, or a partner of a prior partner
+        ref = np.flatnonzero(channel == 2)
+        if ref.size:
+            f = searchers[ref]
+            mem = state.memory_partner[f]
+            slot_ok = mem >= 0
+            # pick a random remembered slot per firm
+            score = np.where(slot_ok, rng.random(mem.shape), -1.0)
+            col = score.argmax(axis=1)
+            contact = mem[np.arange(ref.size), col]
+            t_contact = state.memory_trust[f, col]
+            second = rng.random(ref.size) < 0.5
+            mem2 = state.memory_partner[contact]
+            score2 = np.where(mem2 >= 0, rng.random(mem2.shape), -1.0)
+            col2 = score2.argmax(axis=1)
+            friend = mem2[np.arange(ref.size), col2]
+            t_friend = state.memory_trust[contact, col2]
+            use_friend = second & (friend >= 0) & (friend != f)
+            candidate[ref] = np.where(use_friend, friend, contact)
+            inherited[ref] = np.where(
+                use_friend, t_contact * t_friend * p["referral_trust_discount"], t_contact
+            )
+
+        boost = np.zeros(m)
+        if brokered is not None and brokered[0].size:
+            bs, bc, bb = brokered
+            searchers = np.concatenate([searchers, bs])
+            candidate = np.concatenate([candidate, bc])
+            channel = np.concatenate([channel, np.full(bs.size, 3)])
+            inherited = np.concatenate([inherited, np.zeros(bs.size)])
+            boost = np.concatenate([boost, np.full(bs.size, bb)])
+        ok = (candidate >= 0) & (candidate != searchers)
+        ok[ok] &= cap[candidate[ok]]
+        return searchers[ok], candidate[ok], channel[ok], inherited[ok], boost[ok]
+
+    # ------------------------------------------------------------------ 2. form
+    def form(self, state: FirmState, month: Month, found) -> int:
+        """Phase 2. Score candidates, let both sides accept, and record the new alliances.
+
+        Score = gain^a * trust^(1-a) (Klos and Nooteboom); gain from the best alliance
+        type for the pair, complementarity and coordination cost; trust from memory,
+        referral, platform reputation or propensity. Transaction costs are paid from
+        capital (booked in the firm's profit). Output: number of alliances formed.
+        """
+        p, rng = self.p, self.rng
+        i, j, channel, inherited, boost = found
+        if i.size == 0:
+            return 0
+        not_partners = ~self.partners_of(state, i, j)
+        i, j, channel, inherited, boost = (x[not_partners] for x in (i, j, channel, inherited,
+                                                                    boost))
+        if i.size == 0:
+            return 0
+        comp = complementarity(state, i, j)
+        vi = type_values(state, i, p, month.value_bonus)
+        vj = type_values(state, j, p, month.value_bonus)
+        # the type: drawn with weights = value to the partner who gains less
+        w = np.minimum(vi, vj).clip(1e-9)
+        cum = np.cumsum(w, axis=1)
+        u = rng.random(i.size)[:, None] * cum[:, -1:]
+        kind = np.minimum((cum < u).sum(axis=1), len(ALLIANCE_TYPES) - 1)
+        rows = np.arange(i.size)
+        own_i = month.coord_mult[i] * (1.0 - month.coord_subsidy[i])
+        own_j = month.coord_mult[j] * (1.0 - month.coord_subsidy[j])
+        coord_i = p["coordination_cost"] * state.fixed_cost_ratio[i] * own_i
+        coord_j = p["coordination_cost"] * state.fixed_cost_ratio[j] * own_j
+        gi = vi[rows, kind] * (0.5 + comp)
+        gj = vj[rows, kind] * (0.5 + comp)
+        gain_i = gi / (gi + coord_i + 0.01)
+        gain_j = gj / (gj + coord_j + 0.01)
+
+        known_i, mem_i = self._memory_trust(state, i, j)
+        known_j, mem_j = self._memory_trust(state, j, i)
+        stranger_i = np.where(
+            channel == 2,
+            inherited,
+            np.where(
+                channel == 1,
+                0.5 * state.trust_propensity[i] + 0.5 * state.reputation[j],
+                state.trust_propensity[i],
+            ),
+        )
+        stranger_j = np.where(
+            channel == 1,
+            0.5 * state.trust_propensity[j] + 0.5 * state.reputation[i],
+            np.where(channel == 2, inherited, state.trust_propensity[j]),
+        )
+        t_ij = np.clip(np.where(known_i, mem_i, stranger_i) + boost, 0.0, 1.0)
+        t_ji = np.clip(np.where(known_j, mem_j, stranger_j) + boost, 0.0, 1.0)
+        a = p["gain_weight"]
+        score_i = gain_i**a * t_ij ** (1 - a)
+        score_j = gain_j**a * t_ji ** (1 - a)
+        gate = rng.random(i.size) < np.minimum(month.formation[i], month.formation[j])
+        accept = (score_i >= p["accept_threshold"]) & (score_j >= p["accept_threshold"]) & gate
+        sel = np.flatnonzero(accept)
+        if sel.size == 0:
+            return 0
+        # each firm joins at most one new alliance a month: keep first claims in random order
+        sel = sel[rng.permutation(sel.size)]
+        flat = np.stack([i[sel], j[sel]], axis=1).ravel()
+        _, first = np.unique(flat, return_index=True)
+        is_first = np.zeros(flat.size, dtype=bool)
+        is_first[first] = True
+        sel = sel[is_first[0::2] & is_first[1::2]]
+        sel.sort()
+        i, j, kind, t_ij, t_ji = i[sel], j[sel], kind[sel], t_ij[sel], t_ji[sel]
+        known = known_i[sel] | known_j[sel]
+        on_platform = channel[sel] == 1
+        k = i.size
+
+        members = np.full((k, MAX_MEMBERS), -1, dtype=np.int64)
+        members[:, 0], members[:, 1] = i, j
+        trust = np.zeros((k, MAX_MEMBERS, MAX_MEMBERS), dtype=np.float32)
+        trust[:, 0, 1], trust[:, 1, 0] = t_ij, t_ji
+
+        # consortia: joint bids, R&D and infrastructure alliances may take in more firms
+        taken = np.zeros(state.n, dtype=bool)
+        taken[i] = True
+        taken[j] = True
+        cap = state.alive & (state.n_alliances < p["max_alliances"]) & ~taken
+        pool = np.flatnonzero(cap)
+        grow = np.isin(kind, CONSORTIUM_TYPES)
+        for slot in range(2, MAX_MEMBERS):
+            want = np.flatnonzero(grow & (rng.random(k) < p["consortium_prob"]))
+            if want.size == 0 or pool.size == 0:
+                break
+            cand = pool[rng.integers(0, pool.size, want.size)]
+            comp_k = complementarity(state, i[want], cand)
+            vk = type_values(state, cand, p, month.value_bonus)[np.arange(want.size), kind[want]]
+            ck = p["coordination_cost"] * state.fixed_cost_ratio[cand] * month.coord_mult[cand]
+            gk = vk * (0.5 + comp_k) * (slot / 2.0) ** -0.3
+            tk = state.trust_propensity[cand]
+            score_k = (gk / (gk + ck * slot + 0.01)) ** a * tk ** (1 - a)
+            ok = (score_k >= p["accept_threshold"]) & ~taken[cand]
+            _, first = np.unique(cand, return_index=True)
+            uniq = np.zeros(cand.size, dtype=bool)
+            uniq[first] = True
+            ok &= uniq
+            want, cand = want[ok], cand[ok]
+            members[want, slot] = cand
+            taken[cand] = True
+            pool = pool[~taken[pool]]
+            # trust with the newcomer: each side's propensity to trust strangers
+            for s in range(slot):
+                trust[want, slot, s] = state.trust_propensity[cand]
+                trust[want, s, slot] = state.trust_propensity[members[want, s]]
+            grow[np.setdiff1d(np.arange(k), want)] = False
+
+        n_members = (members >= 0).sum(axis=1)
+        present = members >= 0
+        inst = np.where(present, state.institutions[np.maximum(members, 0)], 0).sum(1) / n_members
+        formal_p = p["formal_contract_bias"] * (0.5 + inst / 5.0)
+        formal_p *= np.where(np.isin(kind, [BID, RD]), 1.3, 1.0) * np.where(known, 0.7, 1.2)
+        formal = rng.random(k) < np.clip(formal_p, 0, 1)
+
+        ids = self.book.new_rows(k)
+        b = self.book
+        b.active[ids] = True
+        b.kind[ids] = kind
+        b.members[ids] = members
+        b.n_members[ids] = n_members
+        b.start[ids] = month.step
+        b.end[ids] = month.step + np.where(formal, p["contract_term"], INFORMAL_REVIEW)
+        b.formal[ids] = formal
+        b.trust[ids] = trust
+
+        # firm side: alliance slots, counts, memory, transaction costs
+        aid, slot = np.nonzero(present)
+        firm = members[aid, slot]
+        alliance = ids[aid]
+        free_col = np.argmax(state.alliances[firm] < 0, axis=1)
+        state.alliances[firm, free_col] = alliance
+        state.n_alliances[firm] += 1
+        search_cost = p["search_cost"] * np.where(on_platform, 0.5, 1.0)[aid]
+        setup = p["formal_setup_cost"] * formal[aid]
+        cost = (search_cost + setup) * month.fixed_cost[firm] * month.coord_mult[firm]
+        state.flow_profit[firm] -= cost
+        state.capital[firm] -= cost
+        self._remember_pairs(state, ids)
+        self.formed += k
+        return k
+
+    def _remember_pairs(self, state: FirmState, ids: np.ndarray):
+        """Each member of alliances `ids` remembers each partner with its current trust."""
+        b = self.book
+        mem = b.members[ids]
+        f_list, q_list, t_list = [], [], []
+        for s in range(MAX_MEMBERS):
+            for t in range(MAX_MEMBERS):
+                if s == t:
+                    continue
+                ok = (mem[:, s] >= 0) & (mem[:, t] >= 0)
+                f_list.append(mem[ok, s])
+                q_list.append(mem[ok, t])
+                t_list.append(b.trust[ids[ok], s, t])
+        self._remember(state, np.concatenate(f_list), np.concatenate(q_list),
+                       np.concatenate(t_list))
+
+    # ------------------------------------------------------------ 3-4. contribute, trust
+    def contribute_and_update_trust(self, state: FirmState, step: int) -> None:
+        """Phases 3 and 4. Members honour or shirk; partners update trust and reputation.
+
+        p(shirk) = temptation x 2(1 - trustworthiness) x (1 - 0.4 formal)
+                   x (1.2 - 0.08 institutions) x (1 - 0.3 shadow of the future);
+        p(detect) = detection x (0.6 + 0.16 mean institutions) + 0.2 formal.
+        Honoured (or undetected) months: t += build (1 - t); detected shirking: t -= erode t.
+        """
+        p, rng, b = self.p, self.rng, self.book
+        act = np.flatnonzero(b.active)
+        b.shirked[:] = False
+        b.detected[:] = False
+        if act.size == 0:
+            return
+        mem = b.members[act]
+        valid = mem >= 0
+        f = np.maximum(mem, 0)
+        formal = b.formal[act][:, None]
+        remaining = np.clip((b.end[act] - step) / 24.0, 0, 1)[:, None]
+        p_shirk = (
+            p["shirk_temptation"]
+            * 2.0
+            * (1.0 - state.trustworthiness[f])
+            * (1.0 - 0.4 * formal)
+            * (1.2 - 0.08 * state.institutions[f])
+            * (1.0 - 0.3 * remaining)
+        )
+        shirk = valid & (rng.random(mem.shape) < np.clip(p_shirk, 0, 1))
+        inst = np.where(valid, state.institutions[f], 0).sum(1) / np.maximum(valid.sum(1), 1)
+        p_det = np.clip(p["detection_prob"] * (0.6 + 0.16 * inst) + 0.2 * b.formal[act], 0, 1)
+        detected = shirk & (rng.random(mem.shape) < p_det[:, None])
+        b.shirked[act] = shirk
+        b.detected[act] = detected
+        b.effectiveness[act] = 1.0 - shirk.sum(1) / np.maximum(valid.sum(1), 1)
+
+        # trust[a, s, t]: s's trust in t moves with what s sees of t
+        pair = valid[:, :, None] & valid[:, None, :] & ~np.eye(MAX_MEMBERS, dtype=bool)
+        tr = b.trust[act]
+        seen_bad = np.broadcast_to(detected[:, None, :], tr.shape)
+        up = tr + p["trust_build_rate"] * (1.0 - tr)
+        down = tr - p["trust_erosion_rate"] * tr
+        b.trust[act] = np.where(pair, np.where(seen_bad, down, up), 0.0).astype(np.float32)
+
+        # reputation: what partners saw, averaged over the firm's alliances
+        ff = mem[valid]
+        obs = (~detected[valid]).astype(np.float64)
+        cnt = np.bincount(ff, minlength=state.n)
+        seen = np.bincount(ff, weights=obs, minlength=state.n)
+        has = cnt > 0
+        state.reputation[has] += (0.1 * (seen[has] / cnt[has] - state.reputation[has])).astype(
+            np.float32
+        )
+
+    # ------------------------------------------------------------ 5. benefit and cost
+    def effects(self, state: FirmState, month: Month) -> Effects:
+        """Phase 5. Per-firm alliance effects (weighted by participation) and coordination cost.
+
+        Overlapping alliances of one type combine as 1 - prod(1 - effect).
+        Coordination cost per member = coordination_cost x fixed cost x (members - 1)^0.7
+        x the firm's coordination multiplier; members who shirk this month skip theirs.
+        Also records each alliance's net benefit and its months of loss.
+        """
+        p, b = self.p, self.book
+        n = state.n
+        a, s, f = self.member_slots()
+        kind = b.kind[a]
+        eff = b.effectiveness[a]
+        z = np.zeros(n)
+        if a.size == 0:
+            return Effects(z, z, z, z, z, z, z, np.zeros(n, bool), z, np.zeros(n, bool))
+        size = b.n_members[a].astype(np.float64)
+        coord = (
+            p["coordination_cost"] * month.fixed_cost[f] * (size - 1.0) ** 0.7
+            * month.coord_mult[f]
+        ) * ~b.shirked[a, s]
+
+        def combined(k, magnitude):
+            sel = kind == k
+            return _one_minus_prod(f[sel], magnitude * eff[sel], n)
+
+        logistics = combined(SUPPLY, p["supply_chain_logistics_cut"])
+        premium = np.bincount(
+            f[kind == MARKETING], weights=p["co_marketing_price_premium"] * eff[kind == MARKETING],
+            minlength=n,
+        )
+        premium = np.minimum(premium, 2 * p["co_marketing_price_premium"])
+        contract = np.minimum(
+            np.bincount(f[kind == BID], weights=p["joint_bid_contract_boost"] * eff[kind == BID],
+                        minlength=n),
+            2 * p["joint_bid_contract_boost"],
+        )
+        rd = combined(RD, p["rd_time_cut"])
+        infra = combined(INFRA, p["infra_cost_cut"])
+        # diversification: shared infrastructure with firms of other sectors
+        other = self._other_sector_share(state, a, s, f)
+        div_w = (kind == INFRA) * other * 0.3 * eff
+        diversification = np.clip(np.bincount(f, weights=div_w, minlength=n), 0, 0.6)
+        # partner diversity: capability distance to the alliance's mean
+        diversity = self._capability_spread(state, a, f)
+        cnt = np.bincount(f, minlength=n)
+        partner_div = np.bincount(f, weights=diversity, minlength=n) / np.maximum(cnt, 1)
+        coordination = np.bincount(f, weights=coord, minlength=n)
+
+        # net benefit per alliance: value to members at this participation minus their cost
+        vals = type_values(state, f, p, month.value_bonus)[np.arange(f.size), kind]
+        value = vals * eff * state.trend[f]
+        b.net_benefit[:] = np.bincount(a, weights=value - coord * (1.0 - month.coord_subsidy[f]),
+                                       minlength=b.n)
+        act = b.active
+        loss = act & (b.net_benefit < 0)
+        b.loss_months[loss] += 1
+        b.loss_months[act & ~loss] = 0
+
+        return Effects(
+            logistics_cut=logistics,
+            price_premium=premium,
+            contract_boost=contract,
+            rd_speedup=rd,
+            infra_cut=infra,
+            diversification=diversification,
+            partner_diversity=partner_div,
+            in_supply_chain=np.bincount(f[kind == SUPPLY], minlength=n) > 0,
+            coordination_cost=coordination,
+            rd_member=np.bincount(f[kind == RD], minlength=n) > 0,
+        )
+
+    def _other_sector_share(self, state, a, s, f):
+        """For each member slot: share of its partners that are in another sector."""
+        b = self.book
+        mem = b.members[a]
+        valid = mem >= 0
+        sec = np.where(valid, state.sector[np.maximum(mem, 0)], -1)
+        differs = valid & (sec != state.sector[f][:, None])
+        return differs.sum(1) / np.maximum(b.n_members[a] - 1, 1)
+
+    def _capability_spread(self, state, a, f):
+        """For each member slot: its capability distance to the mean of its alliance."""
+        b = self.book
+        mem = b.members[a]
+        valid = (mem >= 0)[:, :, None]
+        caps = state.capability[np.maximum(mem, 0)] * valid
+        mean = caps.sum(1) / np.maximum(valid.sum(1), 1)
+        return np.clip(np.abs(state.capability[f] - mean).mean(1) * 4.0, 0, 1)
+
+    # ------------------------------------------------------------------ 6. break
+    def dissolve(self, state: FirmState, step: int) -> np.ndarray:
+        """Phase 6. End alliances with low trust, sustained loss, or a term not renewed.
+
+        At the end of a term (formal) or review (informal) an alliance is renewed when its
+        net benefit is positive and every member's trust is at least 0.5.
+        Output: the ids of dissolved alliances.
+        """
+        p, b = self.p, self.book
+        act = b.active
+        valid = b.members >= 0
+        pair = valid[:, :, None] & valid[:, None, :] & ~np.eye(MAX_MEMBERS, dtype=bool)
+        min_trust = np.where(pair, b.trust, 2.0).min(axis=(1, 2))
+        low_trust = act & (min_trust < p["trust_break_threshold"])
+        loss = act & ~low_trust & (b.loss_months >= p["loss_months_to_break"])
+        due = act & ~low_trust & ~loss & (step >= b.end)
+        renew = due & (b.net_benefit > 0) & (min_trust >= 0.5)
+        b.end[renew] = step + np.where(b.formal[renew], p["contract_term"], INFORMAL_REVIEW)
+        ended = due & ~renew
+        self.dissolved["low_trust"] += int(low_trust.sum())
+        self.dissolved["sustained_loss"] += int(loss.sum())
+        self.dissolved["term_end"] += int(ended.sum())
+        early = low_trust | loss
+        self.ended_early += int(early.sum())
+        ids = np.flatnonzero(low_trust | loss | ended)
+        self.ended_total += ids.size
+        self._close(state, ids)
+        return ids
+
+    def _close(self, state: FirmState, ids: np.ndarray) -> None:
+        """Free the members' slots of alliances `ids`, keep their trust in memory, deactivate."""
+        if ids.size == 0:
+            return
+        b = self.book
+        self._remember_pairs(state, ids)
+        mem = b.members[ids]
+        valid = mem >= 0
+        firm = mem[valid]
+        alliance = np.broadcast_to(ids[:, None], mem.shape)[valid]
+        col = np.argmax(state.alliances[firm] == alliance[:, None], axis=1)
+        state.alliances[firm, col] = -1
+        np.subtract.at(state.n_alliances, firm, 1)
+        b.active[ids] = False
+        b.members[ids] = -1
+        b.n_members[ids] = 0
+
+    # ------------------------------------------------------------------ exits
+    def remove_firms(self, state: FirmState, gone: np.ndarray) -> int:
+        """Take exited firms out of their alliances; dissolve those left with < 2 members.
+
+        Output: the number of alliances dissolved because members exited.
+        """
+        b = self.book
+        if gone.size == 0:
+            return 0
+        dead = np.zeros(state.n, dtype=bool)
+        dead[gone] = True
+        valid = b.members >= 0
+        hit = valid & dead[np.maximum(b.members, 0)] & b.active[:, None]
+        if not hit.any():
+            return 0
+        a, s = np.nonzero(hit)
+        b.members[a, s] = -1
+        b.trust[a, s, :] = 0.0
+        b.trust[a, :, s] = 0.0
+        b.n_members[:] = (b.members >= 0).sum(axis=1)
+        state.alliances[gone] = -1
+        state.n_alliances[gone] = 0
+        broken = np.flatnonzero(b.active & (b.n_members < 2))
+        self.dissolved["member_exit"] += broken.size
+        self.ended_early += int((b.end[broken] > 0).sum())
+        self.ended_total += broken.size
+        self._close(state, broken)
+        return broken.size
+
+    # ------------------------------------------------------------------ 7. mutual aid
+    def mutual_aid(self, state: FirmState, fixed_cost: np.ndarray) -> None:
+        """Phase 7. Members in distress (negative capital) draw on partners' buffers.
+
+        A partner offers mutual_aid_share x its capital above two months of fixed cost,
+        split over its alliances and weighted by its trust in the distressed members.
+        Transfers sum to zero and are booked in flow_aid.
+        """
+        p, b = self.p, self.book
+        a, s, f = self.member_slots()
+        if a.size == 0 or p["mutual_aid_share"] <= 0:
+            return
+        n_all = np.maximum(state.n_alliances[f], 1)
+        need = np.maximum(-state.capital[f], 0.0) / n_all
+        distressed = need > 0
+        if not distressed.any():
+            return
+        # trust of each slot in the distressed members of its alliance
+        dmask = np.zeros(b.members.shape, dtype=bool)
+        dmask[a[distressed], s[distressed]] = True
+        tr = b.trust[a, s, :]
+        dm = dmask[a]
+        trust_in_distressed = (tr * dm).sum(1) / np.maximum(dm.sum(1), 1)
+        spare = np.maximum(state.capital[f] - 2.0 * fixed_cost[f], 0.0)
+        offer = p["mutual_aid_share"] * spare / n_all * trust_in_distressed * ~distressed
+        total_need = np.bincount(a, weights=need, minlength=b.n)
+        total_offer = np.bincount(a, weights=offer, minlength=b.n)
+        transfer = np.minimum(total_need, total_offer)
+        recv = np.where(total_need[a] > 0, transfer[a] * need / np.maximum(total_need[a], 1e-300),
+                        0.0)
+        pay = np.where(total_offer[a] > 0,
+                       transfer[a] * offer / np.maximum(total_offer[a], 1e-300), 0.0)
+        net = np.bincount(f, weights=recv - pay, minlength=state.n)
+        state.capital += net
+        state.flow_aid += net
+
+    # ------------------------------------------------------------------ measures
+    def mean_trust(self) -> float:
+        b = self.book
+        act = b.active
+        if not act.any():
+            return 0.0
+        valid = b.members[act] >= 0
+        pair = valid[:, :, None] & valid[:, None, :] & ~np.eye(MAX_MEMBERS, dtype=bool)
+        return float(b.trust[act][pair].mean())
+
+    def edges(self) -> tuple[np.ndarray, np.ndarray]:
+        """Undirected firm-firm edges of active alliances (one per member pair)."""
+        b = self.book
+        mem = b.members[b.active]
+        us, vs = [], []
+        for s in range(MAX_MEMBERS):
+            for t in range(s + 1, MAX_MEMBERS):
+                ok = (mem[:, s] >= 0) & (mem[:, t] >= 0)
+                us.append(mem[ok, s])
+                vs.append(mem[ok, t])
+        return np.concatenate(us), np.concatenate(vs)
+

@@ -1,0 +1,195 @@
+"""Demand, prices, costs, profit, credit, investment, innovation, entry and exit.
+
+Money is in thousand USD-equivalent per month. Every function works on whole
+arrays of firms; dead rows are carried along and masked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .metrics import update_resilience
+from .params import COUNTRIES
+from .regions import SECTORS, region_array, sector_array, size_class_of
+
+SUPPLIER_FAILURE_LOSS = 0.3  # share of a month's output lost in a supplier failure
+TRANSITORY_SD = 0.03  # month-to-month noise around the firm's demand level
+SECTOR_CYCLE_SD = 0.01  # common monthly demand noise per sector and country
+CAPACITY_ADJUSTMENT = 0.03  # share of the demand-capacity gap closed each month
+
+
+@dataclass
+class Production:
+    """What the economy phase reports for the month (aggregates over living firms)."""
+
+    revenue: float
+    profit: float
+    investment: float
+    compliance: float
+
+
+def new_demand_index() -> np.ndarray:
+    """Demand index per (sector, country), 1 at the start."""
+    return np.ones((len(SECTORS), len(COUNTRIES)))
+
+
+def advance_demand(index: np.ndarray, p: dict, rng: np.random.Generator) -> None:
+    """Grow each sector-country market at trend growth plus common noise (in place)."""
+    growth = (p["demand_growth"] + region_array("demand_growth_bonus")) / 12.0
+    noise = rng.normal(0.0, SECTOR_CYCLE_SD, index.shape)
+    index *= np.exp(growth[None, :] + noise - 0.5 * SECTOR_CYCLE_SD**2)
+
+
+def capacity_revenue(state, index: np.ndarray) -> np.ndarray:
+    """Capacity times market demand: the revenue a firm's fixed costs are built for."""
+    return state.scale * index[state.sector, state.region]
+
+
+def produce(state, p: dict, rng: np.random.Generator, index: np.ndarray, shock, effects,
+            extra_revenue: np.ndarray) -> Production:
+    """Revenue, costs and profit of the month; profit flows into capital.
+
+    revenue = demand index x capacity x shock x (1 - supplier failure loss)
+              x (1 + export share x co-marketing premium)
+              x (1 + contract share x joint-bid boost) x transitory noise + public contracts
+    cost    = fixed x (1 - infra share x infra cut)
+              + revenue x variable ratio x [(1 - ls) x inputs + ls x (1 - logistics cut) x logistics]
+              + compliance + interest on drawn credit + coordination
+    Firm-specific capacity follows a random walk with Laplace steps whose scale falls
+    with size (x size^-0.2), so growth rates are tent-shaped (TARGETS §4).
+    """
+    n = state.n
+    alive = state.alive
+    # firm-specific demand: a random walk (Gibrat) with size-dependent volatility
+    rel = np.maximum(state.trend, 1e-6) / 20.0
+    b = p["revenue_volatility"] / np.sqrt(2.0) * np.clip(rel, 0.05, 1e6) ** -0.2
+    step = rng.laplace(0.0, 1.0, n) * np.minimum(b, 0.5)
+    state.level *= np.exp(np.where(alive, step, 0.0))
+    # capacity (and with it fixed cost) follows demand with a lag
+    adjust = np.where(alive, state.level ** CAPACITY_ADJUSTMENT, 1.0)
+    state.scale *= adjust
+    state.level /= adjust
+
+    capacity = capacity_revenue(state, index)
+    expected = capacity * state.level
+    demand = 1.0 - (1.0 - shock.demand) * (1.0 - effects.diversification)
+    failed = rng.random(n) < shock.failure_prob
+    loss = np.where(failed, SUPPLIER_FAILURE_LOSS * np.where(effects.in_supply_chain, 0.5, 1.0),
+                    0.0)
+    noise = np.exp(rng.normal(0.0, TRANSITORY_SD, n) - 0.5 * TRANSITORY_SD**2)
+    revenue = (
+        expected
+        * demand
+        * (1.0 - loss)
+        * (1.0 + state.export_share * effects.price_premium)
+        * (1.0 + state.contract_share * effects.contract_boost)
+        * noise
+        + extra_revenue
+    )
+    revenue = np.where(alive, revenue, 0.0)
+
+    ls = state.logistics_share
+    fixed = state.fixed_cost_ratio * capacity * (
+        1.0 - state.infra_share * effects.infra_cut - state.rd_share * effects.rd_speedup
+    )
+    variable = revenue * state.var_cost_ratio * (
+        (1.0 - ls) * shock.inputs + ls * (1.0 - effects.logistics_cut) * shock.logistics
+    )
+    compliance = shock.compliance * revenue
+    interest = np.maximum(-state.capital, 0.0) * p["interest_rate"] / 12.0 * shock.interest
+    cost = fixed + variable + compliance + interest + effects.coordination_cost
+    profit = np.where(alive, revenue - cost, 0.0)
+
+    state.revenue_prev[:] = state.revenue
+    state.revenue[:] = revenue
+    state.capital += profit
+    state.flow_profit += profit
+
+    # invest spare capital in capacity: one unit of annual revenue capacity per unit
+    target = 2.0 * (fixed + variable)
+    invest = np.where(alive, p["invest_share"] * np.maximum(state.capital - target, 0.0), 0.0)
+    state.capital -= invest
+    state.flow_invest += invest
+    state.scale *= 1.0 + invest / np.maximum(capacity * 12.0, 1e-9)
+
+    # pressure to collaborate: a fall below trend, a shock, a supplier failure
+    drop = np.maximum(0.0, 1.0 - revenue / np.maximum(state.trend, 1e-9))
+    need = np.clip(3.0 * drop + (1.0 - shock.demand) + (shock.logistics - 1.0) + failed, 0, 1)
+    state.need[:] = np.where(alive, need, 0.0)
+    update_resilience(state)  # against last month's trend, before it moves
+    state.trend += np.where(alive, (revenue - state.trend) / 12.0, 0.0)
+    rpe = sector_array("revenue_per_employee")[state.sector] * region_array("revenue_scale")[
+        state.region
+    ]
+    state.employees[:] = np.where(alive, np.maximum(state.trend / rpe, 1.0), state.employees)
+    state.size_class[:] = size_class_of(state.employees)
+    return Production(
+        revenue=float(revenue.sum()),
+        profit=float(profit.sum()),
+        investment=float(invest.sum()),
+        compliance=float(compliance[alive].sum()),
+    )
+
+
+def update_credit(state, p: dict, credit_mult: np.ndarray) -> None:
+    """Credit line = months of trend revenue x country access x crunch multiplier."""
+    access = region_array("credit_access")[state.region]
+    state.credit_limit[:] = p["credit_months"] * state.trend * access * credit_mult
+
+
+def innovate(state, p: dict, rng: np.random.Generator, effects, grant_boost: np.ndarray) -> int:
+    """Innovations this month; each lowers the firm's variable cost ratio.
+
+    hazard = rate x sector multiplier x (0.5 + absorptive capacity)
+             x (1 + 0.5 partner diversity) / (1 - R&D time cut) x (1 + grant boost)
+    Competitors copy: each sector's mean productivity gain is passed on to prices, so
+    an innovation is a relative advantage (the ratio of the innovator falls, the
+    sector's rises by the sector mean). Absorptive capacity grows with alliance experience.
+    Output: the number of innovations.
+    """
+    alive = state.alive
+    hazard = (
+        p["innovation_rate"]
+        * sector_array("innovation_mult")[state.sector]
+        * (0.5 + state.absorptive)
+        * (1.0 + 0.5 * effects.partner_diversity)
+        / (1.0 - np.minimum(effects.rd_speedup, 0.9))
+        * (1.0 + grant_boost)
+    )
+    count = np.where(alive, rng.poisson(np.where(alive, hazard, 0.0)), 0)
+    state.innovations += count.astype(np.int32)
+    gain = -count * np.log1p(-p["innovation_productivity_gain"])  # log productivity gain
+    n_sec = len(SECTORS)
+    alive_per_sector = np.bincount(state.sector[alive], minlength=n_sec)
+    mean_gain = np.bincount(state.sector[alive], weights=gain[alive], minlength=n_sec) / np.maximum(
+        alive_per_sector, 1
+    )
+    state.var_cost_ratio *= np.exp(-gain + mean_gain[state.sector])
+    in_alliance = state.n_alliances > 0
+    state.absorptive += np.where(alive & in_alliance, 0.01 * (1.0 - state.absorptive), 0.0).astype(
+        np.float32
+    )
+    state.alliance_months += (alive & in_alliance).astype(np.int32)
+    state.age += alive.astype(np.int32)
+    return int(count.sum())
+
+
+def exits(state, p: dict, rng: np.random.Generator) -> tuple[np.ndarray, int]:
+    """Firms leave: bankrupt (capital and credit exhausted) or closing voluntarily.
+
+    Voluntary closure hazard = closure_rate / 12, six times higher for firms in debt.
+    Output: the rows of all exits, and how many were bankruptcies.
+    """
+    bankrupt = state.alive & (state.capital < -state.credit_limit)
+    hazard = p["closure_rate"] / 12.0 * np.where(state.capital < 0, 6.0, 1.0)
+    close = state.alive & ~bankrupt & (rng.random(state.n) < hazard)
+    gone = np.flatnonzero(bankrupt | close)
+    state.alive[gone] = False
+    return gone, int(bankrupt.sum())
+
+
+def entrant_count(state, p: dict, rng: np.random.Generator) -> int:
+    """Entrants this month: Poisson with mean entry_rate / 12 x living firms."""
+    return int(rng.poisson(p["entry_rate"] / 12.0 * state.alive.sum()))

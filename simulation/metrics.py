@@ -1,0 +1,117 @@
+"""Model reporters, network statistics and the firm resilience score.
+
+Everything here reads the arrays; nothing loops over firms in Python.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+from .alliances import ALLIANCE_TYPES
+from .policies import POLICY_KINDS
+
+# The model reporters, in column order: name -> plain-language description (with unit).
+REPORTERS: dict[str, str] = {
+    "month": "Month from the end of the burn-in (negative during the burn-in)",
+    "firms_alive": "Firms in business",
+    "entries": "Firms that entered this month",
+    "exits": "Firms that exited this month (bankruptcies and voluntary closures)",
+    "bankruptcies": "Firms that went bankrupt this month (capital and credit exhausted)",
+    "total_revenue": "Revenue of all firms this month (thousand)",
+    "mean_revenue": "Mean revenue per living firm this month (thousand)",
+    "revenue_growth": "Growth of total revenue over the last 12 months (%)",
+    "total_capital": "Capital (cash buffer) of all living firms (thousand)",
+    "credit_used": "Credit drawn by living firms (thousand)",
+    "alliances_active": "Alliances in force",
+    **{f"alliances_{t}": f"Active {t.replace('_', ' ')} alliances" for t in ALLIANCE_TYPES},
+    "consortia_active": "Active alliances with three or more members",
+    "formal_share": "Share of active alliances under a formal contract",
+    "alliances_formed": "Alliances formed this month",
+    "alliances_dissolved": "Alliances dissolved this month",
+    "firms_in_alliances": "Share of living firms in at least one alliance",
+    "mean_trust": "Mean trust between alliance partners (0-1)",
+    "network_density": "Density of the alliance network among living firms",
+    "clustering": "Transitivity (global clustering) of the alliance network",
+    "largest_component_share": "Share of living firms in the largest connected group",
+    "innovations": "Innovations introduced this month",
+    "policy_spend": "Public money spent this month, all instruments (thousand)",
+    **{f"spend_{k}": f"Spend on {k.replace('_', ' ')} this month (thousand)"
+       for k in POLICY_KINDS},
+    "revenue_gini": "Gini coefficient of revenue across living firms",
+    "mean_resilience": "Mean firm resilience score (1-5)",
+    "digital_share": "Share of living firms on the matchmaking platform",
+    "mean_institutions": "Mean perceived institutional context (0-5)",
+    "shock_intensity": "Strongest shock intensity this month (0-1)",
+}
+
+
+def gini(x: np.ndarray) -> float:
+    """Gini coefficient of non-negative values (0 for fewer than two)."""
+    x = np.sort(np.maximum(x, 0.0))
+    n = x.size
+    if n < 2 or x.sum() <= 0:
+        return 0.0
+    cum = np.cumsum(x)
+    return float((n + 1 - 2 * (cum.sum() / cum[-1])) / n)
+
+
+def network_stats(u: np.ndarray, v: np.ndarray, alive: np.ndarray, with_components: bool):
+    """(density, transitivity, largest component share) of the alliance network.
+
+    Multiple alliances between the same pair count once. Transitivity = 3 triangles /
+    connected triples, from sparse matrix products; components from scipy's csgraph.
+    """
+    n_alive = int(alive.sum())
+    n = alive.size
+    if n_alive < 2:
+        return 0.0, 0.0, (1.0 if n_alive == 1 else 0.0)
+    if u.size == 0:
+        return 0.0, 0.0, (1.0 / n_alive)
+    adj = sp.coo_matrix((np.ones(u.size), (u, v)), shape=(n, n)).tocsr()
+    adj = ((adj + adj.T) > 0).astype(np.float64)
+    edges = adj.nnz / 2
+    density = edges / (n_alive * (n_alive - 1) / 2)
+    if not with_components:
+        return density, None, None
+    deg = np.asarray(adj.sum(axis=1)).ravel()
+    triples = float((deg * (deg - 1)).sum())
+    if triples > 0:
+        triangles6 = float((adj @ adj).multiply(adj).sum())  # = 6 x triangles
+        transitivity = triangles6 / triples
+    else:
+        transitivity = 0.0
+    _, labels = connected_components(adj, directed=False)
+    sizes = np.bincount(labels[alive])
+    return density, transitivity, float(sizes.max() / n_alive)
+
+
+def update_resilience(state) -> None:
+    """Track each firm's revenue-loss episodes against its own trend; score 1-5.
+
+    An episode runs while revenue < 95 % of the trend of the month before; its depth
+    is the largest shortfall and its length the months until revenue is back at 95 %.
+    The score weighs the worse of the ongoing and the last finished episode:
+    5 - 2.5 min(depth / 0.4, 1) - 1.5 min(months / 12, 1), in [1, 5].
+    Call before the trend is updated with this month's revenue.
+    """
+    alive = state.alive
+    ratio = state.revenue / np.maximum(state.trend, 1e-9)
+    below = alive & (ratio < 0.95)
+    ended = alive & ~below & (state.episode_months > 0)
+    state.episode_depth[:] = np.where(
+        below, np.maximum(state.episode_depth, 1.0 - ratio), state.episode_depth
+    )
+    state.episode_months += below.astype(np.int16)
+    state.last_depth[ended] = state.episode_depth[ended]
+    state.last_recovery[ended] = state.episode_months[ended]
+    state.episode_depth[ended] = 0.0
+    state.episode_months[ended] = 0
+    # old episodes fade from memory (half-life about two years)
+    state.last_depth *= np.float32(0.97)
+    state.last_recovery *= np.float32(0.97)
+    depth = np.maximum(state.last_depth, state.episode_depth)
+    months = np.maximum(state.last_recovery, state.episode_months.astype(np.float32))
+    score = 5.0 - 2.5 * np.minimum(depth / 0.4, 1.0) - 1.5 * np.minimum(months / 12.0, 1.0)
+    state.resilience[:] = np.clip(score, 1.0, 5.0)

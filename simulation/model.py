@@ -1,0 +1,257 @@
+"""SMEEcosystem: the Mesa model. One step is one month; `step()` reads top to bottom."""
+
+from __future__ import annotations
+
+from collections import deque
+from functools import partial
+from typing import Any
+
+import mesa
+import numpy as np
+
+from . import economy, policies
+from .agents import SME
+from .alliances import ALLIANCE_TYPES, BID, RD, Alliances, Month
+from .errors import ParameterError
+from .metrics import REPORTERS, gini, network_stats
+from .params import PARAMS, defaults, suggest, validate
+from .population import populate
+from .regions import region_array
+from .shocks import random_shocks, shock_effects
+from .state import FirmState
+
+# independent random streams, so that one phase's draws do not shift another's
+STREAMS = ("population", "shocks", "alliances", "economy", "innovation", "entry", "policy")
+POLICY_VALUE_BONUS = 0.01  # extra value share of R&D / joint-bid alliances when funded
+
+
+def _report(model: SMEEcosystem, key: str):
+    return model.report[key]
+
+
+class SMEEcosystem(mesa.Model):
+    """SMEs forming, keeping and breaking alliances under shocks and policies.
+
+    Args:
+        n_firms: initial number of firms (registry default if None).
+        rng: seed or numpy Generator (Mesa 3.5 convention).
+        scenario: a shipped scenario name, a path to a TOML file, or a loaded Scenario.
+        **params: any registry parameter (see `run.py params`); these override the
+            scenario's values, which override the registry defaults.
+    """
+
+    def __init__(self, n_firms: int | None = None, rng=None, scenario=None, **params: Any):
+        super().__init__(rng=rng)
+        spec = self._resolve_scenario(scenario)
+        self.scenario_spec = spec
+        chosen = dict(spec.params) if spec else {}
+        if n_firms is not None:
+            params["n_firms"] = n_firms
+        for key in params:
+            if key not in PARAMS:
+                raise ParameterError(
+                    f"{key}: unknown parameter{suggest(key, PARAMS)}; 'run.py params' lists them"
+                )
+        chosen.update(validate(params))
+        self.p = {**defaults(), **validate(chosen)}
+        p = self.p
+
+        seeds = self.rng.integers(0, 2**63 - 1, size=len(STREAMS))
+        self.streams = {name: np.random.default_rng(int(s)) for name, s in zip(STREAMS, seeds)}
+
+        self.firms = FirmState(capacity=int(p["n_firms"] * 1.25) + 16)
+        populate(self.firms, self.streams["population"], p["n_firms"], p, step=0)
+        self.alliances = Alliances(p, self.streams["alliances"])
+        self.policy = policies.PolicyBook(spec.policies if spec else [],
+                                          p["policy_scale"] * p["n_firms"] / 1000.0)
+        self.shocks = (list(spec.shocks) if spec else []) + random_shocks(
+            self.streams["shocks"], p["random_shock_rate"], p["random_shock_depth"],
+            p["months"], p["burn_in"],
+        )
+        self.demand_index = economy.new_demand_index()
+        self.month = -p["burn_in"]  # month 1 is the first month of the horizon
+        self.total_steps = p["burn_in"] + p["months"]
+        self._revenue_history: deque = deque(maxlen=13)
+        self._network_cache = (0.0, 0.0, 0.0)
+        self.last_shock = None
+
+        # initial credit lines (no crunch at the start)
+        economy.update_credit(self.firms, p, np.ones(self.firms.n))
+
+        self._agents_by_row: list[SME] = []
+        self._add_agents(np.arange(self.firms.n))
+
+        self.report: dict[str, float] = dict.fromkeys(REPORTERS, 0.0)
+        self.datacollector = mesa.DataCollector(
+            model_reporters={k: partial(_report, key=k) for k in REPORTERS}
+        )
+        self.running = self.total_steps > 0
+
+    # ------------------------------------------------------------------ set-up
+    @staticmethod
+    def _resolve_scenario(scenario):
+        if scenario is None:
+            return None
+        from scenarios.loader import Scenario, load_scenario
+
+        if isinstance(scenario, Scenario):
+            return scenario
+        return load_scenario(scenario)
+
+    def _add_agents(self, rows: np.ndarray) -> None:
+        """Mesa agent objects for new firm rows (the only per-firm Python work: O(entrants))."""
+        for r in rows:
+            self._agents_by_row.append(SME(self, int(r)))
+
+    def partner_rows(self, row: int) -> list[int]:
+        ids = self.firms.alliances[row]
+        members = self.alliances.book.members[ids[ids >= 0]].ravel()
+        return sorted({int(m) for m in members if m >= 0 and m != row})
+
+    def agent_of(self, row: int) -> SME:
+        return self._agents_by_row[row]
+
+    # ------------------------------------------------------------------ one month
+    def step(self) -> None:
+        """One month: shocks, policies, search, formation, contribution and trust, benefits and
+        costs, production, credit, mutual aid, dissolution, innovation, exit and entry."""
+        p, s, book = self.p, self.firms, self.policy
+        self.month += 1
+        t = self.month
+        book.new_month()
+        for name in ("flow_profit", "flow_aid", "flow_grants", "flow_invest"):
+            getattr(s, name)[:] = 0.0
+        economy.advance_demand(self.demand_index, p, self.streams["economy"])
+
+        # shocks and the policies that change firms before they act
+        shock = shock_effects(self.shocks, t, s)
+        self.last_shock = shock
+        policies.platform_adoption(book, s, t, self.streams["policy"])
+        policies.institution_building(book, s, t)
+
+        capacity = economy.capacity_revenue(s, self.demand_index)
+        bonus = np.zeros(5)
+        if any(True for _ in book.running("rd_grants", t)):
+            bonus[RD] = POLICY_VALUE_BONUS
+        if any(True for _ in book.running("procurement_access", t)):
+            bonus[BID] = POLICY_VALUE_BONUS
+        month = Month(
+            step=self.steps,
+            fixed_cost=s.fixed_cost_ratio * capacity,
+            coord_mult=region_array("coordination_mult")[s.region]
+            * (1.0 + 0.1 * (3.0 - s.institutions)),
+            formation=shock.formation,
+            value_bonus=bonus,
+            coord_subsidy=policies.subsidy_share(book, s, t),
+        )
+
+        # alliances: search, form, contribute, update trust, benefits and costs
+        brokered = policies.trust_brokering(book, s, t, self.streams["policy"],
+                                            p["max_alliances"])
+        found = self.alliances.search(s, month, brokered)
+        formed = self.alliances.form(s, month, found)
+        self.alliances.contribute_and_update_trust(s, self.steps)
+        effects = self.alliances.effects(s, month)
+
+        # public money tied to alliances, then production and profit
+        subsidy = policies.coordination_subsidy(book, s, t, effects.coordination_cost)
+        rd_grant, grant_boost = policies.research_grants(book, s, t, effects.rd_member)
+        extra = policies.public_contracts(book, s, t, self.alliances.largest_of_type(s, BID))
+        prod = economy.produce(s, p, self.streams["economy"], self.demand_index, shock, effects,
+                               extra)
+        grants = subsidy + rd_grant
+        s.capital += grants
+        s.flow_grants += grants
+
+        # credit (a crunch tightens it, a guarantee restores part), mutual aid, dissolution
+        base = p["credit_months"] * s.trend * region_array("credit_access")[s.region]
+        credit_mult = policies.credit_guarantee(book, s, t, shock.credit, base)
+        economy.update_credit(s, p, credit_mult)
+        self.alliances.mutual_aid(s, month.fixed_cost)
+        dissolved_before = sum(self.alliances.dissolved.values())
+        self.alliances.dissolve(s, self.steps)
+        innovations = economy.innovate(s, p, self.streams["innovation"], effects, grant_boost)
+
+        # exit and entry
+        gone, bankrupt = economy.exits(s, p, self.streams["entry"])
+        self.alliances.remove_firms(s, gone)
+        for r in gone:
+            self._agents_by_row[r].remove()
+        k = economy.entrant_count(s, p, self.streams["entry"])
+        rows = populate(s, self.streams["entry"], k, p, step=self.steps, entrants=True)
+        new = np.arange(rows.start, rows.stop)
+        s.credit_limit[new] = (p["credit_months"] * s.trend[new]
+                               * region_array("credit_access")[s.region[new]])
+        self._add_agents(new)
+
+        dissolved = sum(self.alliances.dissolved.values()) - dissolved_before
+        self._collect(prod, formed, dissolved, innovations, gone.size, bankrupt, k, shock)
+        if self.steps >= self.total_steps:
+            self.running = False
+
+    # ------------------------------------------------------------------ reporters
+    def _collect(self, prod, formed, dissolved, innovations, exits, bankrupt, entries,
+                 shock) -> None:
+        s, a = self.firms, self.alliances
+        alive = s.alive
+        n_alive = int(alive.sum())
+        revenue = s.revenue[alive]
+        total = float(revenue.sum())
+        self._revenue_history.append(total)
+        hist = self._revenue_history
+        if len(hist) == hist.maxlen and hist[0] > 0:
+            growth = (total / hist[0] - 1.0) * 100.0
+        elif len(hist) > 1 and hist[0] > 0:
+            growth = ((total / hist[0]) ** (12.0 / (len(hist) - 1)) - 1.0) * 100.0
+        else:
+            growth = 0.0
+        book = a.book
+        by_type = a.active_count_by_type()
+        n_active = int(book.active.sum())
+        every = self.p["network_stats_every"]
+        u, v = a.edges()
+        full = (self.steps % every == 0) or self.steps == 1
+        density, trans, lcc = network_stats(u, v, alive, full)
+        if full:
+            self._network_cache = (trans, lcc)
+        else:
+            trans, lcc = self._network_cache
+        r = self.report
+        r["month"] = self.month
+        r["firms_alive"] = n_alive
+        r["entries"] = entries
+        r["exits"] = exits
+        r["bankruptcies"] = bankrupt
+        r["total_revenue"] = total
+        r["mean_revenue"] = total / n_alive if n_alive else 0.0
+        r["revenue_growth"] = float(growth)
+        r["total_capital"] = float(s.capital[alive].sum())
+        r["credit_used"] = float(np.maximum(-s.capital[alive], 0).sum())
+        r["alliances_active"] = n_active
+        for kind, count in zip(ALLIANCE_TYPES, by_type):
+            r[f"alliances_{kind}"] = int(count)
+        r["consortia_active"] = int((book.active & (book.n_members >= 3)).sum())
+        r["formal_share"] = float(book.formal[book.active].mean()) if n_active else 0.0
+        r["alliances_formed"] = formed
+        r["alliances_dissolved"] = dissolved
+        r["firms_in_alliances"] = float((s.n_alliances[alive] > 0).mean()) if n_alive else 0.0
+        r["mean_trust"] = a.mean_trust()
+        r["network_density"] = float(density)
+        r["clustering"] = float(trans)
+        r["largest_component_share"] = float(lcc)
+        r["innovations"] = innovations
+        r["policy_spend"] = self.policy.total
+        for k, val in self.policy.spend.items():
+            r[f"spend_{k}"] = val
+        r["revenue_gini"] = gini(revenue)
+        r["mean_resilience"] = float(s.resilience[alive].mean()) if n_alive else 0.0
+        r["digital_share"] = float(s.digital[alive].mean()) if n_alive else 0.0
+        r["mean_institutions"] = float(s.institutions[alive].mean()) if n_alive else 0.0
+        r["shock_intensity"] = float(shock.intensity)
+        self.datacollector.collect(self)
+
+    def run(self, steps: int | None = None) -> None:
+        """Run the burn-in and the horizon (or `steps` months)."""
+        target = self.total_steps if steps is None else self.steps + steps
+        while self.steps < target:
+            self.step()

@@ -1,0 +1,293 @@
+"""The parameter registry: every model parameter declared once.
+
+Defaults, bounds, units, groups and help text live here and nowhere else. The
+model, the scenario loader, the CLI (`run.py params`, `--set`), sweeps, the
+dashboard and the parameter table in docs/ODD.md all read this registry.
+
+Sources: "TARGETS" is ../shared/calibration/TARGETS.md (survey of 500 SMEs
+and five case studies); other sources are named in the help text. Values
+marked "assumption" are modelling choices awaiting calibration (issue 6).
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import ParameterError
+
+GROUPS = ("run", "population", "alliances", "trust", "economy", "shocks", "policy")
+
+
+@dataclass(frozen=True)
+class Param:
+    """One declared parameter (also used for the fields of shock and policy schemas)."""
+
+    name: str
+    default: Any
+    low: float | None = None
+    high: float | None = None
+    unit: str = ""
+    group: str = ""
+    help: str = ""
+    kind: type = float
+    choices: tuple[str, ...] | None = None
+
+    def check(self, value: Any, where: str = "") -> Any:
+        """Return `value` converted to this parameter's kind, or raise ParameterError."""
+        place = f"{where}{self.name}"
+        if self.kind is list:
+            if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+                raise ParameterError(f"{place}: expected a list of names, got {value!r}")
+            bad = [v for v in value if self.choices is not None and v not in self.choices]
+            if bad:
+                raise ParameterError(
+                    f"{place}: {bad[0]!r} is not a valid choice "
+                    f"(valid: {', '.join(self.choices or ())})"
+                )
+            return list(value)
+        if self.choices is not None:
+            if not isinstance(value, str) or value not in self.choices:
+                raise ParameterError(
+                    f"{place}: {value!r} is not a valid choice (valid: {', '.join(self.choices)})"
+                )
+            return value
+        if self.kind is bool:
+            if isinstance(value, bool):
+                return value
+            if isinstance(value, str) and value.lower() in ("true", "false", "1", "0"):
+                return value.lower() in ("true", "1")
+            if isinstance(value, int | float) and value in (0, 1):
+                return bool(value)
+            raise ParameterError(f"{place}: expected true or false, got {value!r}")
+        if isinstance(value, bool):
+            raise ParameterError(f"{place}: expected a number, got {value!r}")
+        if isinstance(value, str):
+            try:
+                value = float(value) if self.kind is float else int(value)
+            except ValueError:
+                raise ParameterError(
+                    f"{place}: expected {'an integer' if self.kind is int else 'a number'}, "
+                    f"got {value!r}"
+                ) from None
+        if self.kind is int:
+            if isinstance(value, float):
+                if not value.is_integer():
+                    raise ParameterError(f"{place}: expected an integer, got {value!r}")
+                value = int(value)
+            if not isinstance(value, int):
+                raise ParameterError(f"{place}: expected an integer, got {value!r}")
+        else:
+            if not isinstance(value, int | float):
+                raise ParameterError(f"{place}: expected a number, got {value!r}")
+            value = float(value)
+            if value != value or value in (float("inf"), float("-inf")):
+                raise ParameterError(f"{place}: expected a finite number, got {value!r}")
+        if (self.low is not None and value < self.low) or (
+            self.high is not None and value > self.high
+        ):
+            raise ParameterError(
+                f"{place}: {value!r} is out of range (valid: {self.low} to {self.high}"
+                f"{' ' + self.unit if self.unit else ''})"
+            )
+        return value
+
+    @property
+    def bounds_text(self) -> str:
+        if self.kind is list:
+            return "list of: " + ", ".join(self.choices or ())
+        if self.choices is not None:
+            return " | ".join(self.choices)
+        if self.kind is bool:
+            return "true | false"
+        return f"{self.low} to {self.high}"
+
+
+COUNTRIES = ("vietnam", "kenya", "uk", "canada", "india")
+
+_P = Param
+PARAMS_LIST: list[Param] = [
+    # --- run ---------------------------------------------------------------
+    _P("months", 120, 1, 1200, "months", "run",
+       "Simulated horizon after the burn-in (DESIGN §3).", int),
+    _P("burn_in", 24, 0, 240, "months", "run",
+       "Months run before the horizon and excluded from outcome statistics.", int),
+    _P("network_stats_every", 1, 1, 120, "months", "run",
+       "Compute clustering and the largest component every k months (cost grows with edges).",
+       int),
+    # --- population ----------------------------------------------------------
+    _P("n_firms", 3000, 1, 5_000_000, "firms", "population",
+       "Initial number of SMEs.", int),
+    _P("country", "all", group="population", unit="",
+       help="Country preset of the population, or 'all' for equal shares of the five "
+            "survey countries (TARGETS: ~100 firms per country).",
+       kind=str, choices=("all",) + COUNTRIES),
+    _P("share_micro", 0.55, 0.0, 1.0, "share", "population",
+       "Share of micro firms (<10 employees) at start; assumption close to OECD SME "
+       "demography (most SMEs are micro).", float),
+    _P("share_small", 0.33, 0.0, 1.0, "share", "population",
+       "Share of small firms (10-49 employees) at start; medium firms take the rest.", float),
+    _P("institution_sd", 0.75, 0.0, 2.0, "0-5 scale", "population",
+       "Within-country sd of perceived institutional context; with the spread of country "
+       "means the overall sd is ~0.9 (TARGETS §1, §3).", float),
+    _P("digital_adoption", 0.35, 0.0, 1.0, "share", "population",
+       "Mean share of firms using the matchmaking platform at start (scaled by country "
+       "preset); assumption.", float),
+    _P("entry_rate", 0.09, 0.0, 0.5, "per year", "population",
+       "New firms per year as a share of living firms (TARGETS §4: birth rates 8-10 %).",
+       float),
+    # --- alliances ---------------------------------------------------------
+    _P("search_prob", 0.04, 0.0, 1.0, "per month", "alliances",
+       "Base monthly probability that a firm with spare capacity looks for a partner; "
+       "assumption.", float),
+    _P("search_need_weight", 2.0, 0.0, 10.0, "", "alliances",
+       "How strongly need (falling revenue, shock exposure) raises search probability.",
+       float),
+    _P("max_alliances", 3, 0, 5, "alliances", "alliances",
+       "Most alliances one firm can hold at once (0 switches collaboration off).", int),
+    _P("gain_weight", 0.5, 0.0, 1.0, "", "alliances",
+       "Exponent a in score = gain^a * trust^(1-a) (Klos and Nooteboom 2001).", float),
+    _P("accept_threshold", 0.30, 0.0, 1.0, "score", "alliances",
+       "Minimum partner score a firm accepts; assumption.", float),
+    _P("consortium_prob", 0.25, 0.0, 1.0, "share", "alliances",
+       "Chance that a joint-bid, R&D or infrastructure alliance grows into a multi-firm "
+       "consortium (3-4 members); assumption.", float),
+    _P("formal_contract_bias", 0.4, 0.0, 1.0, "share", "alliances",
+       "Base propensity to sign a formal contract (rises with institutional quality).",
+       float),
+    _P("formal_setup_cost", 0.25, 0.0, 5.0, "months of fixed cost", "alliances",
+       "Set-up cost of a formal contract (legal, negotiation), per member; assumption.",
+       float),
+    _P("search_cost", 0.05, 0.0, 2.0, "months of fixed cost", "alliances",
+       "Transaction cost of searching and negotiating one alliance; the platform halves it.",
+       float),
+    _P("contract_term", 36, 6, 240, "months", "alliances",
+       "Term of a formal contract; informal alliances are reviewed every 12 months.", int),
+    _P("coordination_cost", 0.04, 0.0, 0.5, "share of fixed cost", "alliances",
+       "Monthly coordination cost per partner, scaled by the region's coordination "
+       "multiplier (TARGETS §2 frictions).", float),
+    _P("supply_chain_logistics_cut", 0.18, 0.0, 0.9, "share", "alliances",
+       "Cut in logistics cost from a supply-chain alliance at full participation "
+       "(TARGETS §2, Kenya: -18 %).", float),
+    _P("co_marketing_price_premium", 0.135, 0.0, 0.5, "share", "alliances",
+       "Export price premium from co-branding at full participation "
+       "(TARGETS §2, Vietnam: +12-15 %).", float),
+    _P("joint_bid_contract_boost", 0.35, 0.0, 1.0, "share", "alliances",
+       "Extra contract revenue from joint bids at full participation "
+       "(TARGETS §2, UK: up to +35 %).", float),
+    _P("rd_time_cut", 0.20, 0.0, 0.9, "share", "alliances",
+       "Cut in time to innovation from an R&D consortium (TARGETS §2, Canada: -20 %).",
+       float),
+    _P("infra_cost_cut", 0.30, 0.0, 0.9, "share", "alliances",
+       "Cut in infrastructure cost and deploy time from shared infrastructure "
+       "(TARGETS §2, India: -30 %).", float),
+    _P("loss_months_to_break", 6, 1, 60, "months", "alliances",
+       "Months of negative net benefit after which an alliance dissolves.", int),
+    _P("mutual_aid_share", 0.2, 0.0, 1.0, "share", "alliances",
+       "Share of its spare capital a partner is willing to lend a distressed member, "
+       "scaled by trust (TARGETS §2: shared risk buffers).", float),
+    # --- trust -------------------------------------------------------------
+    _P("trust_build_rate", 0.10, 0.0, 1.0, "per month", "trust",
+       "Trust gained per honoured month: t += rate*(1-t) (DESIGN §3 default).", float),
+    _P("trust_erosion_rate", 0.30, 0.0, 1.0, "per event", "trust",
+       "Trust lost on detected shirking: t -= rate*t (DESIGN §3 default).", float),
+    _P("trust_break_threshold", 0.25, 0.0, 1.0, "trust", "trust",
+       "An alliance dissolves when any member's trust in a partner falls below this.",
+       float),
+    _P("trust_propensity_mean", 0.5, 0.0, 1.0, "trust", "trust",
+       "Mean initial trust in strangers; assumption.", float),
+    _P("trustworthiness_mean", 0.75, 0.0, 1.0, "share", "trust",
+       "Mean propensity to honour commitments; assumption.", float),
+    _P("shirk_temptation", 0.3, 0.0, 1.0, "", "trust",
+       "Base temptation to shirk before shadow of the future, contracts and enforcement.",
+       float),
+    _P("detection_prob", 0.3, 0.0, 1.0, "probability", "trust",
+       "Base chance that shirking is detected; rises with institutions and formality.",
+       float),
+    _P("referral_trust_discount", 0.8, 0.0, 1.0, "share", "trust",
+       "Share of a referrer's trust inherited by a referred stranger.", float),
+    # --- economy -----------------------------------------------------------
+    _P("demand_growth", 0.06, -0.2, 0.3, "per year", "economy",
+       "Trend growth of market demand (all sectors); assumption.", float),
+    _P("revenue_volatility", 0.06, 0.0, 0.5, "log sd per month", "economy",
+       "Monthly firm-specific demand volatility for a small firm; Laplace-distributed, "
+       "scaled by size^-0.2 (TARGETS §4).", float),
+    _P("variable_cost_ratio", 0.76, 0.3, 1.2, "share of revenue", "economy",
+       "Mean variable cost per unit of revenue (incl. logistics and inputs); assumption.",
+       float),
+    _P("fixed_cost_ratio", 0.18, 0.0, 0.5, "share of revenue", "economy",
+       "Monthly fixed cost as a share of initial expected revenue; assumption.", float),
+    _P("closure_rate", 0.06, 0.0, 0.5, "per year", "economy",
+       "Voluntary closures (retirement, better options) of firms in good standing; six times "
+       "higher for firms drawing on credit. With bankruptcies, exits of 8-10 % a year "
+       "(TARGETS §4).", float),
+    _P("initial_buffer", 1.0, 0.0, 24.0, "months of revenue", "economy",
+       "Initial cash buffer (JPMorgan Chase Institute 2016: the median US small business "
+       "holds 27 days of cash).", float),
+    _P("credit_months", 1.5, 0.0, 12.0, "months of revenue", "economy",
+       "Credit line as months of expected revenue.", float),
+    _P("interest_rate", 0.10, 0.0, 1.0, "per year", "economy",
+       "Interest on drawn credit.", float),
+    _P("invest_share", 0.05, 0.0, 1.0, "per month", "economy",
+       "Share of capital above the target buffer invested in capacity each month.", float),
+    _P("innovation_rate", 0.15, 0.0, 2.0, "per month", "economy",
+       "Base monthly innovation hazard (survey mean 2.4 innovations a year, TARGETS §1).",
+       float),
+    _P("innovation_productivity_gain", 0.01, 0.0, 0.2, "share", "economy",
+       "Productivity gain per innovation (cut in variable cost ratio); assumption.", float),
+    # --- shocks ------------------------------------------------------------
+    _P("random_shock_rate", 0.0, 0.0, 5.0, "per year", "shocks",
+       "Rate of unscheduled shocks (Poisson); kind, sector and depth drawn at random.", float),
+    _P("random_shock_depth", 0.15, 0.0, 0.9, "share", "shocks",
+       "Depth of unscheduled shocks.", float),
+    # --- policy ------------------------------------------------------------
+    _P("policy_scale", 1.0, 0.0, 100.0, "x", "policy",
+       "Multiplies every policy budget in the scenario (0 switches policies off).", float),
+]
+
+PARAMS: dict[str, Param] = {p.name: p for p in PARAMS_LIST}
+assert all(p.group in GROUPS for p in PARAMS_LIST)
+
+
+def defaults() -> dict[str, Any]:
+    """Every parameter's default."""
+    return {p.name: p.default for p in PARAMS_LIST}
+
+
+def suggest(name: str, valid) -> str:
+    """' (did you mean X?)' for the closest valid name, or ''."""
+    close = difflib.get_close_matches(name, list(valid), n=1, cutoff=0.5)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def validate(values: dict[str, Any], where: str = "") -> dict[str, Any]:
+    """Check names, types and bounds; return converted values. Raise ParameterError."""
+    out = {}
+    for name, value in values.items():
+        if name not in PARAMS:
+            raise ParameterError(
+                f"{where}{name}: unknown parameter{suggest(name, PARAMS)}; "
+                f"'run.py params' lists them"
+            )
+        out[name] = PARAMS[name].check(value, where)
+    shares = {**{k: PARAMS[k].default for k in ("share_micro", "share_small")}, **out}
+    if shares["share_micro"] + shares["share_small"] > 1.0 + 1e-9:
+        raise ParameterError(
+            f"{where}share_micro + share_small: {shares['share_micro'] + shares['share_small']:g}"
+            " exceeds 1 (valid: sum from 0 to 1)"
+        )
+    return out
+
+
+def parse_assignment(text: str) -> tuple[str, Any]:
+    """Parse a CLI `key=value` into (key, converted value)."""
+    if "=" not in text:
+        raise ParameterError(f"--set {text!r}: expected key=value, e.g. --set search_prob=0.1")
+    key, raw = text.split("=", 1)
+    key = key.strip()
+    if key not in PARAMS:
+        raise ParameterError(
+            f"--set {key}: unknown parameter{suggest(key, PARAMS)}; 'run.py params' lists them"
+        )
+    return key, PARAMS[key].check(raw.strip(), "--set ")
