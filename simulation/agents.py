@@ -40,7 +40,8 @@ class SME(mesa.Agent):
         return self.model.partner_rows(self.row)
 
     def __repr__(self) -> str:
-        return f"SME(id={self.unique_id}, {self.country}, {self.sector_name}, {self.size_class_name})"
+        return (f"SME(id={self.unique_id}, {self.country}, {self.sector_name}, "
+                f"{self.size_class_name})")
 
 
 def _field_property(name: str):

@@ -51,14 +51,17 @@ def produce(state, p: dict, rng: np.random.Generator, index: np.ndarray, shock, 
             extra_revenue: np.ndarray) -> Production:
     """Revenue, costs and profit of the month; profit flows into capital.
 
-    revenue = demand index x capacity x shock x (1 - supplier failure loss)
-              x (1 + export share x co-marketing premium)
-              x (1 + contract share x joint-bid boost) x transitory noise + public contracts
-    cost    = fixed x (1 - infra share x infra cut)
-              + revenue x variable ratio x [(1 - ls) x inputs + ls x (1 - logistics cut) x logistics]
-              + compliance + interest on drawn credit + coordination
-    Firm-specific capacity follows a random walk with Laplace steps whose scale falls
-    with size (x size^-0.2), so growth rates are tent-shaped (TARGETS §4).
+    capacity = demand index x scale;  expected = capacity x level
+    revenue  = expected x shock x (1 - supplier failure loss)
+               x (1 + export share x co-marketing premium)
+               x (1 + contract share x joint-bid boost) x transitory noise + public contracts
+    fixed    = fixed ratio x capacity x (1 - infra share x infra cut - R&D share x R&D cut)
+    variable = revenue x variable ratio
+               x [(1 - ls) x inputs + ls x (1 - logistics cut) x logistics]
+    cost     = fixed + variable + compliance + interest on drawn credit + coordination
+    The firm's demand level follows a random walk with Laplace steps whose scale falls
+    with size (x size^-0.2), so growth rates are tent-shaped (TARGETS §4); capacity (and
+    fixed cost) closes 3 % of its gap to demand each month.
     """
     n = state.n
     alive = state.alive

@@ -11,9 +11,9 @@ exceeds the budget; unspent budget lapses.
 |---|---|---|
 | cluster_funding | pays `subsidy_share` of eligible members' coordination cost | subsidy paid |
 | digital_platform | `adoption_rate` of eligible non-adopters join the platform | adopters x cost |
-| rd_grants | `grant_per_firm` a month to members of R&D consortia; hazard x (1 + boost) | grants paid |
+| rd_grants | `grant_per_firm` a month to R&D consortium members; hazard x (1 + boost) | grants |
 | procurement_access | reserved public contracts shared by joint-bid consortia | contract value |
-| credit_guarantee | restores `coverage` of credit withdrawn in a crunch | fee on guaranteed credit |
+| credit_guarantee | restores `coverage` of credit withdrawn in a crunch | fee on guarantees |
 | institution_building | perceived institutions rise by `gain_per_year` (toward 5) | reach x cost |
 | trust_brokering | mediated introductions with `trust_boost` extra initial trust | intros x cost |
 """
