@@ -28,7 +28,7 @@ from typing import Any
 from simulation.errors import ParameterError, ScenarioError
 from simulation.params import suggest, validate
 from simulation.policies import COMMON_FIELDS, POLICY_KINDS, Policy, policy_fields
-from simulation.shocks import SHOCK_FIELDS, Shock
+from simulation.shocks import SHOCK_FIELDS, SHOCK_KINDS, Shock
 
 SCENARIO_DIR = Path(__file__).resolve().parent
 TOP_KEYS = ("name", "description", "extends", "params", "shocks", "policies")
@@ -230,8 +230,8 @@ def load_scenario(ref: str | Path, _depth: int = 0, _base: Path | None = None) -
         validate(checked, "params.")
     except ParameterError as e:
         raise ScenarioError(f"{path}:{loc.line(None, 'params')}: {e}") from None
-    shocks = _check_entries(path, loc, data, "shocks", ("demand", "supply", "credit",
-                            "regulatory"), lambda k: SHOCK_FIELDS, _shock_from)
+    shocks = _check_entries(path, loc, data, "shocks", SHOCK_KINDS, lambda k: SHOCK_FIELDS,
+                            _shock_from)
     policies = _check_entries(path, loc, data, "policies", POLICY_KINDS, policy_fields,
                               Policy.from_dict)
     for i, p in enumerate(policies):

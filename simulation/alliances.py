@@ -47,7 +47,7 @@ class Effects:
     contract_boost: np.ndarray
     rd_speedup: np.ndarray
     infra_cut: np.ndarray
-    diversification: np.ndarray
+    demand: np.ndarray  # demand shock multiplier after diversification through partners
     partner_diversity: np.ndarray
     in_supply_chain: np.ndarray
     coordination_cost: np.ndarray  # cost actually owed (shirkers skip theirs)
@@ -191,25 +191,32 @@ class Alliances:
         candidate = np.full(m, -1, dtype=np.int64)
         inherited = np.zeros(m)
 
-        # local cluster: a random firm with capacity in the same region
-        if pool.size:
+        plat_pool = pool[state.digital[pool]]
+        if plat_pool.size == 0:
+            channel[channel == 1] = 0
+
+        # local cluster: of two random firms with capacity in the same region, the one
+        # with the closer capabilities (the cluster's related trades)
+        loc = np.flatnonzero(channel == 0)
+        if pool.size and loc.size:
             order = pool[np.argsort(state.region[pool], kind="stable")]
             counts = np.bincount(state.region[order], minlength=len(COUNTRIES))
             offsets = np.r_[0, np.cumsum(counts)[:-1]]
-            loc = channel == 0
             reg = state.region[searchers[loc]]
-            pick = offsets[reg] + (rng.random(loc.sum()) * counts[reg]).astype(np.int64)
-            candidate[loc] = np.where(counts[reg] > 0, order[np.minimum(pick, order.size - 1)], -1)
+            pick = offsets[reg][:, None] + (rng.random((loc.size, 2)) * counts[reg][:, None]
+                                            ).astype(np.int64)
+            two = order[np.minimum(pick, order.size - 1)]
+            dist = np.abs(state.capability[two] - state.capability[searchers[loc]][:, None, :]
+                          ).sum(axis=2)
+            chosen = two[np.arange(loc.size), np.argmin(dist, axis=1)]
+            candidate[loc] = np.where(counts[reg] > 0, chosen, -1)
 
         # platform: best visible reputation among three digital firms anywhere
-        plat_pool = pool[state.digital[pool]]
         plat = np.flatnonzero(channel == 1)
-        if plat.size and plat_pool.size:
+        if plat.size:
             draws = plat_pool[rng.integers(0, plat_pool.size, (plat.size, 3))]
             best = np.argmax(state.reputation[draws], axis=1)
             candidate[plat] = draws[np.arange(plat.size), best]
-        else:
-            channel[plat] = 0
 
         # referral: a prior partner again, or a partner of a prior partner
         ref = np.flatnonzero(channel == 2)
@@ -345,6 +352,7 @@ class Alliances:
             tk = state.trust_propensity[cand]
             score_k = (gk / (gk + ck * slot + 0.01)) ** a * tk ** (1 - a)
             ok = (score_k >= p["accept_threshold"]) & ~taken[cand]
+            ok &= rng.random(cand.size) < month.formation[cand]
             _, first = np.unique(cand, return_index=True)
             uniq = np.zeros(cand.size, dtype=bool)
             uniq[first] = True
@@ -414,7 +422,8 @@ class Alliances:
         """Phases 3 and 4. Members honour or shirk; partners update trust and reputation.
 
         p(shirk) = temptation x 2(1 - trustworthiness) x (1 - 0.4 formal)
-                   x (1.2 - 0.08 institutions) x (1 - 0.3 shadow of the future);
+                   x (1.2 - 0.08 institutions) x (1 - 0.3 shadow of the future)
+                   x (1 + 0.25 (members - 2))  [one's shirking is diluted in a larger group];
         p(detect) = detection x (0.6 + 0.16 mean institutions) + 0.2 formal.
         Honoured (or undetected) months: t += build (1 - t); detected shirking: t -= erode t.
         """
@@ -436,6 +445,7 @@ class Alliances:
             * (1.0 - 0.4 * formal)
             * (1.2 - 0.08 * state.institutions[f])
             * (1.0 - 0.3 * remaining)
+            * (1.0 + 0.25 * (b.n_members[act][:, None] - 2.0))
         )
         shirk = valid & (rng.random(mem.shape) < np.clip(p_shirk, 0, 1))
         inst = np.where(valid, state.institutions[f], 0).sum(1) / np.maximum(valid.sum(1), 1)
@@ -464,10 +474,14 @@ class Alliances:
         )
 
     # ------------------------------------------------------------ 5. benefit and cost
-    def effects(self, state: FirmState, month: Month) -> Effects:
+    def effects(self, state: FirmState, month: Month, own_demand: np.ndarray) -> Effects:
         """Phase 5. Per-firm alliance effects (weighted by participation) and coordination cost.
 
-        Overlapping alliances of one type combine as 1 - prod(1 - effect).
+        Overlapping supply-chain, R&D and infrastructure alliances combine as
+        1 - prod(1 - effect); co-marketing premiums and joint-bid boosts add up, capped at
+        twice one alliance's. Shared infrastructure with firms of other sectors diversifies
+        demand: a weight w = 0.3 x participation x other-sector share (at most 0.6 in all)
+        of the firm's demand shock multiplier is replaced by its other-sector partners'.
         Coordination cost per member = coordination_cost x fixed cost x (members - 1)^0.7
         x the firm's coordination multiplier; members who shirk this month skip theirs.
         Also records each alliance's net benefit and its months of loss.
@@ -479,7 +493,8 @@ class Alliances:
         eff = b.effectiveness[a]
         z = np.zeros(n)
         if a.size == 0:
-            return Effects(z, z, z, z, z, z, z, np.zeros(n, bool), z, np.zeros(n, bool))
+            return Effects(z, z, z, z, z, own_demand, z, np.zeros(n, bool), z,
+                           np.zeros(n, bool))
         size = b.n_members[a].astype(np.float64)
         coord = (
             p["coordination_cost"] * month.fixed_cost[f] * (size - 1.0) ** 0.7
@@ -504,9 +519,12 @@ class Alliances:
         rd = combined(RD, p["rd_time_cut"])
         infra = combined(INFRA, p["infra_cost_cut"])
         # diversification: shared infrastructure with firms of other sectors
-        other = self._other_sector_share(state, a, s, f)
+        other, partner_demand = self._other_sector_exposure(state, a, f, own_demand)
         div_w = (kind == INFRA) * other * 0.3 * eff
-        diversification = np.clip(np.bincount(f, weights=div_w, minlength=n), 0, 0.6)
+        w_sum = np.bincount(f, weights=div_w, minlength=n)
+        w_dem = np.bincount(f, weights=div_w * partner_demand, minlength=n)
+        shrink = np.where(w_sum > 0.6, 0.6 / np.maximum(w_sum, 1e-12), 1.0)
+        demand = own_demand * (1.0 - w_sum * shrink) + w_dem * shrink
         # partner diversity: capability distance to the alliance's mean
         diversity = self._capability_spread(state, a, f)
         cnt = np.bincount(f, minlength=n)
@@ -514,7 +532,8 @@ class Alliances:
         coordination = np.bincount(f, weights=coord, minlength=n)
 
         # net benefit per alliance: value to members at this participation minus their cost
-        vals = type_values(state, f, p, month.value_bonus)[np.arange(f.size), kind]
+        # (expected policy support counts when choosing partners, not here)
+        vals = type_values(state, f, p, np.zeros(len(ALLIANCE_TYPES)))[np.arange(f.size), kind]
         value = vals * eff * state.trend[f]
         b.net_benefit[:] = np.bincount(a, weights=value - coord * (1.0 - month.coord_subsidy[f]),
                                        minlength=b.n)
@@ -529,21 +548,26 @@ class Alliances:
             contract_boost=contract,
             rd_speedup=rd,
             infra_cut=infra,
-            diversification=diversification,
+            demand=demand,
             partner_diversity=partner_div,
             in_supply_chain=np.bincount(f[kind == SUPPLY], minlength=n) > 0,
             coordination_cost=coordination,
             rd_member=np.bincount(f[kind == RD], minlength=n) > 0,
         )
 
-    def _other_sector_share(self, state, a, s, f):
-        """For each member slot: share of its partners that are in another sector."""
+    def _other_sector_exposure(self, state, a, f, own_demand):
+        """For each member slot: the share of its partners in another sector, and their
+        mean demand shock multiplier (1 where there are none)."""
         b = self.book
         mem = b.members[a]
         valid = mem >= 0
-        sec = np.where(valid, state.sector[np.maximum(mem, 0)], -1)
-        differs = valid & (sec != state.sector[f][:, None])
-        return differs.sum(1) / np.maximum(b.n_members[a] - 1, 1)
+        safe = np.maximum(mem, 0)
+        differs = valid & (state.sector[safe] != state.sector[f][:, None])
+        count = differs.sum(1)
+        share = count / np.maximum(b.n_members[a] - 1, 1)
+        mean = np.where(count > 0, (own_demand[safe] * differs).sum(1) / np.maximum(count, 1),
+                        1.0)
+        return share, mean
 
     def _capability_spread(self, state, a, f):
         """For each member slot: its capability distance to the mean of its alliance."""
@@ -601,7 +625,7 @@ class Alliances:
         b.n_members[ids] = 0
 
     # ------------------------------------------------------------------ exits
-    def remove_firms(self, state: FirmState, gone: np.ndarray) -> int:
+    def remove_firms(self, state: FirmState, gone: np.ndarray, step: int) -> int:
         """Take exited firms out of their alliances; dissolve those left with < 2 members.
 
         Output: the number of alliances dissolved because members exited.
@@ -624,14 +648,16 @@ class Alliances:
         state.n_alliances[gone] = 0
         broken = np.flatnonzero(b.active & (b.n_members < 2))
         self.dissolved["member_exit"] += broken.size
-        self.ended_early += int((b.end[broken] > 0).sum())
+        self.ended_early += int((b.end[broken] > step).sum())
         self.ended_total += broken.size
         self._close(state, broken)
         return broken.size
 
     # ------------------------------------------------------------------ 7. mutual aid
     def mutual_aid(self, state: FirmState, fixed_cost: np.ndarray) -> None:
-        """Phase 7. Members in distress (negative capital) draw on partners' buffers.
+        """Phase 7 (run after production, before dissolution and exits, so that aid can
+        keep a member in business). Members in distress (negative capital) draw on
+        partners' buffers.
 
         A partner offers mutual_aid_share x its capital above two months of fixed cost,
         split over its alliances and weighted by its trust in the distressed members.

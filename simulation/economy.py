@@ -6,8 +6,6 @@ arrays of firms; dead rows are carried along and masked.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from .metrics import update_resilience
@@ -18,16 +16,6 @@ SUPPLIER_FAILURE_LOSS = 0.3  # share of a month's output lost in a supplier fail
 TRANSITORY_SD = 0.03  # month-to-month noise around the firm's demand level
 SECTOR_CYCLE_SD = 0.01  # common monthly demand noise per sector and country
 CAPACITY_ADJUSTMENT = 0.03  # share of the demand-capacity gap closed each month
-
-
-@dataclass
-class Production:
-    """What the economy phase reports for the month (aggregates over living firms)."""
-
-    revenue: float
-    profit: float
-    investment: float
-    compliance: float
 
 
 def new_demand_index() -> np.ndarray:
@@ -48,15 +36,15 @@ def capacity_revenue(state, index: np.ndarray) -> np.ndarray:
 
 
 def produce(state, p: dict, rng: np.random.Generator, index: np.ndarray, shock, effects,
-            extra_revenue: np.ndarray) -> Production:
+            extra_revenue: np.ndarray) -> None:
     """Revenue, costs and profit of the month; profit flows into capital.
 
     capacity = demand index x scale;  expected = capacity x level
-    revenue  = expected x shock x (1 - supplier failure loss)
-               x (1 + export share x co-marketing premium)
+    volume   = expected x demand shock (after diversification) x (1 - supplier failure loss)
                x (1 + contract share x joint-bid boost) x transitory noise + public contracts
+    revenue  = volume x (1 + export share x co-marketing premium)
     fixed    = fixed ratio x capacity x (1 - infra share x infra cut - R&D share x R&D cut)
-    variable = revenue x variable ratio
+    variable = volume x variable ratio
                x [(1 - ls) x inputs + ls x (1 - logistics cut) x logistics]
     cost     = fixed + variable + compliance + interest on drawn credit + coordination
     The firm's demand level follows a random walk with Laplace steps whose scale falls
@@ -68,7 +56,9 @@ def produce(state, p: dict, rng: np.random.Generator, index: np.ndarray, shock, 
     # firm-specific demand: a random walk (Gibrat) with size-dependent volatility
     rel = np.maximum(state.trend, 1e-6) / 20.0
     b = p["revenue_volatility"] / np.sqrt(2.0) * np.clip(rel, 0.05, 1e6) ** -0.2
-    step = rng.laplace(0.0, 1.0, n) * np.minimum(b, 0.5)
+    b = np.minimum(b, 0.5)
+    # Laplace steps, mean-corrected: E[exp(L)] = 1 / (1 - b^2) for scale b < 1
+    step = rng.laplace(0.0, 1.0, n) * b + np.log1p(-(b**2))
     state.level *= np.exp(np.where(alive, step, 0.0))
     # capacity (and with it fixed cost) follows demand with a lag
     adjust = np.where(alive, state.level ** CAPACITY_ADJUSTMENT, 1.0)
@@ -77,27 +67,28 @@ def produce(state, p: dict, rng: np.random.Generator, index: np.ndarray, shock, 
 
     capacity = capacity_revenue(state, index)
     expected = capacity * state.level
-    demand = 1.0 - (1.0 - shock.demand) * (1.0 - effects.diversification)
+    demand = effects.demand
     failed = rng.random(n) < shock.failure_prob
     loss = np.where(failed, SUPPLIER_FAILURE_LOSS * np.where(effects.in_supply_chain, 0.5, 1.0),
                     0.0)
     noise = np.exp(rng.normal(0.0, TRANSITORY_SD, n) - 0.5 * TRANSITORY_SD**2)
-    revenue = (
+    # volume (at list prices) carries variable cost; the co-marketing premium is pure price
+    volume = (
         expected
         * demand
         * (1.0 - loss)
-        * (1.0 + state.export_share * effects.price_premium)
         * (1.0 + state.contract_share * effects.contract_boost)
         * noise
         + extra_revenue
     )
-    revenue = np.where(alive, revenue, 0.0)
+    volume = np.where(alive, volume, 0.0)
+    revenue = volume * (1.0 + state.export_share * effects.price_premium)
 
     ls = state.logistics_share
     fixed = state.fixed_cost_ratio * capacity * (
         1.0 - state.infra_share * effects.infra_cut - state.rd_share * effects.rd_speedup
     )
-    variable = revenue * state.var_cost_ratio * (
+    variable = volume * state.var_cost_ratio * (
         (1.0 - ls) * shock.inputs + ls * (1.0 - effects.logistics_cut) * shock.logistics
     )
     compliance = shock.compliance * revenue
@@ -128,12 +119,6 @@ def produce(state, p: dict, rng: np.random.Generator, index: np.ndarray, shock, 
     ]
     state.employees[:] = np.where(alive, np.maximum(state.trend / rpe, 1.0), state.employees)
     state.size_class[:] = size_class_of(state.employees)
-    return Production(
-        revenue=float(revenue.sum()),
-        profit=float(profit.sum()),
-        investment=float(invest.sum()),
-        compliance=float(compliance[alive].sum()),
-    )
 
 
 def update_credit(state, p: dict, credit_mult: np.ndarray) -> None:
@@ -170,6 +155,7 @@ def innovate(state, p: dict, rng: np.random.Generator, effects, grant_boost: np.
         alive_per_sector, 1
     )
     state.var_cost_ratio *= np.exp(-gain + mean_gain[state.sector])
+    np.clip(state.var_cost_ratio, 0.3, 1.5, out=state.var_cost_ratio)
     in_alliance = state.n_alliances > 0
     state.absorptive += np.where(alive & in_alliance, 0.01 * (1.0 - state.absorptive), 0.0).astype(
         np.float32

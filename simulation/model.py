@@ -17,7 +17,7 @@ from .metrics import REPORTERS, gini, network_stats
 from .params import PARAMS, defaults, suggest, validate
 from .population import populate
 from .regions import region_array
-from .shocks import random_shocks, shock_effects
+from .shocks import credit_multiplier, random_shocks, shock_effects
 from .state import FirmState
 
 # independent random streams, so that one phase's draws do not shift another's
@@ -72,7 +72,7 @@ class SMEEcosystem(mesa.Model):
         self.month = -p["burn_in"]  # month 1 is the first month of the horizon
         self.total_steps = p["burn_in"] + p["months"]
         self._revenue_history: deque = deque(maxlen=13)
-        self._network_cache = (0.0, 0.0, 0.0)
+        self._network_cache = (0.0, 0.0)  # (clustering, largest component share)
         self.last_shock = None
 
         # initial credit lines (no crunch at the start)
@@ -151,13 +151,13 @@ class SMEEcosystem(mesa.Model):
         found = self.alliances.search(s, month, brokered)
         formed = self.alliances.form(s, month, found)
         self.alliances.contribute_and_update_trust(s, self.steps)
-        effects = self.alliances.effects(s, month)
+        effects = self.alliances.effects(s, month, shock.demand)
 
         # public money tied to alliances, then production and profit
         subsidy = policies.coordination_subsidy(book, s, t, effects.coordination_cost)
         rd_grant, grant_boost = policies.research_grants(book, s, t, effects.rd_member)
         extra = policies.public_contracts(book, s, t, self.alliances.largest_of_type(s, BID))
-        prod = economy.produce(s, p, self.streams["economy"], self.demand_index, shock, effects,
+        economy.produce(s, p, self.streams["economy"], self.demand_index, shock, effects,
                                extra)
         grants = subsidy + rd_grant
         s.capital += grants
@@ -174,24 +174,24 @@ class SMEEcosystem(mesa.Model):
 
         # exit and entry
         gone, bankrupt = economy.exits(s, p, self.streams["entry"])
-        self.alliances.remove_firms(s, gone)
+        self.alliances.remove_firms(s, gone, self.steps)
         for r in gone:
             self._agents_by_row[r].remove()
         k = economy.entrant_count(s, p, self.streams["entry"])
         rows = populate(s, self.streams["entry"], k, p, step=self.steps, entrants=True)
         new = np.arange(rows.start, rows.stop)
         s.credit_limit[new] = (p["credit_months"] * s.trend[new]
-                               * region_array("credit_access")[s.region[new]])
+                               * region_array("credit_access")[s.region[new]]
+                               * credit_multiplier(self.shocks, t, s, new))
         self._add_agents(new)
 
         dissolved = sum(self.alliances.dissolved.values()) - dissolved_before
-        self._collect(prod, formed, dissolved, innovations, gone.size, bankrupt, k, shock)
+        self._collect(formed, dissolved, innovations, gone.size, bankrupt, k, shock)
         if self.steps >= self.total_steps:
             self.running = False
 
     # ------------------------------------------------------------------ reporters
-    def _collect(self, prod, formed, dissolved, innovations, exits, bankrupt, entries,
-                 shock) -> None:
+    def _collect(self, formed, dissolved, innovations, exits, bankrupt, entries, shock) -> None:
         s, a = self.firms, self.alliances
         alive = s.alive
         n_alive = int(alive.sum())

@@ -165,8 +165,8 @@ PARAMS_LIST: list[Param] = [
     _P("contract_term", 36, 6, 240, "months", "alliances",
        "Term of a formal contract; informal alliances are reviewed every 12 months.", int),
     _P("coordination_cost", 0.04, 0.0, 0.5, "share of fixed cost", "alliances",
-       "Monthly coordination cost per partner, scaled by the region's coordination "
-       "multiplier (TARGETS §2 frictions).", float),
+       "Monthly coordination cost per member, x (members - 1)^0.7 and the region's "
+       "coordination multiplier (TARGETS §2 frictions).", float),
     _P("supply_chain_logistics_cut", 0.18, 0.0, 0.9, "share", "alliances",
        "Cut in logistics cost from a supply-chain alliance at full participation "
        "(TARGETS §2, Kenya: -18 %).", float),
@@ -185,7 +185,7 @@ PARAMS_LIST: list[Param] = [
     _P("loss_months_to_break", 6, 1, 60, "months", "alliances",
        "Months of negative net benefit after which an alliance dissolves.", int),
     _P("mutual_aid_share", 0.2, 0.0, 1.0, "share", "alliances",
-       "Share of its spare capital a partner is willing to lend a distressed member, "
+       "Share of its spare capital a partner gives to distressed members (not repaid), "
        "scaled by trust (TARGETS §2: shared risk buffers).", float),
     # --- trust -------------------------------------------------------------
     _P("trust_build_rate", 0.10, 0.0, 1.0, "per month", "trust",
@@ -211,13 +211,14 @@ PARAMS_LIST: list[Param] = [
     _P("demand_growth", 0.06, -0.2, 0.3, "per year", "economy",
        "Trend growth of market demand (all sectors); assumption.", float),
     _P("revenue_volatility", 0.06, 0.0, 0.5, "log sd per month", "economy",
-       "Monthly firm-specific demand volatility for a small firm; Laplace-distributed, "
-       "scaled by size^-0.2 (TARGETS §4).", float),
+       "Monthly firm-specific demand volatility at 20 thousand revenue a month; "
+       "Laplace-distributed, scaled by size^-0.2 (TARGETS §4).", float),
     _P("variable_cost_ratio", 0.76, 0.3, 1.2, "share of revenue", "economy",
        "Mean variable cost per unit of revenue (incl. logistics and inputs); assumption.",
        float),
     _P("fixed_cost_ratio", 0.18, 0.0, 0.5, "share of revenue", "economy",
-       "Monthly fixed cost as a share of initial expected revenue; assumption.", float),
+       "Monthly fixed cost as a share of capacity revenue (capacity x demand index); "
+       "assumption.", float),
     _P("closure_rate", 0.06, 0.0, 0.5, "per year", "economy",
        "Voluntary closures (retirement, better options) of firms in good standing; six times "
        "higher for firms drawing on credit. With bankruptcies, exits of 8-10 % a year "
@@ -238,7 +239,7 @@ PARAMS_LIST: list[Param] = [
        "Productivity gain per innovation (cut in variable cost ratio); assumption.", float),
     # --- shocks ------------------------------------------------------------
     _P("random_shock_rate", 0.0, 0.0, 5.0, "per year", "shocks",
-       "Rate of unscheduled shocks (Poisson); kind, sector and depth drawn at random.", float),
+       "Rate of unscheduled shocks (Poisson); kind, sector, timing drawn at random.", float),
     _P("random_shock_depth", 0.15, 0.0, 0.9, "share", "shocks",
        "Depth of unscheduled shocks.", float),
     # --- policy ------------------------------------------------------------

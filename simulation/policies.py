@@ -178,8 +178,8 @@ def platform_adoption(book: PolicyBook, state, month: int, rng: np.random.Genera
         cand = np.flatnonzero(pol.eligible(state) & ~state.digital)
         cost = pol.opt("cost_per_adopter")
         want = cand[rng.random(cand.size) < pol.opt("adoption_rate")]
-        if cost > 0:
-            want = want[: int(budget // cost)]
+        if cost > 0 and want.size > budget // cost:
+            want = np.sort(rng.choice(want, size=int(budget // cost), replace=False))
         state.digital[want] = True
         book.book("digital_platform", want.size * cost)
 
@@ -265,7 +265,9 @@ def coordination_subsidy(book: PolicyBook, state, month: int,
     grants = np.zeros(state.n)
     for pol, budget in book.running("cluster_funding", month):
         elig = pol.eligible(state)
-        want = np.where(elig, coordination_cost * pol.opt("subsidy_share"), 0.0)
+        # overlapping programmes never pay more than the whole cost
+        want = np.where(elig, np.minimum(coordination_cost * pol.opt("subsidy_share"),
+                                         coordination_cost - grants), 0.0)
         paid, total = capped(want, budget)
         grants += paid
         book.book("cluster_funding", total)
@@ -290,9 +292,8 @@ def research_grants(book: PolicyBook, state, month: int, rd_member: np.ndarray):
 def public_contracts(book: PolicyBook, state, month: int, bid_members: np.ndarray) -> np.ndarray:
     """procurement_access: reserved contracts shared by joint-bid members (by trend revenue).
 
-    `bid_members` counts, per firm, its partners in joint-bid alliances of at least
-    `min_members` firms is handled by the caller; here: a boolean per firm.
-    Output: extra revenue per firm.
+    `bid_members`: per firm, the size of its largest active joint-bid alliance (0 if none);
+    firms in one of at least `min_members` firms may bid. Output: extra revenue per firm.
     """
     extra = np.zeros(state.n)
     for pol, budget in book.running("procurement_access", month):

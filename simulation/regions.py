@@ -36,9 +36,9 @@ class Region:
 REGIONS: dict[str, Region] = {
     "vietnam": Region("vietnam", "Vietnam", 2.8, 1.15, 1.2, 0.02, 0.9, 0.8, 0.6),
     "kenya": Region("kenya", "Kenya", 2.5, 1.35, 1.4, 0.02, 0.8, 0.6, 0.4),
-    "uk": Region("uk", "United Kingdom", 3.7, 0.85, 0.8, -0.01, 1.3, 1.2, 1.4),
-    "canada": Region("canada", "Canada", 3.7, 0.85, 0.8, 0.0, 1.3, 1.2, 1.4),
-    "india": Region("india", "India", 2.8, 1.2, 1.3, 0.02, 1.0, 0.8, 0.6),
+    "uk": Region("uk", "United Kingdom", 3.6, 0.85, 0.8, -0.01, 1.3, 1.2, 1.4),
+    "canada": Region("canada", "Canada", 3.6, 0.85, 0.8, 0.0, 1.3, 1.2, 1.4),
+    "india": Region("india", "India", 2.7, 1.2, 1.3, 0.02, 1.0, 0.8, 0.6),
 }
 assert tuple(REGIONS) == COUNTRIES
 

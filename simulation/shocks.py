@@ -74,7 +74,8 @@ class Shock:
         r = month - end + 1
         if self.profile == "linear":
             return max(0.0, 1.0 - r / (self.recovery + 1))
-        return float(np.exp(-3.0 * r / max(self.recovery, 1)))
+        level = float(np.exp(-3.0 * r / max(self.recovery, 1)))
+        return level if level >= 0.01 else 0.0
 
     def in_scope(self, sector: np.ndarray, region: np.ndarray, key: np.ndarray, index: int):
         """Boolean mask of the firms this shock hits (fixed per firm via its key)."""
@@ -123,6 +124,17 @@ class ShockEffects:
     compliance: np.ndarray  # compliance cost, share of revenue
     formation: np.ndarray  # multiplier on search and acceptance
     intensity: float  # the strongest intensity of any shock this month
+
+
+def credit_multiplier(shocks: list[Shock], month: int, state, rows: np.ndarray) -> np.ndarray:
+    """The credit line multiplier of some firms (e.g. this month's entrants)."""
+    mult = np.ones(rows.size)
+    for i, shock in enumerate(shocks):
+        level = shock.intensity(month)
+        if shock.kind == "credit" and level > 0:
+            hit = shock.in_scope(state.sector[rows], state.region[rows], state.key[rows], i)
+            mult *= 1.0 - shock.depth * level * hit
+    return mult
 
 
 def shock_effects(shocks: list[Shock], month: int, state) -> ShockEffects:

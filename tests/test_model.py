@@ -203,7 +203,7 @@ POLICY_TARGETS = {
 CRUNCH = [Shock("demand", start=6, duration=12, depth=0.2, recovery=6),
           Shock("credit", start=6, duration=12, depth=0.7, recovery=6)]
 POLICY_KW = dict(n_firms=1500, burn_in=12, months=30)
-BUDGETS = {"credit_guarantee": 5000.0, "procurement_access": 3000.0, "rd_grants": 1000.0,
+BUDGETS = {"credit_guarantee": 5000.0, "procurement_access": 20000.0, "rd_grants": 1000.0,
            "cluster_funding": 300.0, "digital_platform": 100.0, "institution_building": 100.0,
            "trust_brokering": 25.0}
 
