@@ -73,8 +73,8 @@ def cmd_scenarios(args) -> int:
 
 
 def cmd_params(args) -> int:
-    from simulation.params import GROUPS, PARAMS_LIST
     from simulation.errors import UserError
+    from simulation.params import GROUPS, PARAMS_LIST
 
     if args.group and args.group not in GROUPS:
         raise UserError(f"--group {args.group}: unknown group (valid: {', '.join(GROUPS)})")
@@ -107,6 +107,11 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `run.py params | head`
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

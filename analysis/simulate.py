@@ -7,11 +7,11 @@ import sys
 import time
 from pathlib import Path
 
-import tomli_w
 from tqdm import tqdm
 
-from scenarios.loader import load_scenario
+from scenarios.loader import load_scenario, to_toml
 from simulation import SMEEcosystem
+from simulation.errors import UserError
 from simulation.params import PARAMS, parse_assignment, validate
 
 from . import plots, store
@@ -42,6 +42,8 @@ def simulate(scenario: str = "baseline", firms: int | None = None, months: int |
              seed: int = 42, assignments: list[str] | None = None, out: str | None = None,
              force: bool = False, quiet: bool = False) -> Path:
     """Run one model and write its outputs; return the results folder."""
+    if not 0 <= seed < 2**63:
+        raise UserError(f"--seed {seed}: must be a whole number from 0 to 2^63 - 1")
     scen = load_scenario(scenario)
     overrides = resolve_overrides(firms, months, assignments or [])
     validate({**scen.params, **overrides})
@@ -58,13 +60,10 @@ def simulate(scenario: str = "baseline", firms: int | None = None, months: int |
     frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     frame.insert(0, "step", range(1, len(frame) + 1))
     summary = summarize(frame)
-    resolved = scen.to_dict()
-    resolved["params"] = dict(model.p)
-    resolved["seed"] = seed
 
     store.write_frame(out_dir / "timeseries.parquet", frame)
     store.write_frame(out_dir / "timeseries.csv", frame)
-    store.write_text(out_dir / "scenario.toml", tomli_w.dumps(resolved))
+    store.write_text(out_dir / "scenario.toml", to_toml(scen, params=model.p, seed=seed))
     store.write_json(out_dir / "summary.json", summary)
     figures = plots.run_figures(frame, out_dir, title=scen.name)
     store.write_json(out_dir / "manifest.json", store.manifest(

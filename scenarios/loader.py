@@ -46,7 +46,7 @@ class Scenario:
     chain: list[str] = field(default_factory=list)  # names, from the root ancestor down
 
     def to_dict(self) -> dict:
-        """The fully resolved scenario (no `extends`), ready to write as TOML."""
+        """The fully resolved scenario (no `extends`): itself a valid scenario file."""
         shocks = []
         for s in self.shocks:
             d = {k: getattr(s, k) for k in SHOCK_FIELDS}
@@ -60,11 +60,23 @@ class Scenario:
         return {
             "name": self.name,
             "description": self.description,
-            "resolved_from": self.chain,
             "params": dict(self.params),
             "shocks": shocks,
             "policies": policies,
         }
+
+
+def to_toml(scenario: Scenario, params: dict | None = None, seed: int | None = None) -> str:
+    """The resolved scenario as TOML that load_scenario reads back (provenance as comments)."""
+    import tomli_w
+
+    data = scenario.to_dict()
+    if params is not None:
+        data["params"] = dict(params)
+    head = [f"# Resolved scenario: {' > '.join(scenario.chain)} (from {scenario.source})"]
+    if seed is not None:
+        head.append(f"# Seed: {seed}  (run.py simulate --scenario THIS_FILE --seed {seed})")
+    return "\n".join(head) + "\n" + tomli_w.dumps(data)
 
 
 def shipped() -> dict[str, Path]:
@@ -107,35 +119,67 @@ def _resolve_path(ref: str | Path, base: Path | None = None) -> Path:
 
 
 class _Locator:
-    """Finds the line of a field in the raw text, for error messages."""
+    """Finds the line of a field in the raw text, for error messages.
+
+    Handles `key = ...` lines, `[table]` and `[[table]]` headers, and arrays of inline
+    tables (`shocks = [{kind = "demand"}, ...]`), where the n-th entry's key is the
+    n-th occurrence of `key =` after `shocks =`.
+    """
 
     def __init__(self, text: str):
         self.lines = text.splitlines()
 
-    def _table_start(self, table: str | None, index: int) -> int:
-        if table is None:
-            return 0
-        pattern = re.compile(rf"^\s*\[\[\s*{table}\s*\]\]" if index >= 0 else
-                             rf"^\s*\[\s*{table}\s*\]")
+    def _find(self, pattern: re.Pattern, start: int = 0, nth: int = 0) -> int | None:
         seen = -1
-        for n, line in enumerate(self.lines):
-            if pattern.match(line):
+        for n in range(start, len(self.lines)):
+            for _ in pattern.finditer(self.lines[n]):
                 seen += 1
-                if index < 0 or seen == index:
+                if seen == nth:
                     return n
-        return 0
+        return None
+
+    @staticmethod
+    def _key(key: str, anywhere: bool = False) -> re.Pattern:
+        lead = r"(?:^|[{,])\s*" if anywhere else r"^\s*"
+        return re.compile(rf"{lead}\"?{re.escape(key)}\"?\s*=")
 
     def line(self, key: str | None, table: str | None = None, index: int = -1) -> int:
-        start = self._table_start(table, index)
+        if table is None:
+            header = re.compile(rf"^\s*\[\[?\s*\"?{re.escape(key or '')}\"?\s*\]\]?")
+            found = self._find(self._key(key or "")) if key else None
+            if found is None and key:
+                found = self._find(header)
+            return (found or 0) + 1
+        if index < 0:  # a key of a [table]
+            head = self._find(re.compile(rf"^\s*\[\s*{re.escape(table)}\s*\]"))
+            start = head if head is not None else 0
+            if key is None:
+                return start + 1
+            n = self._find_in_block(self._key(key), start)
+            return (n if n is not None else start) + 1
+        head = self._find(re.compile(rf"^\s*\[\[\s*{re.escape(table)}\s*\]\]"), 0, index)
+        if head is not None:
+            if key is None:
+                return head + 1
+            n = self._find_in_block(self._key(key), head)
+            return (n if n is not None else head) + 1
+        # an array of inline tables
+        assign = self._find(self._key(table))
+        if assign is None:
+            return 1
         if key is None:
-            return start + 1
-        pattern = re.compile(rf"^\s*\"?{re.escape(key)}\"?\s*=")
-        for n in range(start, len(self.lines)):
-            if n > start and self.lines[n].lstrip().startswith("[") and table is not None:
-                break
-            if pattern.match(self.lines[n]):
-                return n + 1
-        return start + 1
+            n = self._find(re.compile(r"\{"), assign, index)
+        else:
+            n = self._find(self._key(key, anywhere=True), assign, index)
+        return (n if n is not None else assign) + 1
+
+    def _find_in_block(self, pattern: re.Pattern, head: int) -> int | None:
+        for n in range(head + 1, len(self.lines)):
+            if self.lines[n].lstrip().startswith("["):
+                return None
+            if pattern.search(self.lines[n]):
+                return n
+        return None
 
 
 def _read(path: Path) -> tuple[dict, _Locator]:
@@ -250,11 +294,10 @@ def load_scenario(ref: str | Path, _depth: int = 0, _base: Path | None = None) -
                 "(a cycle?)"
             )
         try:
-            parent = load_scenario(data["extends"], _depth + 1, path)
+            parent_path = _resolve_path(data["extends"], path)
         except ScenarioError as e:
-            if "unknown" in str(e) and str(e).startswith("scenario "):
-                raise ScenarioError(f"{path}:{loc.line('extends')}: extends: {e}") from None
-            raise
+            raise ScenarioError(f"{path}:{loc.line('extends')}: extends: {e}") from None
+        parent = load_scenario(parent_path, _depth + 1, path)
         scen.params = {**parent.params, **checked}
         scen.shocks = parent.shocks + shocks
         scen.policies = parent.policies + policies
