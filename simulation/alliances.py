@@ -54,24 +54,42 @@ class Effects:
     rd_member: np.ndarray
 
 
+def _value_supply(state, f, p):
+    return p["supply_chain_logistics_cut"] * state.logistics_share[f] * state.var_cost_ratio[f]
+
+
+def _value_marketing(state, f, p):
+    return p["co_marketing_price_premium"] * state.export_share[f].astype(np.float64)
+
+
+def _value_bid(state, f, p):
+    margin = np.maximum(1.0 - state.var_cost_ratio[f], 0.05)
+    return p["joint_bid_contract_boost"] * state.contract_share[f] * margin
+
+
+def _value_rd(state, f, p):
+    # shared labs and prototypes cut R&D cost; faster innovation is worth ~3 years of gain
+    cut = min(p["rd_time_cut"], 0.9)
+    return cut * state.rd_share[f] * state.fixed_cost_ratio[f] + (cut / (1 - cut)) * p[
+        "innovation_rate"] * p["innovation_productivity_gain"] * state.var_cost_ratio[f] * 36.0
+
+
+def _value_infra(state, f, p):
+    return p["infra_cost_cut"] * state.infra_share[f] * state.fixed_cost_ratio[f]
+
+
+_TYPE_VALUE = (_value_supply, _value_marketing, _value_bid, _value_rd, _value_infra)
+
+
 def type_values(state: FirmState, f: np.ndarray, p: dict, bonus: np.ndarray) -> np.ndarray:
     """Monthly value of each alliance type to firms f, as a share of their revenue.
 
     Inputs: firm rows f, registry values p, policy bonus per type.
     Output: array (len(f), 5), column k the gain from type k at full participation.
     """
-    vc = state.var_cost_ratio[f]
     out = np.empty((f.size, len(ALLIANCE_TYPES)))
-    out[:, SUPPLY] = p["supply_chain_logistics_cut"] * state.logistics_share[f] * vc
-    out[:, MARKETING] = p["co_marketing_price_premium"] * state.export_share[f]
-    out[:, BID] = p["joint_bid_contract_boost"] * state.contract_share[f] * np.maximum(
-        1.0 - vc, 0.05
-    )
-    cut = min(p["rd_time_cut"], 0.9)
-    # shared labs and prototypes cut R&D cost; faster innovation is worth ~3 years of gain
-    out[:, RD] = cut * state.rd_share[f] * state.fixed_cost_ratio[f] + (cut / (1 - cut)) * p[
-        "innovation_rate"] * p["innovation_productivity_gain"] * vc * 36.0
-    out[:, INFRA] = p["infra_cost_cut"] * state.infra_share[f] * state.fixed_cost_ratio[f]
+    for k, value in enumerate(_TYPE_VALUE):
+        out[:, k] = value(state, f, p)
     return out + bonus[None, :]
 
 
@@ -80,10 +98,16 @@ def complementarity(state: FirmState, i: np.ndarray, j: np.ndarray) -> np.ndarra
     return np.clip(np.abs(state.capability[i] - state.capability[j]).mean(axis=1) * 2.5, 0, 1)
 
 
-def _one_minus_prod(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
-    """Per firm, 1 - prod(1 - v) over the entries of `index` (combines overlapping effects)."""
-    logs = np.bincount(index, weights=np.log1p(-np.clip(values, 0, 0.999)), minlength=n)
-    return -np.expm1(logs)
+# (members - 1)^0.7 for 0..MAX_MEMBERS members: coordination cost grows with group size
+_GROUP_COST = np.maximum(np.arange(MAX_MEMBERS + 1) - 1.0, 0.0) ** 0.7
+
+
+def _row_sum(x: np.ndarray) -> np.ndarray:
+    """Sum of each row of a short 2-D array (column by column)."""
+    out = x[:, 0].astype(np.float32)
+    for k in range(1, x.shape[1]):
+        out += x[:, k]
+    return out
 
 
 class Alliances:
@@ -97,14 +121,86 @@ class Alliances:
         self.dissolved = dict.fromkeys(DISSOLUTION_REASONS, 0)
         self.ended_early = 0  # dissolved before the end of their term (cumulative)
         self.ended_total = 0
+        self._slots = None  # cached (alliance, slot, firm) of all memberships
+        self._pairs = None  # cached (alliances x members x members) mask of partner pairs
+        # per alliance, after this month's trust update: some member's trust in a partner is
+        # below the break threshold / below the renewal level (0.5)
+        self.trust_low = self.trust_below_half = np.zeros(0, dtype=bool)
+        self.aid_paid = self.aid_received = 0.0  # this month's mutual aid, both sides
 
     # ------------------------------------------------------------------ helpers
     def member_slots(self):
-        """(alliance, slot, firm) of every valid member slot of active alliances."""
+        """(alliance, slot, firm) of every valid member slot of active alliances.
+
+        Cached until membership changes (formation, dissolution, exits).
+        """
+        if self._slots is None:
+            b = self.book
+            a, s = np.nonzero(b.members >= 0)  # inactive rows hold no members
+            # grouped by alliance type, so that each type's memberships are one slice
+            order = np.argsort(b.kind[a], kind="stable")
+            a, s = a[order], s[order]
+            self._slots = (a, s, b.members[a, s])
+            self._type_bounds = np.searchsorted(b.kind[a], np.arange(len(ALLIANCE_TYPES) + 1))
+        return self._slots
+
+    def type_slices(self) -> list[slice]:
+        """For each alliance type, the slice of member_slots() holding its memberships."""
+        self.member_slots()
+        tb = self._type_bounds
+        return [slice(int(tb[k]), int(tb[k + 1])) for k in range(len(ALLIANCE_TYPES))]
+
+    def _trust_flags(self, tr16: np.ndarray, pair16: np.ndarray):
+        """Per alliance: is any partner-pair trust below the break threshold, below 0.5?
+
+        On (alliances x 16) arrays; non-pairs are lifted above 1 first. Each row of 16
+        booleans is read as two 64-bit words, so "any" is two ORs instead of a reduction.
+        """
+        lifted = tr16 + (np.float32(1.0) - pair16) * np.float32(2.0)
+        flags = []
+        for level in (self.p["trust_break_threshold"], 0.5):
+            below = np.ascontiguousarray(lifted < np.float32(level))
+            words = below.view(np.uint64).reshape(below.shape[0], -1)
+            flags.append((words[:, 0] | words[:, 1]) != 0)
+        return flags[0], flags[1]
+
+    def partner_pairs(self) -> np.ndarray:
+        """Mask [a, s, t] (float32 0/1): member slots s and t of alliance a are two different
+        members. Kept up to date row by row as membership changes."""
         b = self.book
-        valid = (b.members >= 0) & b.active[:, None]
-        a, s = np.nonzero(valid)
-        return a, s, b.members[a, s]
+        if self._pairs is None or self._pairs.shape[0] != b.capacity:
+            self._pairs = np.zeros((b.capacity, MAX_MEMBERS, MAX_MEMBERS), dtype=np.float32)
+            self._pairs[: b.n] = self._pair_mask(np.arange(b.n))
+        return self._pairs[: b.n]
+
+    def _pair_mask(self, ids: np.ndarray) -> np.ndarray:
+        valid = self.book.members[ids] >= 0
+        mask = valid[:, :, None] & valid[:, None, :] & ~np.eye(MAX_MEMBERS, dtype=bool)
+        return mask.astype(np.float32)
+
+    def _update_pairs(self, ids: np.ndarray) -> None:
+        if self._pairs is not None and self._pairs.shape[0] == self.book.capacity:
+            self._pairs[ids] = self._pair_mask(ids)
+        else:
+            self._pairs = None
+
+    def _membership_changed(self, ids: np.ndarray, state: FirmState) -> None:
+        """Recompute per-membership statics of alliances `ids`; drop the slot cache."""
+        self._slots = None
+        self._update_pairs(ids)
+        if ids.size == 0:
+            return
+        b = self.book
+        mem = b.members[ids]
+        valid = mem >= 0
+        safe = np.maximum(mem, 0)
+        caps = state.capability[safe] * valid[:, :, None]
+        mean = caps.sum(1) / np.maximum(valid.sum(1), 1)[:, None]
+        spread = np.abs(state.capability[safe] - mean[:, None, :]).mean(2) * 4.0
+        b.diversity[ids] = np.where(valid, np.clip(spread, 0, 1), 0.0)
+        sec = state.sector[safe]
+        differs = valid[:, :, None] & valid[:, None, :] & (sec[:, :, None] != sec[:, None, :])
+        b.other_sector[ids] = differs.sum(2) / np.maximum(valid.sum(1) - 1, 1)[:, None]
 
     def active_count_by_type(self) -> np.ndarray:
         b = self.book
@@ -384,6 +480,7 @@ class Alliances:
         b.end[ids] = month.step + np.where(formal, p["contract_term"], INFORMAL_REVIEW)
         b.formal[ids] = formal
         b.trust[ids] = trust
+        self._membership_changed(ids, state)
 
         # firm side: alliance slots, counts, memory, transaction costs
         aid, slot = np.nonzero(present)
@@ -426,55 +523,57 @@ class Alliances:
                    x (1 + 0.25 (members - 2))  [one's shirking is diluted in a larger group];
         p(detect) = detection x (0.6 + 0.16 mean institutions) + 0.2 formal.
         Honoured (or undetected) months: t += build (1 - t); detected shirking: t -= erode t.
+        Works on whole arrays of the book (inactive rows hold no members and stay as they are).
         """
         p, rng, b = self.p, self.rng, self.book
-        act = np.flatnonzero(b.active)
-        b.shirked[:] = False
-        b.detected[:] = False
-        if act.size == 0:
+        if b.n == 0:
             return
-        mem = b.members[act]
-        valid = mem >= 0
-        f = np.maximum(mem, 0)
-        formal = b.formal[act][:, None]
-        remaining = np.clip((b.end[act] - step) / 24.0, 0, 1)[:, None]
-        p_shirk = (
-            p["shirk_temptation"]
-            * 2.0
-            * (1.0 - state.trustworthiness[f])
-            * (1.0 - 0.4 * formal)
-            * (1.2 - 0.08 * state.institutions[f])
-            * (1.0 - 0.3 * remaining)
-            * (1.0 + 0.25 * (b.n_members[act][:, None] - 2.0))
-        )
-        shirk = valid & (rng.random(mem.shape) < np.clip(p_shirk, 0, 1))
-        inst = np.where(valid, state.institutions[f], 0).sum(1) / np.maximum(valid.sum(1), 1)
-        p_det = np.clip(p["detection_prob"] * (0.6 + 0.16 * inst) + 0.2 * b.formal[act], 0, 1)
-        detected = shirk & (rng.random(mem.shape) < p_det[:, None])
-        b.shirked[act] = shirk
-        b.detected[act] = detected
-        b.effectiveness[act] = 1.0 - shirk.sum(1) / np.maximum(valid.sum(1), 1)
+        valid = b.members >= 0
+        f = np.maximum(b.members, 0)
+        formal = b.formal.astype(np.float32)
+        remaining = np.clip((b.end - step) / np.float32(24.0), 0, 1).astype(np.float32)
+        inst = state.institutions[f] * valid
+        members = np.maximum(b.n_members, 1).astype(np.float32)
+        group = (1.0 + 0.25 * (members - 2.0))
+        per_alliance = ((1.0 - 0.4 * formal) * (1.0 - 0.3 * remaining) * group
+                        * np.float32(2.0 * p["shirk_temptation"]))
+        p_shirk = (1.0 - state.trustworthiness[f]) * (1.2 - 0.08 * inst) * per_alliance[:, None]
+        shirk = valid & (rng.random(valid.shape, dtype=np.float32) < p_shirk)
+        mean_inst = _row_sum(inst) / members
+        p_det = p["detection_prob"] * (0.6 + 0.16 * mean_inst) + 0.2 * formal
+        detected = shirk & (rng.random(valid.shape, dtype=np.float32) < p_det[:, None])
+        b.shirked[:] = shirk
+        b.detected[:] = detected
+        b.effectiveness[:] = 1.0 - _row_sum(shirk) / members
 
-        # trust[a, s, t]: s's trust in t moves with what s sees of t
-        pair = valid[:, :, None] & valid[:, None, :] & ~np.eye(MAX_MEMBERS, dtype=bool)
-        tr = b.trust[act]
-        seen_bad = np.broadcast_to(detected[:, None, :], tr.shape)
-        up = tr + p["trust_build_rate"] * (1.0 - tr)
-        down = tr - p["trust_erosion_rate"] * tr
-        b.trust[act] = np.where(pair, np.where(seen_bad, down, up), 0.0).astype(np.float32)
+        # trust[a, s, t]: s's trust in t moves with what s sees of t, in place:
+        # t <- t (1 - erode) if t's shirking was detected, else t (1 - build) + build.
+        # Entries that are not partner pairs are 0 and stay 0 (x mult, + add x mask).
+        pair = self.partner_pairs()
+        build, erode = np.float32(p["trust_build_rate"]), np.float32(p["trust_erosion_rate"])
+        mult = np.where(detected, np.float32(1.0) - erode, np.float32(1.0) - build)
+        add = np.where(detected, np.float32(0.0), build)
+        # on (alliances x 16) views: [a, 4 s + t] takes the factor of target t (np.tile)
+        cells = MAX_MEMBERS * MAX_MEMBERS
+        tr = b.trust.reshape(b.n, cells)
+        pair16 = pair.reshape(b.n, cells)
+        tr *= np.tile(mult, (1, MAX_MEMBERS))
+        tr += np.tile(add, (1, MAX_MEMBERS)) * pair16
+        np.minimum(tr, np.float32(1.0), out=tr)
+        self.trust_low, self.trust_below_half = self._trust_flags(tr, pair16)
 
         # reputation: what partners saw, averaged over the firm's alliances
-        ff = mem[valid]
-        obs = (~detected[valid]).astype(np.float64)
+        a, sl, ff = self.member_slots()
+        obs = (~detected[a, sl]).astype(np.float64)
         cnt = np.bincount(ff, minlength=state.n)
         seen = np.bincount(ff, weights=obs, minlength=state.n)
-        has = cnt > 0
-        state.reputation[has] += (0.1 * (seen[has] / cnt[has] - state.reputation[has])).astype(
-            np.float32
-        )
+        share = seen / np.maximum(cnt, 1)
+        state.reputation += (np.float32(0.1) * (share - state.reputation) * (cnt > 0)).astype(
+            np.float32)
 
     # ------------------------------------------------------------ 5. benefit and cost
-    def effects(self, state: FirmState, month: Month, own_demand: np.ndarray) -> Effects:
+    def effects(self, state: FirmState, month: Month, own_demand: np.ndarray,
+                demand_shock: bool = True) -> Effects:
         """Phase 5. Per-firm alliance effects (weighted by participation) and coordination cost.
 
         Overlapping supply-chain, R&D and infrastructure alliances combine as
@@ -489,52 +588,51 @@ class Alliances:
         p, b = self.p, self.book
         n = state.n
         a, s, f = self.member_slots()
-        kind = b.kind[a]
-        eff = b.effectiveness[a]
         z = np.zeros(n)
         if a.size == 0:
             return Effects(z, z, z, z, z, own_demand, z, np.zeros(n, bool), z,
                            np.zeros(n, bool))
-        size = b.n_members[a].astype(np.float64)
-        coord = (
-            p["coordination_cost"] * month.fixed_cost[f] * (size - 1.0) ** 0.7
-            * month.coord_mult[f]
-        ) * ~b.shirked[a, s]
+        eff = b.effectiveness[a].astype(np.float64)
+        coord = (p["coordination_cost"] * _GROUP_COST[b.n_members[a]] * month.fixed_cost[f]
+                 * month.coord_mult[f]) * ~b.shirked[a, s]
+        slices = self.type_slices()
 
-        def combined(k, magnitude):
-            sel = kind == k
-            return _one_minus_prod(f[sel], magnitude * eff[sel], n)
+        def cut(k, magnitude):  # overlapping cuts combine as 1 - prod(1 - e)
+            sl = slices[k]
+            logs = np.bincount(f[sl], weights=np.log1p(-np.minimum(magnitude * eff[sl], 0.999)),
+                               minlength=n)
+            return -np.expm1(logs)
 
-        logistics = combined(SUPPLY, p["supply_chain_logistics_cut"])
-        premium = np.bincount(
-            f[kind == MARKETING], weights=p["co_marketing_price_premium"] * eff[kind == MARKETING],
-            minlength=n,
-        )
-        premium = np.minimum(premium, 2 * p["co_marketing_price_premium"])
-        contract = np.minimum(
-            np.bincount(f[kind == BID], weights=p["joint_bid_contract_boost"] * eff[kind == BID],
-                        minlength=n),
-            2 * p["joint_bid_contract_boost"],
-        )
-        rd = combined(RD, p["rd_time_cut"])
-        infra = combined(INFRA, p["infra_cost_cut"])
-        # diversification: shared infrastructure with firms of other sectors
-        other, partner_demand = self._other_sector_exposure(state, a, f, own_demand)
-        div_w = (kind == INFRA) * other * 0.3 * eff
-        w_sum = np.bincount(f, weights=div_w, minlength=n)
-        w_dem = np.bincount(f, weights=div_w * partner_demand, minlength=n)
-        shrink = np.where(w_sum > 0.6, 0.6 / np.maximum(w_sum, 1e-12), 1.0)
-        demand = own_demand * (1.0 - w_sum * shrink) + w_dem * shrink
-        # partner diversity: capability distance to the alliance's mean
-        diversity = self._capability_spread(state, a, f)
+        def boost(k, magnitude):  # premiums and boosts add up, capped at twice one's
+            sl = slices[k]
+            return np.minimum(np.bincount(f[sl], weights=magnitude * eff[sl], minlength=n),
+                              2 * magnitude)
+
+        logistics = cut(SUPPLY, p["supply_chain_logistics_cut"])
+        premium = boost(MARKETING, p["co_marketing_price_premium"])
+        contract = boost(BID, p["joint_bid_contract_boost"])
+        rd = cut(RD, p["rd_time_cut"])
+        infra = cut(INFRA, p["infra_cost_cut"])
+        demand = own_demand
+        sel = slices[INFRA]
+        if demand_shock and sel.stop > sel.start:
+            # diversification: shared infrastructure with firms of other sectors
+            partner_demand = self._other_sector_demand(state, a[sel], f[sel], own_demand)
+            w = b.other_sector[a[sel], s[sel]] * 0.3 * eff[sel]
+            w_sum = np.bincount(f[sel], weights=w, minlength=n)
+            w_dem = np.bincount(f[sel], weights=w * partner_demand, minlength=n)
+            shrink = np.where(w_sum > 0.6, 0.6 / np.maximum(w_sum, 1e-12), 1.0)
+            demand = own_demand * (1.0 - w_sum * shrink) + w_dem * shrink
         cnt = np.bincount(f, minlength=n)
-        partner_div = np.bincount(f, weights=diversity, minlength=n) / np.maximum(cnt, 1)
+        partner_div = np.bincount(f, weights=b.diversity[a, s], minlength=n) / np.maximum(cnt, 1)
         coordination = np.bincount(f, weights=coord, minlength=n)
 
         # net benefit per alliance: value to members at this participation minus their cost
         # (expected policy support counts when choosing partners, not here)
-        vals = type_values(state, f, p, np.zeros(len(ALLIANCE_TYPES)))[np.arange(f.size), kind]
-        value = vals * eff * state.trend[f]
+        value = np.empty(f.size)
+        for k, sl in enumerate(slices):
+            value[sl] = _TYPE_VALUE[k](state, f[sl], p)
+        value *= eff * state.trend[f]
         b.net_benefit[:] = np.bincount(a, weights=value - coord * (1.0 - month.coord_subsidy[f]),
                                        minlength=b.n)
         act = b.active
@@ -550,33 +648,21 @@ class Alliances:
             infra_cut=infra,
             demand=demand,
             partner_diversity=partner_div,
-            in_supply_chain=np.bincount(f[kind == SUPPLY], minlength=n) > 0,
+            in_supply_chain=np.bincount(f[slices[SUPPLY]], minlength=n) > 0,
             coordination_cost=coordination,
-            rd_member=np.bincount(f[kind == RD], minlength=n) > 0,
+            rd_member=np.bincount(f[slices[RD]], minlength=n) > 0,
         )
 
-    def _other_sector_exposure(self, state, a, f, own_demand):
-        """For each member slot: the share of its partners in another sector, and their
-        mean demand shock multiplier (1 where there are none)."""
-        b = self.book
-        mem = b.members[a]
+    def _other_sector_demand(self, state, a, f, own_demand):
+        """For each membership: the mean demand shock multiplier of its partners in another
+        sector (1 where there are none)."""
+        mem = self.book.members[a]
         valid = mem >= 0
         safe = np.maximum(mem, 0)
         differs = valid & (state.sector[safe] != state.sector[f][:, None])
         count = differs.sum(1)
-        share = count / np.maximum(b.n_members[a] - 1, 1)
-        mean = np.where(count > 0, (own_demand[safe] * differs).sum(1) / np.maximum(count, 1),
+        return np.where(count > 0, (own_demand[safe] * differs).sum(1) / np.maximum(count, 1),
                         1.0)
-        return share, mean
-
-    def _capability_spread(self, state, a, f):
-        """For each member slot: its capability distance to the mean of its alliance."""
-        b = self.book
-        mem = b.members[a]
-        valid = (mem >= 0)[:, :, None]
-        caps = state.capability[np.maximum(mem, 0)] * valid
-        mean = caps.sum(1) / np.maximum(valid.sum(1), 1)
-        return np.clip(np.abs(state.capability[f] - mean).mean(1) * 4.0, 0, 1)
 
     # ------------------------------------------------------------------ 6. break
     def dissolve(self, state: FirmState, step: int) -> np.ndarray:
@@ -588,13 +674,15 @@ class Alliances:
         """
         p, b = self.p, self.book
         act = b.active
-        valid = b.members >= 0
-        pair = valid[:, :, None] & valid[:, None, :] & ~np.eye(MAX_MEMBERS, dtype=bool)
-        min_trust = np.where(pair, b.trust, 2.0).min(axis=(1, 2))
-        low_trust = act & (min_trust < p["trust_break_threshold"])
+        low, below_half = self.trust_low, self.trust_below_half  # from this month's update
+        if low.size != b.n:
+            cells = MAX_MEMBERS * MAX_MEMBERS
+            low, below_half = self._trust_flags(b.trust.reshape(b.n, cells),
+                                                self.partner_pairs().reshape(b.n, cells))
+        low_trust = act & low
         loss = act & ~low_trust & (b.loss_months >= p["loss_months_to_break"])
         due = act & ~low_trust & ~loss & (step >= b.end)
-        renew = due & (b.net_benefit > 0) & (min_trust >= 0.5)
+        renew = due & (b.net_benefit > 0) & ~below_half
         b.end[renew] = step + np.where(b.formal[renew], p["contract_term"], INFORMAL_REVIEW)
         ended = due & ~renew
         self.dissolved["low_trust"] += int(low_trust.sum())
@@ -623,6 +711,9 @@ class Alliances:
         b.active[ids] = False
         b.members[ids] = -1
         b.n_members[ids] = 0
+        b.trust[ids] = 0.0
+        self._slots = None
+        self._update_pairs(ids)
 
     # ------------------------------------------------------------------ exits
     def remove_firms(self, state: FirmState, gone: np.ndarray, step: int) -> int:
@@ -646,6 +737,7 @@ class Alliances:
         b.n_members[:] = (b.members >= 0).sum(axis=1)
         state.alliances[gone] = -1
         state.n_alliances[gone] = 0
+        self._membership_changed(np.unique(a), state)
         broken = np.flatnonzero(b.active & (b.n_members < 2))
         self.dissolved["member_exit"] += broken.size
         self.ended_early += int((b.end[broken] > step).sum())
@@ -664,21 +756,28 @@ class Alliances:
         Transfers sum to zero and are booked in flow_aid.
         """
         p, b = self.p, self.book
+        self.aid_paid = self.aid_received = 0.0
         a, s, f = self.member_slots()
         if a.size == 0 or p["mutual_aid_share"] <= 0:
             return
-        n_all = np.maximum(state.n_alliances[f], 1)
-        need = np.maximum(-state.capital[f], 0.0) / n_all
-        distressed = need > 0
+        distressed = state.capital[f] < 0
         if not distressed.any():
             return
+        # only alliances with a distressed member take part
+        involved = np.zeros(b.n, dtype=bool)
+        involved[a[distressed]] = True
+        sel = involved[a]
+        a, s, f, distressed = a[sel], s[sel], f[sel], distressed[sel]
+        cap = state.capital[f]
+        n_all = np.maximum(state.n_alliances[f], 1)
+        need = np.maximum(-cap, 0.0) / n_all
         # trust of each slot in the distressed members of its alliance
         dmask = np.zeros(b.members.shape, dtype=bool)
         dmask[a[distressed], s[distressed]] = True
         tr = b.trust[a, s, :]
         dm = dmask[a]
         trust_in_distressed = (tr * dm).sum(1) / np.maximum(dm.sum(1), 1)
-        spare = np.maximum(state.capital[f] - 2.0 * fixed_cost[f], 0.0)
+        spare = np.maximum(cap - 2.0 * fixed_cost[f], 0.0)
         offer = p["mutual_aid_share"] * spare / n_all * trust_in_distressed * ~distressed
         total_need = np.bincount(a, weights=need, minlength=b.n)
         total_offer = np.bincount(a, weights=offer, minlength=b.n)
@@ -690,21 +789,21 @@ class Alliances:
         net = np.bincount(f, weights=recv - pay, minlength=state.n)
         state.capital += net
         state.flow_aid += net
+        self.aid_paid, self.aid_received = float(pay.sum()), float(recv.sum())
 
     # ------------------------------------------------------------------ measures
     def mean_trust(self) -> float:
+        """Mean trust over ordered pairs of members of active alliances."""
         b = self.book
-        act = b.active
-        if not act.any():
+        pairs = int((b.n_members.astype(np.int64) * (b.n_members - 1)).sum())
+        if pairs == 0:
             return 0.0
-        valid = b.members[act] >= 0
-        pair = valid[:, :, None] & valid[:, None, :] & ~np.eye(MAX_MEMBERS, dtype=bool)
-        return float(b.trust[act][pair].mean())
+        # trust outside member pairs (diagonal, empty slots, closed alliances) is zero
+        return float(b.trust.sum(dtype=np.float64) / pairs)
 
     def edges(self) -> tuple[np.ndarray, np.ndarray]:
         """Undirected firm-firm edges of active alliances (one per member pair)."""
-        b = self.book
-        mem = b.members[b.active]
+        mem = self.book.members
         us, vs = [], []
         for s in range(MAX_MEMBERS):
             for t in range(s + 1, MAX_MEMBERS):
@@ -712,4 +811,3 @@ class Alliances:
                 us.append(mem[ok, s])
                 vs.append(mem[ok, t])
         return np.concatenate(us), np.concatenate(vs)
-

@@ -57,7 +57,7 @@ def gini(x: np.ndarray) -> float:
     return float((n + 1 - 2 * (cum.sum() / cum[-1])) / n)
 
 
-def network_stats(u: np.ndarray, v: np.ndarray, alive: np.ndarray, with_components: bool):
+def network_stats(u: np.ndarray, v: np.ndarray, alive: np.ndarray):
     """(density, transitivity, largest component share) of the alliance network.
 
     Multiple alliances between the same pair count once. Transitivity = 3 triangles /
@@ -73,8 +73,6 @@ def network_stats(u: np.ndarray, v: np.ndarray, alive: np.ndarray, with_componen
     adj = ((adj + adj.T) > 0).astype(np.float64)
     edges = adj.nnz / 2
     density = edges / (n_alive * (n_alive - 1) / 2)
-    if not with_components:
-        return density, None, None
     deg = np.asarray(adj.sum(axis=1)).ravel()
     triples = float((deg * (deg - 1)).sum())
     if triples > 0:
@@ -97,21 +95,21 @@ def update_resilience(state) -> None:
     Call before the trend is updated with this month's revenue.
     """
     alive = state.alive
-    ratio = state.revenue / np.maximum(state.trend, 1e-9)
+    ratio = (state.revenue / np.maximum(state.trend, 1e-9)).astype(np.float32)
     below = alive & (ratio < 0.95)
     ended = alive & ~below & (state.episode_months > 0)
-    state.episode_depth[:] = np.where(
-        below, np.maximum(state.episode_depth, 1.0 - ratio), state.episode_depth
-    )
-    state.episode_months += below.astype(np.int16)
-    state.last_depth[ended] = state.episode_depth[ended]
-    state.last_recovery[ended] = state.episode_months[ended]
-    state.episode_depth[ended] = 0.0
-    state.episode_months[ended] = 0
+    np.maximum(state.episode_depth, (1.0 - ratio) * below, out=state.episode_depth)
+    state.episode_months += below
+    if ended.any():
+        state.last_depth[ended] = state.episode_depth[ended]
+        state.last_recovery[ended] = state.episode_months[ended]
+        state.episode_depth[ended] = 0.0
+        state.episode_months[ended] = 0
     # old episodes fade from memory (half-life about two years)
     state.last_depth *= np.float32(0.97)
     state.last_recovery *= np.float32(0.97)
     depth = np.maximum(state.last_depth, state.episode_depth)
-    months = np.maximum(state.last_recovery, state.episode_months.astype(np.float32))
-    score = 5.0 - 2.5 * np.minimum(depth / 0.4, 1.0) - 1.5 * np.minimum(months / 12.0, 1.0)
-    state.resilience[:] = np.clip(score, 1.0, 5.0)
+    months = np.maximum(state.last_recovery, state.episode_months)
+    score = (np.float32(5.0) - np.float32(2.5) * np.minimum(depth * np.float32(2.5), 1.0)
+             - np.float32(1.5) * np.minimum(months * np.float32(1 / 12), 1.0))
+    np.clip(score, 1.0, 5.0, out=state.resilience)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from functools import partial
 from typing import Any
@@ -72,14 +73,20 @@ class SMEEcosystem(mesa.Model):
         self.month = -p["burn_in"]  # month 1 is the first month of the horizon
         self.total_steps = p["burn_in"] + p["months"]
         self._revenue_history: deque = deque(maxlen=13)
-        self._network_cache = (0.0, 0.0)  # (clustering, largest component share)
+        # (density, clustering, largest component, revenue Gini), refreshed every k months
+        self._structure_cache = (0.0, 0.0, 0.0, 0.0)
         self.last_shock = None
+        self.collect_seconds = 0.0  # time spent computing reporters (for the benchmark)
 
         # initial credit lines (no crunch at the start)
         economy.update_credit(self.firms, p, np.ones(self.firms.n))
 
-        self._agents_by_row: list[SME] = []
-        self._add_agents(np.arange(self.firms.n))
+        # SME agent objects are made on first use of model.agents (see `agents`), then kept
+        # in step with entries and exits; until then firms are identified by `uid` alone.
+        self._agents_by_row: list[SME | None] | None = None
+        self._next_uid = 1
+        self.firms.uid[:] = self._new_uids(self.firms.n)
+
 
         self.report: dict[str, float] = dict.fromkeys(REPORTERS, 0.0)
         self.datacollector = mesa.DataCollector(
@@ -98,10 +105,44 @@ class SMEEcosystem(mesa.Model):
             return scenario
         return load_scenario(scenario)
 
+    def _new_uids(self, k: int) -> np.ndarray:
+        uids = np.arange(self._next_uid, self._next_uid + k, dtype=np.int64)
+        self._next_uid += k
+        return uids
+
+    @property
+    def agents(self):
+        """Mesa's AgentSet of living firms (SME views), made on first use."""
+        if self._agents_by_row is None:
+            self._agents_by_row = []
+            self._add_agents(np.flatnonzero(self.firms.alive))
+        return mesa.Model.agents.fget(self)
+
+    @property
+    def agents_by_type(self):
+        self.agents  # noqa: B018  (materialise)
+        return mesa.Model.agents_by_type.fget(self)
+
     def _add_agents(self, rows: np.ndarray) -> None:
-        """Mesa agent objects for new firm rows (the only per-firm Python work: O(entrants))."""
-        for r in rows:
-            self._agents_by_row.append(SME(self, int(r)))
+        """Mesa agent objects for firm rows (per-firm Python work, only once agents are used:
+        O(entrants) a month)."""
+        by_row = self._agents_by_row
+        if by_row is None:
+            return
+        if rows.size and rows.max() >= len(by_row):
+            by_row.extend([None] * (int(rows.max()) + 1 - len(by_row)))
+        for r in rows.tolist():
+            agent = SME(self, r)
+            agent.unique_id = int(self.firms.uid[r])  # the firm's id, whenever it is made
+            by_row[r] = agent
+
+    def _remove_agents(self, rows: np.ndarray) -> None:
+        by_row = self._agents_by_row
+        if by_row is None:
+            return
+        for r in rows.tolist():
+            by_row[r].remove()
+            by_row[r] = None
 
     def partner_rows(self, row: int) -> list[int]:
         ids = self.firms.alliances[row]
@@ -109,6 +150,7 @@ class SMEEcosystem(mesa.Model):
         return sorted({int(m) for m in members if m >= 0 and m != row})
 
     def agent_of(self, row: int) -> SME:
+        self.agents  # noqa: B018  (materialise)
         return self._agents_by_row[row]
 
     # ------------------------------------------------------------------ one month
@@ -131,9 +173,9 @@ class SMEEcosystem(mesa.Model):
 
         capacity = economy.capacity_revenue(s, self.demand_index)
         bonus = np.zeros(5)
-        if any(True for _ in book.running("rd_grants", t)):
+        if book.any_running("rd_grants", t):
             bonus[RD] = POLICY_VALUE_BONUS
-        if any(True for _ in book.running("procurement_access", t)):
+        if book.any_running("procurement_access", t):
             bonus[BID] = POLICY_VALUE_BONUS
         month = Month(
             step=self.steps,
@@ -151,12 +193,13 @@ class SMEEcosystem(mesa.Model):
         found = self.alliances.search(s, month, brokered)
         formed = self.alliances.form(s, month, found)
         self.alliances.contribute_and_update_trust(s, self.steps)
-        effects = self.alliances.effects(s, month, shock.demand)
+        effects = self.alliances.effects(s, month, shock.demand, shock.demand_hit)
 
         # public money tied to alliances, then production and profit
         subsidy = policies.coordination_subsidy(book, s, t, effects.coordination_cost)
         rd_grant, grant_boost = policies.research_grants(book, s, t, effects.rd_member)
-        extra = policies.public_contracts(book, s, t, self.alliances.largest_of_type(s, BID))
+        extra = (policies.public_contracts(book, s, t, self.alliances.largest_of_type(s, BID))
+                 if book.any_running("procurement_access", t) else np.zeros(s.n))
         economy.produce(s, p, self.streams["economy"], self.demand_index, shock, effects,
                                extra)
         grants = subsidy + rd_grant
@@ -175,11 +218,11 @@ class SMEEcosystem(mesa.Model):
         # exit and entry
         gone, bankrupt = economy.exits(s, p, self.streams["entry"])
         self.alliances.remove_firms(s, gone, self.steps)
-        for r in gone:
-            self._agents_by_row[r].remove()
+        economy.forget_exited(s, gone)
+        self._remove_agents(gone)
         k = economy.entrant_count(s, p, self.streams["entry"])
-        rows = populate(s, self.streams["entry"], k, p, step=self.steps, entrants=True)
-        new = np.arange(rows.start, rows.stop)
+        new = populate(s, self.streams["entry"], k, p, step=self.steps, entrants=True)
+        s.uid[new] = self._new_uids(new.size)
         s.credit_limit[new] = (p["credit_months"] * s.trend[new]
                                * region_array("credit_access")[s.region[new]]
                                * credit_multiplier(self.shocks, t, s, new))
@@ -192,6 +235,7 @@ class SMEEcosystem(mesa.Model):
 
     # ------------------------------------------------------------------ reporters
     def _collect(self, formed, dissolved, innovations, exits, bankrupt, entries, shock) -> None:
+        started = time.perf_counter()
         s, a = self.firms, self.alliances
         alive = s.alive
         n_alive = int(alive.sum())
@@ -208,14 +252,10 @@ class SMEEcosystem(mesa.Model):
         book = a.book
         by_type = a.active_count_by_type()
         n_active = int(book.active.sum())
-        every = self.p["network_stats_every"]
-        u, v = a.edges()
-        full = (self.steps % every == 0) or self.steps == 1
-        density, trans, lcc = network_stats(u, v, alive, full)
-        if full:
-            self._network_cache = (trans, lcc)
-        else:
-            trans, lcc = self._network_cache
+        every = self.p["structure_stats_every"]
+        if self.steps % every == 0 or self.steps == 1 or self.steps >= self.total_steps:
+            self._structure_cache = (*network_stats(*a.edges(), alive), gini(revenue))
+        density, trans, lcc, revenue_gini = self._structure_cache
         r = self.report
         r["month"] = self.month
         r["firms_alive"] = n_alive
@@ -243,12 +283,13 @@ class SMEEcosystem(mesa.Model):
         r["policy_spend"] = self.policy.total
         for k, val in self.policy.spend.items():
             r[f"spend_{k}"] = val
-        r["revenue_gini"] = gini(revenue)
+        r["revenue_gini"] = revenue_gini
         r["mean_resilience"] = float(s.resilience[alive].mean()) if n_alive else 0.0
         r["digital_share"] = float(s.digital[alive].mean()) if n_alive else 0.0
         r["mean_institutions"] = float(s.institutions[alive].mean()) if n_alive else 0.0
         r["shock_intensity"] = float(shock.intensity)
         self.datacollector.collect(self)
+        self.collect_seconds += time.perf_counter() - started
 
     def run(self, steps: int | None = None) -> None:
         """Run the burn-in and the horizon (or `steps` months)."""

@@ -113,9 +113,10 @@ PARAMS_LIST: list[Param] = [
        "Simulated horizon after the burn-in (DESIGN §3).", int),
     _P("burn_in", 24, 0, 240, "months", "run",
        "Months run before the horizon and excluded from outcome statistics.", int),
-    _P("network_stats_every", 1, 1, 120, "months", "run",
-       "Compute clustering and the largest component every k months (cost grows with edges).",
-       int),
+    _P("structure_stats_every", 12, 1, 120, "months", "run",
+       "Compute the structural statistics (network density, clustering, largest component, "
+       "revenue Gini) every k months and in the last month; they cost O(n log n) and more, "
+       "and the series repeats the last values in between. Set 1 for monthly values.", int),
     # --- population ----------------------------------------------------------
     _P("n_firms", 3000, 1, 5_000_000, "firms", "population",
        "Initial number of SMEs.", int),

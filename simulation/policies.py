@@ -156,6 +156,9 @@ class PolicyBook:
             if p.kind == kind and p.running(month) and self.scale > 0:
                 yield p, p.budget * self.scale
 
+    def any_running(self, kind: str, month: int) -> bool:
+        return any(True for _ in self.running(kind, month))
+
     def new_month(self) -> None:
         self.spend = dict.fromkeys(POLICY_KINDS, 0.0)
 

@@ -42,12 +42,12 @@ def populate(
     params: dict,
     step: int,
     entrants: bool = False,
-) -> slice:
-    """Add k firms to `state` and draw every attribute; return their rows.
+) -> np.ndarray:
+    """Add k firms to `state` (reusing exited firms' rows) and draw every attribute.
 
     Inputs: the registry values in `params`; outputs: rows of `state` filled in.
     """
-    rows = state.add(k)
+    rows = state.new_rows(k)
     if k == 0:
         return rows
     country = params["country"]
@@ -75,6 +75,8 @@ def populate(
     state.region[rows] = region
     state.sector[rows] = sector
     state.employees[rows] = employees
+    state.market[rows] = sector.astype(np.int16) * len(COUNTRIES) + region
+    state.revenue_per_employee[rows] = rev_per_emp
     state.size_class[rows] = size_class_of(employees)
     state.key[rows] = rng.random(k)
     state.scale[rows] = scale

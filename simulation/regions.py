@@ -77,4 +77,4 @@ def sector_array(field: str) -> np.ndarray:
 
 def size_class_of(employees: np.ndarray) -> np.ndarray:
     """Size class code (0 micro, 1 small, 2 medium) from employee counts."""
-    return np.searchsorted(np.array([10.0, 50.0]), employees, side="right").astype(np.int8)
+    return (employees >= 10).astype(np.int8) + (employees >= 50)

@@ -124,6 +124,7 @@ class ShockEffects:
     compliance: np.ndarray  # compliance cost, share of revenue
     formation: np.ndarray  # multiplier on search and acceptance
     intensity: float  # the strongest intensity of any shock this month
+    demand_hit: bool = False  # whether a demand shock is active this month
 
 
 def credit_multiplier(shocks: list[Shock], month: int, state, rows: np.ndarray) -> np.ndarray:
@@ -153,6 +154,7 @@ def shock_effects(shocks: list[Shock], month: int, state) -> ShockEffects:
         d = shock.depth * level * hit
         if shock.kind == "demand":
             eff.demand *= 1.0 - d
+            eff.demand_hit = True
         elif shock.kind == "supply":
             eff.logistics *= 1.0 + d
             eff.inputs *= 1.0 + d / 2

@@ -55,6 +55,10 @@ class ArrayStore:
             getattr(self, name)[rows] = fill
 
     @property
+    def capacity(self) -> int:
+        return self._capacity
+
+    @property
     def nbytes(self) -> int:
         return sum(b.nbytes for b in self._buf.values())
 
@@ -63,15 +67,20 @@ f8, f4, i4, i2, i1, b1 = (np.dtype(t) for t in ("f8", "f4", "i4", "i2", "i1", "?
 
 
 class FirmState(ArrayStore):
-    """All firm state. Row r is firm r for the whole run (exited rows stay, alive=False)."""
+    """All firm state, one row per firm. An exited firm's row (alive=False) is reused by a
+    later entrant, so the arrays stay about as long as the living population; `uid`
+    tells firms apart across reuse."""
 
     FIELDS = {
         # identity and structure
         "alive": (b1, (), False),
+        "uid": (np.dtype("i8"), (), -1),  # the firm's Mesa unique_id
         "born": (i4, (), 0),  # model step of birth
         "region": (i1, (), 0),
         "sector": (i1, (), 0),
         "size_class": (i1, (), 0),
+        "market": (i2, (), 0),  # sector x countries + country: index into the demand index
+        "revenue_per_employee": (f4, (), 10.0),  # thousand/month, by sector and country
         "employees": (f4, (), 1.0),
         "key": (f8, (), 0.0),  # uniform draw fixing membership of shock scopes
         # economy
@@ -121,6 +130,16 @@ class FirmState(ArrayStore):
     }
 
 
+    def new_rows(self, k: int) -> np.ndarray:
+        """Row ids for k new firms: rows of exited firms first, then appended ones."""
+        free = np.flatnonzero(~self.alive)[:k]
+        if free.size < k:
+            extra = self.add(k - free.size)
+            free = np.concatenate([free, np.arange(extra.start, extra.stop)])
+        self.reset_rows(free)
+        return free
+
+
 class AllianceBook(ArrayStore):
     """All alliances. Inactive rows are reused by new alliances."""
 
@@ -138,6 +157,10 @@ class AllianceBook(ArrayStore):
         "shirked": (b1, (MAX_MEMBERS,), False),
         "detected": (b1, (MAX_MEMBERS,), False),
         "effectiveness": (f4, (), 1.0),
+        # per member slot, fixed while membership is: capability distance to the
+        # alliance mean (partner diversity) and share of partners in another sector
+        "diversity": (f4, (MAX_MEMBERS,), 0.0),
+        "other_sector": (f4, (MAX_MEMBERS,), 0.0),
         "net_benefit": (f8, (), 0.0),
     }
 

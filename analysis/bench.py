@@ -1,0 +1,178 @@
+"""The benchmark: our model against Mesa's own minimal model, in one run.
+
+For each firm count N, a fresh subprocess (so that peak memory is its own) builds
+our model, runs the burn-in, then times `months` further months, and builds and
+steps Mesa's minimal model at the same agent count: the Boltzmann wealth model
+without space, each agent giving one unit of wealth to a random agent, one
+`model.agents.shuffle_do("step")` per step (written here, not imported from
+Mesa's examples, which add a grid).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import mesa
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class WealthAgent(mesa.Agent):
+    def __init__(self, model):
+        super().__init__(model)
+        self.wealth = 1
+
+    def step(self):
+        if self.wealth > 0:
+            other = self.random.choice(self.model.agent_list)
+            other.wealth += 1
+            self.wealth -= 1
+
+
+class BoltzmannModel(mesa.Model):
+    """Mesa's minimal model: N agents, no space, one shuffle_do per step."""
+
+    def __init__(self, n: int, rng=None):
+        super().__init__(rng=rng)
+        WealthAgent.create_agents(self, n)
+        self.agent_list = self.agents.to_list()
+
+    def step(self):
+        self.agents.shuffle_do("step")
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
+
+
+def measure_ours(n: int, months: int, burn_in: int, seed: int = 1) -> dict:
+    from simulation import SMEEcosystem
+
+    t0 = time.perf_counter()
+    model = SMEEcosystem(n_firms=n, rng=seed, burn_in=burn_in, months=months)
+    t1 = time.perf_counter()
+    for _ in range(burn_in):
+        model.step()
+    collect_before = model.collect_seconds
+    firm_months = 0
+    t2 = time.perf_counter()
+    for _ in range(months):
+        model.step()
+        firm_months += int(model.report["firms_alive"])
+    t3 = time.perf_counter()
+    collect = model.collect_seconds - collect_before
+    return {
+        "init_s": t1 - t0,
+        "init_ns_per_firm": (t1 - t0) / n * 1e9,
+        "burn_in_s": t2 - t1,
+        "months_s": t3 - t2,
+        "ns_per_firm_month": (t3 - t2) / max(firm_months, 1) * 1e9,
+        "collect_ms_per_month": collect / months * 1e3,
+        "alliances_end": int(model.report["alliances_active"]),
+        "firms_end": int(model.report["firms_alive"]),
+    }
+
+
+def measure_mesa(n: int, steps: int, seed: int = 1) -> dict:
+    t0 = time.perf_counter()
+    model = BoltzmannModel(n, rng=seed)
+    t1 = time.perf_counter()
+    for _ in range(steps):
+        model.step()
+    t2 = time.perf_counter()
+    return {
+        "init_s": t1 - t0,
+        "init_ns_per_agent": (t1 - t0) / n * 1e9,
+        "steps": steps,
+        "ns_per_agent_step": (t2 - t1) / (n * steps) * 1e9,
+    }
+
+
+def one_size(n: int, months: int, burn_in: int, which: str) -> dict:
+    """Measure one size in this process (called in a fresh subprocess)."""
+    if which == "ours":
+        out = measure_ours(n, months, burn_in)
+    else:
+        steps = max(2, min(20, int(2_000_000 / n)))
+        out = measure_mesa(n, steps)
+    out["peak_rss_mb"] = _peak_rss_mb()
+    return out
+
+
+def _in_subprocess(n: int, months: int, burn_in: int, which: str) -> dict:
+    code = ("import json, sys; from analysis.bench import one_size; "
+            f"print(json.dumps(one_size({n}, {months}, {burn_in}, {which!r})))")
+    res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                         text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    if res.returncode != 0:
+        raise RuntimeError(f"benchmark of {which} at {n} firms failed:\n{res.stderr[-2000:]}")
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def _exponent(sizes: list[int], values: list[float]) -> float | None:
+    """Slope of log(value) on log(size): 1 means linear scaling."""
+    if len(sizes) < 2:
+        return None
+    return float(np.polyfit(np.log(sizes), np.log(values), 1)[0])
+
+
+def run_bench(sizes: list[int], months: int = 12, burn_in: int = 24, progress=print) -> dict:
+    """Measure every size for both models; return the results (also for JSON)."""
+    rows = []
+    for n in sizes:
+        progress(f"  {n:>9,} firms: our model ...")
+        ours = _in_subprocess(n, months, burn_in, "ours")
+        progress(f"  {n:>9,} firms: Mesa minimal model ...")
+        base = _in_subprocess(n, months, burn_in, "mesa")
+        rows.append({
+            "firms": n,
+            "ours": ours,
+            "mesa": base,
+            "ratio_step": ours["ns_per_firm_month"] / base["ns_per_agent_step"],
+            "ratio_init": ours["init_ns_per_firm"] / base["init_ns_per_agent"],
+            "rss_kb_per_firm": ours["peak_rss_mb"] * 1024.0 / n,
+            "full_run_estimate_s": ours["init_s"] + (ours["burn_in_s"] / max(burn_in, 1)
+                                                     + ours["months_s"] / months) * (120 + 24),
+        })
+    per_month = [r["ours"]["months_s"] / months for r in rows]
+    return {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "processor": platform.processor() or platform.machine(),
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+            "mesa": mesa.__version__,
+        },
+        "months_timed": months,
+        "burn_in": burn_in,
+        "rows": rows,
+        "scaling_exponent_time_vs_firms": _exponent([r["firms"] for r in rows], per_month),
+    }
+
+
+def format_table(result: dict) -> str:
+    head = (f"{'firms':>10} {'ours ns/firm-month':>19} {'Mesa ns/agent-step':>19} "
+            f"{'ratio':>7} {'init ns/firm':>13} {'Mesa init ns':>13} {'init ratio':>10} "
+            f"{'RSS KB/firm':>12} {'collect ms/month':>17} {'144-month run s':>16}")
+    lines = [head, "-" * len(head)]
+    for r in result["rows"]:
+        o, m = r["ours"], r["mesa"]
+        lines.append(
+            f"{r['firms']:>10,} {o['ns_per_firm_month']:>19,.0f} {m['ns_per_agent_step']:>19,.0f} "
+            f"{r['ratio_step']:>7.3f} {o['init_ns_per_firm']:>13,.0f} "
+            f"{m['init_ns_per_agent']:>13,.0f} {r['ratio_init']:>10.2f} "
+            f"{r['rss_kb_per_firm']:>12.2f} {o['collect_ms_per_month']:>17.2f} "
+            f"{r['full_run_estimate_s']:>16.1f}")
+    exp = result["scaling_exponent_time_vs_firms"]
+    if exp is not None and not math.isnan(exp):
+        lines.append(f"scaling exponent of time per month against firms: {exp:.2f} (1 = linear)")
+    return "\n".join(lines)
