@@ -176,3 +176,73 @@ def format_table(result: dict) -> str:
     if exp is not None and not math.isnan(exp):
         lines.append(f"scaling exponent of time per month against firms: {exp:.2f} (1 = linear)")
     return "\n".join(lines)
+
+
+def bench_figure(result: dict, path: Path) -> Path:
+    """Log-log plot of time per month and peak memory against firms, ours and Mesa's."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .store import atomic_write
+
+    rows = result["rows"]
+    firms = [r["firms"] for r in rows]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+    ours = [r["ours"]["ns_per_firm_month"] * r["firms"] / 1e9 for r in rows]
+    mesa_t = [r["mesa"]["ns_per_agent_step"] * r["firms"] / 1e9 for r in rows]
+    ax1.loglog(firms, ours, "o-", label="SME ecosystem: one month")
+    ax1.loglog(firms, mesa_t, "s--", label="Mesa minimal model: one step")
+    ax1.set_xlabel("firms (agents)")
+    ax1.set_ylabel("seconds")
+    ax1.set_title("Time per step")
+    ax2.loglog(firms, [r["ours"]["peak_rss_mb"] for r in rows], "o-", label="SME ecosystem")
+    ax2.loglog(firms, [r["mesa"]["peak_rss_mb"] for r in rows], "s--", label="Mesa minimal model")
+    ax2.set_xlabel("firms (agents)")
+    ax2.set_ylabel("peak RSS (MB)")
+    ax2.set_title("Peak memory of the process")
+    for ax in (ax1, ax2):
+        ax.grid(alpha=0.3, which="both")
+        ax.legend(fontsize=8, frameon=False)
+    fig.tight_layout()
+    atomic_write(Path(path), lambda p: fig.savefig(p, dpi=110, format="png"))
+    plt.close(fig)
+    return Path(path)
+
+
+def bench_command(firms: str, months: int, burn_in: int, out: str, quiet: bool = False) -> dict:
+    """`run.py bench`: measure, print the table, write JSON and the scaling plot."""
+    from simulation.errors import UserError
+
+    from .store import write_json
+
+    try:
+        sizes = [int(x.replace("_", "")) for x in firms.split(",") if x.strip()]
+    except ValueError:
+        raise UserError(f"--firms {firms!r}: expected comma-separated whole numbers, "
+                        "e.g. --firms 10000,100000") from None
+    if not sizes or any(not 10 <= n <= 5_000_000 for n in sizes):
+        raise UserError(f"--firms {firms}: each size must be from 10 to 5000000")
+    if not 1 <= months <= 120:
+        raise UserError(f"--months {months}: must be from 1 to 120")
+    if not 0 <= burn_in <= 240:
+        raise UserError(f"--burn-in {burn_in}: must be from 0 to 240")
+    out_path = Path(out)
+    if out_path.suffix != ".json":
+        raise UserError(f"--out {out}: expected a .json file path")
+    try:
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UserError(f"--out {out}: cannot create its folder ({e.strerror})") from None
+
+    def progress(msg):
+        if not quiet:
+            print(msg, file=sys.stderr, flush=True)
+
+    result = run_bench(sorted(sizes), months=months, burn_in=burn_in, progress=progress)
+    print(format_table(result))
+    write_json(out_path, result)
+    figure = bench_figure(result, out_path.with_suffix(".png"))
+    print(f"Wrote {out_path} and {figure}")
+    return result

@@ -186,6 +186,7 @@ class SMEEcosystem(mesa.Model):
             value_bonus=bonus,
             coord_subsidy=policies.subsidy_share(book, s, t),
         )
+        self.last_month = month  # this month's context, for inspection and tests
 
         # alliances: search, form, contribute, update trust, benefits and costs
         brokered = policies.trust_brokering(book, s, t, self.streams["policy"],

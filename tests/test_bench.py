@@ -1,0 +1,61 @@
+"""`run.py bench` runs at a tiny size and writes valid JSON and a plot (no timing asserts)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "run.py", *map(str, args)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_bench_writes_json_with_both_models_at_each_size(tmp_path):
+    out = tmp_path / "b" / "bench.json"
+    res = run_cli("bench", "--firms", "200,400", "--months", "2", "--burn-in", "2",
+                  "--out", out, "--quiet")
+    assert res.returncode == 0, res.stderr
+    data = json.loads(out.read_text())
+    assert [r["firms"] for r in data["rows"]] == [200, 400]
+    for row in data["rows"]:
+        for key in ("ns_per_firm_month", "init_ns_per_firm", "collect_ms_per_month",
+                    "peak_rss_mb"):
+            assert row["ours"][key] > 0
+        assert row["mesa"]["ns_per_agent_step"] > 0 and row["mesa"]["steps"] >= 2
+        assert row["ratio_step"] == pytest.approx(
+            row["ours"]["ns_per_firm_month"] / row["mesa"]["ns_per_agent_step"])
+        assert row["rss_kb_per_firm"] > 0
+    assert isinstance(data["scaling_exponent_time_vs_firms"], float)
+    assert data["machine"]["mesa"].startswith("3.")
+    assert out.with_suffix(".png").stat().st_size > 1000
+    assert "Mesa ns/agent-step" in res.stdout and "ratio" in res.stdout
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--firms", "abc"], ["--firms", "whole numbers"]),
+    (["--firms", "5"], ["--firms", "from 10"]),
+    (["--months", "0"], ["--months", "from 1"]),
+    (["--out", "bench.txt"], ["--out", ".json"]),
+])
+def test_bench_bad_input_is_one_line_and_exit_2(args, words):
+    res = run_cli("bench", *args, "--quiet")
+    assert res.returncode == 2
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in res.stderr
+    for w in words:
+        assert w in lines[0]
+
+
+def test_minimal_mesa_model_moves_wealth_but_keeps_the_total():
+    from analysis.bench import BoltzmannModel
+
+    m = BoltzmannModel(500, rng=1)
+    for _ in range(5):
+        m.step()
+    wealth = [a.wealth for a in m.agents]
+    assert sum(wealth) == 500 and max(wealth) > 1 and len(m.agents) == 500

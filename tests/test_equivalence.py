@@ -1,0 +1,175 @@
+"""The optimised array code gives the same results as straightforward loops on small cases."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulation import SMEEcosystem
+from simulation.alliances import _TYPE_VALUE, ALLIANCE_TYPES, BID, INFRA, MARKETING, RD, SUPPLY
+from simulation.economy import _poisson_small
+from simulation.state import MAX_MEMBERS
+
+
+@pytest.fixture(scope="module")
+def model():
+    m = SMEEcosystem(rng=21, n_firms=400, burn_in=0, months=30, consortium_prob=0.6)
+    for _ in range(14):
+        m.step()
+    return m
+
+
+def _members(book, a):
+    return [int(x) for x in book.members[a] if x >= 0]
+
+
+def reference_effects(m, own_demand):
+    """Per-firm alliance effects by looping over alliances and members one at a time."""
+    s, b, p, month = m.firms, m.alliances.book, m.p, m.last_month
+    n = s.n
+    out = {k: np.zeros(n) for k in ("logistics", "rd", "infra", "premium", "contract",
+                                    "coordination", "div_sum", "div_cnt")}
+    keep = {k: np.ones(n) for k in ("logistics", "rd", "infra")}  # prod(1 - e)
+    net = np.zeros(b.n)
+    magnitude = {SUPPLY: p["supply_chain_logistics_cut"],
+                 MARKETING: p["co_marketing_price_premium"],
+                 BID: p["joint_bid_contract_boost"], RD: p["rd_time_cut"],
+                 INFRA: p["infra_cost_cut"]}
+    name = {SUPPLY: "logistics", RD: "rd", INFRA: "infra"}
+    for a in range(b.n):
+        if not b.active[a]:
+            continue
+        members = _members(b, a)
+        k = int(b.kind[a])
+        e = float(b.effectiveness[a])
+        for slot in range(MAX_MEMBERS):
+            f = int(b.members[a, slot])
+            if f < 0:
+                continue
+            if k in name:
+                keep[name[k]][f] *= 1.0 - min(magnitude[k] * e, 0.999)
+            elif k == MARKETING:
+                out["premium"][f] += magnitude[k] * e
+            else:
+                out["contract"][f] += magnitude[k] * e
+            coord = (p["coordination_cost"] * month.fixed_cost[f] * (len(members) - 1) ** 0.7
+                     * month.coord_mult[f]) * (not b.shirked[a, slot])
+            out["coordination"][f] += coord
+            out["div_sum"][f] += b.diversity[a, slot]
+            out["div_cnt"][f] += 1
+            value = _TYPE_VALUE[k](s, np.array([f]), p)[0] * e * s.trend[f]
+            net[a] += value - coord * (1.0 - month.coord_subsidy[f])
+    for key in keep:
+        out[key] = 1.0 - keep[key]
+    out["premium"] = np.minimum(out["premium"], 2 * magnitude[MARKETING])
+    out["contract"] = np.minimum(out["contract"], 2 * magnitude[BID])
+    out["diversity"] = out["div_sum"] / np.maximum(out["div_cnt"], 1)
+    return out, net
+
+
+def test_alliance_effects_equal_the_loop(model):
+    s, al = model.firms, model.alliances
+    demand = np.ones(s.n)
+    ref, net = reference_effects(model, demand)
+    eff = al.effects(s, model.last_month, demand, False)
+    close = dict(rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(eff.logistics_cut, ref["logistics"], **close)
+    np.testing.assert_allclose(eff.rd_speedup, ref["rd"], **close)
+    np.testing.assert_allclose(eff.infra_cut, ref["infra"], **close)
+    np.testing.assert_allclose(eff.price_premium, ref["premium"], **close)
+    np.testing.assert_allclose(eff.contract_boost, ref["contract"], **close)
+    np.testing.assert_allclose(eff.coordination_cost, ref["coordination"], **close)
+    np.testing.assert_allclose(eff.partner_diversity, ref["diversity"], rtol=1e-6)
+    np.testing.assert_allclose(al.book.net_benefit, net, rtol=1e-9, atol=1e-9)
+    assert (eff.logistics_cut > 0).any() and (eff.coordination_cost > 0).any()
+
+
+def test_member_slots_and_type_slices_list_every_membership_once(model):
+    al = model.alliances
+    b = al.book
+    a, s, f = al.member_slots()
+    expected = sorted((x, y, int(b.members[x, y])) for x in range(b.n) for y in range(MAX_MEMBERS)
+                      if b.members[x, y] >= 0)
+    assert sorted(zip(a.tolist(), s.tolist(), f.tolist())) == expected
+    for k, sl in enumerate(al.type_slices()):
+        assert (b.kind[a[sl]] == k).all()
+    assert sum(sl.stop - sl.start for sl in al.type_slices()) == a.size
+
+
+def test_trust_update_and_flags_equal_the_loop():
+    m = SMEEcosystem(rng=5, n_firms=400, burn_in=0, months=30, consortium_prob=0.6,
+                     trustworthiness_mean=0.5)
+    for _ in range(10):
+        m.step()
+    al, s, p = m.alliances, m.firms, m.p
+    b = al.book
+    before = b.trust.copy()
+    al.contribute_and_update_trust(s, m.steps + 1)
+    assert b.detected.any(), "no detected shirking: the erosion branch was not exercised"
+    build, erode = p["trust_build_rate"], p["trust_erosion_rate"]
+    for a in range(b.n):
+        low = below_half = False
+        for i in range(MAX_MEMBERS):
+            for j in range(MAX_MEMBERS):
+                if i == j or b.members[a, i] < 0 or b.members[a, j] < 0:
+                    assert b.trust[a, i, j] == 0.0
+                    continue
+                t = float(before[a, i, j])
+                t = t * (1 - erode) if b.detected[a, j] else t + build * (1 - t)
+                assert b.trust[a, i, j] == pytest.approx(t, rel=1e-5, abs=1e-6)
+                low |= b.trust[a, i, j] < p["trust_break_threshold"]
+                below_half |= b.trust[a, i, j] < 0.5
+        assert al.trust_low[a] == low and al.trust_below_half[a] == below_half
+    pairs = [(a, i, j) for a in range(b.n) for i in range(MAX_MEMBERS) for j in range(MAX_MEMBERS)
+             if i != j and b.members[a, i] >= 0 and b.members[a, j] >= 0]
+    assert al.mean_trust() == pytest.approx(np.mean([b.trust[x] for x in pairs]), rel=1e-6)
+
+
+def test_small_rate_poisson_matches_the_poisson_law():
+    rng = np.random.default_rng(3)
+    rate = np.full(400_000, 0.3)
+    counts = _poisson_small(rng, rate)
+    pmf = [np.exp(-0.3) * 0.3**k / np.prod(range(1, k + 1)) for k in range(4)]
+    for k in range(3):
+        assert (counts == k).mean() == pytest.approx(pmf[k], abs=0.003)
+    assert counts.mean() == pytest.approx(0.3, abs=0.005)
+    assert counts.max() <= 3
+
+
+def test_lazy_mesa_agents_change_nothing():
+    def frame(materialise: bool):
+        m = SMEEcosystem(rng=8, n_firms=300, burn_in=2, months=18)
+        if materialise:
+            assert len(m.agents) == 300
+        m.run()
+        if materialise:
+            assert len(m.agents) == int(m.firms.alive.sum())
+            assert {a.unique_id for a in m.agents} == set(m.firms.uid[m.firms.alive].tolist())
+        return m.datacollector.get_model_vars_dataframe()
+
+    pd.testing.assert_frame_equal(frame(False), frame(True), check_exact=True)
+
+
+def test_structure_stats_every_month_equal_the_yearly_ones_in_their_months():
+    kw = dict(rng=4, n_firms=300, burn_in=0, months=24)
+    a = SMEEcosystem(structure_stats_every=1, **kw)
+    b = SMEEcosystem(structure_stats_every=12, **kw)
+    a.run()
+    b.run()
+    fa = a.datacollector.get_model_vars_dataframe()
+    fb = b.datacollector.get_model_vars_dataframe()
+    cols = ["network_density", "clustering", "largest_component_share", "revenue_gini"]
+    for step in (1, 12, 24):
+        assert fa.iloc[step - 1][cols].tolist() == fb.iloc[step - 1][cols].tolist()
+    others = [c for c in fa.columns if c not in cols]
+    pd.testing.assert_frame_equal(fa[others], fb[others], check_exact=True)
+    assert len(set(fa["clustering"])) > len(set(fb["clustering"]))
+
+
+def test_type_values_are_the_columns_of_every_type():
+    m = SMEEcosystem(rng=1, n_firms=50)
+    f = np.arange(50)
+    from simulation.alliances import type_values
+
+    table = type_values(m.firms, f, m.p, np.zeros(len(ALLIANCE_TYPES)))
+    for k, value in enumerate(_TYPE_VALUE):
+        np.testing.assert_array_equal(table[:, k], value(m.firms, f, m.p))
