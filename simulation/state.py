@@ -49,6 +49,19 @@ class ArrayStore:
         self._refresh()
         return slice(start, need)
 
+    def free_rows(self) -> np.ndarray:
+        """Rows that may be reused (subclasses say which)."""
+        return np.zeros(0, dtype=np.int64)
+
+    def new_rows(self, k: int) -> np.ndarray:
+        """Row ids for k new entries, reset to defaults: free rows first, then appended ones."""
+        free = self.free_rows()[:k]
+        if free.size < k:
+            extra = self.add(k - free.size)
+            free = np.concatenate([free, np.arange(extra.start, extra.stop)])
+        self.reset_rows(free)
+        return free
+
     def reset_rows(self, rows: np.ndarray) -> None:
         """Set the given rows back to every field's default (for reuse)."""
         for name, (_dtype, _shape, fill) in self.FIELDS.items():
@@ -108,6 +121,7 @@ class FirmState(ArrayStore):
         "institutions": (f4, (), 3.0),  # perceived institutional context, 0-5
         "age": (i4, (), 0),
         "innovations": (i4, (), 0),  # cumulative
+        "innovation_progress": (f4, (), 0.0),  # share of the next innovation developed, 0-1
         "alliance_months": (i4, (), 0),  # months spent in at least one alliance
         "need": (f4, (), 0.0),  # last month's pressure to collaborate, 0-1
         # alliances
@@ -130,14 +144,8 @@ class FirmState(ArrayStore):
     }
 
 
-    def new_rows(self, k: int) -> np.ndarray:
-        """Row ids for k new firms: rows of exited firms first, then appended ones."""
-        free = np.flatnonzero(~self.alive)[:k]
-        if free.size < k:
-            extra = self.add(k - free.size)
-            free = np.concatenate([free, np.arange(extra.start, extra.stop)])
-        self.reset_rows(free)
-        return free
+    def free_rows(self) -> np.ndarray:
+        return np.flatnonzero(~self.alive)  # exited firms' rows
 
 
 class AllianceBook(ArrayStore):
@@ -164,11 +172,5 @@ class AllianceBook(ArrayStore):
         "net_benefit": (f8, (), 0.0),
     }
 
-    def new_rows(self, k: int) -> np.ndarray:
-        """Row ids for k new alliances: free rows first, then appended ones."""
-        free = np.flatnonzero(~self.active)[:k]
-        if free.size < k:
-            extra = self.add(k - free.size)
-            free = np.concatenate([free, np.arange(extra.start, extra.stop)])
-        self.reset_rows(free)
-        return free
+    def free_rows(self) -> np.ndarray:
+        return np.flatnonzero(~self.active)  # dissolved alliances' rows
