@@ -6,7 +6,7 @@ import pytest
 
 from simulation import SMEEcosystem
 from simulation.alliances import _TYPE_VALUE, ALLIANCE_TYPES, BID, INFRA, MARKETING, RD, SUPPLY
-from simulation.economy import _poisson_small
+from simulation.economy import _develop
 from simulation.state import MAX_MEMBERS
 
 
@@ -124,15 +124,24 @@ def test_trust_update_and_flags_equal_the_loop():
     assert al.mean_trust() == pytest.approx(np.mean([b.trust[x] for x in pairs]), rel=1e-6)
 
 
-def test_small_rate_poisson_matches_the_poisson_law():
+def test_development_launches_at_the_hazard_rate_more_regularly_than_poisson():
     rng = np.random.default_rng(3)
-    rate = np.full(400_000, 0.3)
-    counts = _poisson_small(rng, rate)
-    pmf = [np.exp(-0.3) * 0.3**k / np.prod(range(1, k + 1)) for k in range(4)]
-    for k in range(3):
-        assert (counts == k).mean() == pytest.approx(pmf[k], abs=0.003)
-    assert counts.mean() == pytest.approx(0.3, abs=0.005)
-    assert counts.max() <= 3
+    progress = np.zeros(200_000, dtype=np.float32)
+    rate = np.full(progress.size, 0.2)
+    yearly = np.zeros(progress.size, dtype=np.int64)
+    for month in range(36):
+        counts = _develop(progress, rng, rate)
+        assert (counts >= 0).all()
+        if month >= 24:
+            yearly += counts
+    assert ((progress >= 0) & (progress < 1)).all()
+    assert yearly.mean() == pytest.approx(12 * 0.2, rel=0.01)
+    # a Poisson process would give variance = mean; exponential steps give about
+    # 12 x 0.2^2 plus the rounding of the phase
+    assert yearly.var() < 0.5 * yearly.mean()
+    # no progress without a hazard
+    idle = np.zeros(10, dtype=np.float32)
+    assert (_develop(idle, rng, np.zeros(10)) == 0).all() and (idle == 0).all()
 
 
 def test_lazy_mesa_agents_change_nothing():
