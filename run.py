@@ -3,8 +3,16 @@
 
     python run.py simulate [--scenario NAME|PATH] [--firms N] [--months M] [--seed S]
                            [--set key=value ...] [--out DIR] [--force] [--quiet]
+    python run.py compare SCENARIO SCENARIO ... [--reps R] [--firms N] [--months M]
+                          [--seed S] [--set key=value ...] [ENGINE]
+    python run.py sweep SPEC.toml [ENGINE]
+    python run.py sensitivity --method sobol|morris --params a,b,c --outcome NAME [--n N]
+                              [--scenario NAME|PATH] [--reps R] [...] [ENGINE]
     python run.py scenarios
     python run.py params [--group G] [--markdown]
+
+ENGINE: [--workers W | --scheduler tcp://HOST:PORT | --dask-local N] [--out DIR]
+        [--resume | --force] [--quiet]
 
 Bad input prints one line naming the place and the fix, and exits with code 2.
 """
@@ -45,7 +53,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--force", action="store_true", help="write into a non-empty --out folder")
     s.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    add_experiment_commands(sub, PARAMS)
+
     sub.add_parser("scenarios", help="list the shipped scenarios")
+
+    bp = sub.add_parser("bench", help="benchmark against Mesa's minimal model (writes JSON)")
+    bp.add_argument("--firms", default="10000,100000,1000000",
+                    help="comma-separated firm counts (default: 10000,100000,1000000)")
+    bp.add_argument("--months", type=int, default=12, help="months timed after the burn-in")
+    bp.add_argument("--burn-in", type=int, default=24, help="months run before timing")
+    bp.add_argument("--out", default="results/bench.json", help="JSON file (plot beside it)")
+    bp.add_argument("--quiet", action="store_true", help="no progress lines")
 
     pp = sub.add_parser("params", help="list every model parameter")
     pp.add_argument("--group", help="only this group")
@@ -58,6 +76,103 @@ def cmd_simulate(args) -> int:
 
     simulate(scenario=args.scenario, firms=args.firms, months=args.months, seed=args.seed,
              assignments=args.set, out=args.out, force=args.force, quiet=args.quiet)
+    return 0
+
+
+def _add_engine_args(p) -> None:
+    """Where and how an experiment runs, and where its results go."""
+    p.add_argument("--workers", type=int,
+                   help="local worker processes (default: all cores; 1 runs in this process)")
+    p.add_argument("--scheduler", metavar="ADDR",
+                   help="run on a Dask distributed cluster, e.g. tcp://host:8786")
+    p.add_argument("--dask-local", type=int, metavar="N",
+                   help="run on a local Dask cluster of N worker processes")
+    p.add_argument("--out", help="results folder")
+    p.add_argument("--resume", action="store_true",
+                   help="continue an interrupted run in --out, skipping finished jobs")
+    p.add_argument("--force", action="store_true",
+                   help="start again in a non-empty --out (overwrites the engine's files only)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def add_experiment_commands(sub, PARAMS) -> None:
+    c = sub.add_parser("compare", help="run scenarios with common random numbers and compare "
+                       "them with the first")
+    c.add_argument("scenarios", nargs="+", metavar="SCENARIO",
+                   help="shipped scenario names or .toml paths; the first is the reference")
+    c.add_argument("--reps", type=int, default=10,
+                   help="replications per scenario (default: 10)")
+    c.add_argument("--firms", type=int,
+                   help=f"initial number of firms (default: {PARAMS['n_firms'].default})")
+    c.add_argument("--months", type=int,
+                   help=f"months after the burn-in (default: {PARAMS['months'].default})")
+    c.add_argument("--seed", type=int, default=42, help="base seed (default: 42)")
+    c.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a parameter in every scenario (repeatable)")
+    _add_engine_args(c)
+
+    w = sub.add_parser("sweep", help="run a parameter sweep described by a TOML spec")
+    w.add_argument("spec", metavar="SPEC.toml", help="sweep spec (see experiments/)")
+    _add_engine_args(w)
+
+    s = sub.add_parser("sensitivity", help="Sobol or Morris sensitivity analysis (SALib)")
+    s.add_argument("--method", required=True, choices=("sobol", "morris"))
+    s.add_argument("--params", required=True, metavar="A,B,C",
+                   help="parameters to vary, comma-separated; bounds from the registry, or "
+                        "name=LOW:HIGH to narrow them")
+    s.add_argument("--outcome", required=True,
+                   help="outcome to analyse, e.g. output_lost (a wrong name lists them)")
+    s.add_argument("--n", type=int,
+                   help="base samples (Sobol, a power of two >= 16; default 64) or trajectories "
+                        "(Morris; default 10)")
+    s.add_argument("--scenario", default="baseline",
+                   help="scenario name or .toml path (default: baseline)")
+    s.add_argument("--reps", type=int, default=1,
+                   help="replications per point, averaged (default: 1)")
+    s.add_argument("--firms", type=int,
+                   help=f"initial number of firms (default: {PARAMS['n_firms'].default})")
+    s.add_argument("--months", type=int,
+                   help=f"months after the burn-in (default: {PARAMS['months'].default})")
+    s.add_argument("--seed", type=int, default=42, help="base seed (default: 42)")
+    s.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a parameter (repeatable)")
+    _add_engine_args(s)
+
+
+def _engine(args) -> dict:
+    return dict(workers=args.workers, scheduler=args.scheduler, dask_local=args.dask_local,
+                resume=args.resume, force=args.force, quiet=args.quiet,
+                argv=args.argv)
+
+
+def cmd_compare(args) -> int:
+    from analysis.compare import compare
+
+    compare(args.scenarios, reps=args.reps, firms=args.firms, months=args.months,
+            seed=args.seed, assignments=args.set, out=args.out, **_engine(args))
+    return 0
+
+
+def cmd_sweep(args) -> int:
+    from analysis.sweep import sweep
+
+    sweep(args.spec, out=args.out, **_engine(args))
+    return 0
+
+
+def cmd_sensitivity(args) -> int:
+    from analysis.sensitivity import sensitivity
+
+    sensitivity(method=args.method, params=args.params, outcome=args.outcome, n=args.n,
+                scenario=args.scenario, reps=args.reps, firms=args.firms, months=args.months,
+                seed=args.seed, assignments=args.set, out=args.out, **_engine(args))
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from analysis.bench import bench_command
+
+    bench_command(args.firms, args.months, args.burn_in, args.out, args.quiet)
     return 0
 
 
@@ -98,8 +213,10 @@ def main(argv=None) -> int:
 
     try:
         args = build_parser().parse_args(argv)
-        handler = {"simulate": cmd_simulate, "scenarios": cmd_scenarios,
-                   "params": cmd_params}[args.command]
+        args.argv = list(sys.argv[1:] if argv is None else argv)
+        handler = {"simulate": cmd_simulate, "scenarios": cmd_scenarios, "bench": cmd_bench,
+                   "params": cmd_params, "compare": cmd_compare, "sweep": cmd_sweep,
+                   "sensitivity": cmd_sensitivity}[args.command]
         return handler(args)
     except (CliError, UserError) as e:
         print(f"error: {e}", file=sys.stderr)

@@ -8,6 +8,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from simulation.alliances import ALLIANCE_TYPES  # noqa: E402
@@ -89,3 +90,89 @@ def run_figures(frame: pd.DataFrame, out: Path, title: str = "") -> list[Path]:
     _finish(fig, ax, frame, "Trust, collaboration and resilience" + suffix, "share / index")
     paths.append(_save(fig, out / "trust_resilience.png"))
     return paths
+
+
+# --------------------------------------------------------------------------- experiments
+def fan_chart(months, series: dict[str, np.ndarray], path: Path, title: str, ylabel: str,
+              intensity=None) -> Path:
+    """Median line with 25-75 % and 5-95 % bands over replications, one colour per scenario.
+
+    `series` maps a scenario to an array (replications x months); `intensity` (the strongest
+    shock intensity per month) shades the shock.
+    """
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for i, (name, values) in enumerate(series.items()):
+        colour = f"C{i % 10}"
+        q = np.nanpercentile(values, [5, 25, 50, 75, 95], axis=0)
+        ax.fill_between(months, q[0], q[4], color=colour, alpha=0.12, linewidth=0)
+        ax.fill_between(months, q[1], q[3], color=colour, alpha=0.28, linewidth=0)
+        ax.plot(months, q[2], color=colour, linewidth=1.6, label=f"{name} (median)")
+    ax.plot([], [], color="0.5", alpha=0.35, linewidth=8, label="bands: 25-75 % and 5-95 %")
+    frame = pd.DataFrame({"month": months,
+                          "shock_intensity": 0.0 if intensity is None else intensity})
+    _finish(fig, ax, frame, title, ylabel)
+    return _save(fig, path)
+
+
+def interval_bars(table: pd.DataFrame, outcomes: list[str], path: Path, title: str,
+                  differences: bool = False) -> Path:
+    """One panel per outcome: a bar per scenario with its 95 % interval (error bar).
+
+    `table` is analysis.compare.comparison_table; with `differences` the bars are the paired
+    differences to the reference scenario (which is left out).
+    """
+    cols = ("diff", "diff_ci_low", "diff_ci_high") if differences else ("mean", "ci_low",
+                                                                         "ci_high")
+    ncols = min(4, len(outcomes))
+    nrows = -(-len(outcomes) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.4 * ncols, 3.0 * nrows + 0.6),
+                             squeeze=False)
+    colour = {name: f"C{i % 10}" for i, name in enumerate(dict.fromkeys(table["scenario"]))}
+    for ax, outcome in zip(axes.flat, outcomes):
+        rows = table[table["outcome"] == outcome]
+        if differences:
+            rows = rows[rows["scenario"] != rows["reference"]]
+        mean, low, high = (rows[c].to_numpy(float) for c in cols)
+        err = np.vstack([mean - low, high - mean])
+        x = np.arange(len(rows))
+        ax.bar(x, mean, color=[colour[n] for n in rows["scenario"]], alpha=0.8)
+        ax.errorbar(x, mean, yerr=np.where(np.isfinite(err), err, 0), fmt="none",
+                    ecolor="black", capsize=4, linewidth=1)
+        ax.axhline(0, color="0.4", linewidth=0.8)
+        ax.set_xticks(x, [s.replace("_", " ") for s in rows["scenario"]], rotation=30,
+                      ha="right", fontsize=7)
+        first = rows.iloc[0] if len(rows) else None
+        ax.set_title(first["label"] if first is not None else outcome, fontsize=9)
+        ax.set_ylabel(first["unit"] if first is not None else "", fontsize=8)
+        ax.grid(axis="y", alpha=0.3)
+    for ax in list(axes.flat)[len(outcomes):]:
+        ax.set_visible(False)
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+INDEX_LABELS = {"S1": "S1 (first order)", "ST": "ST (total, with interactions)",
+                "mu_star": "mu* (mean |elementary effect|)", "sigma": "sigma (non-linearity)"}
+
+
+def sensitivity_bars(indices: pd.DataFrame, path: Path, title: str) -> Path:
+    """Sensitivity indices per parameter with 95 % intervals (Sobol: S1 and ST; Morris: mu*
+    and sigma). `indices` is analysis.sensitivity.analyze's frame."""
+    measures = [m for m in ("S1", "ST", "mu_star", "sigma") if m in indices.columns]
+    fig, ax = plt.subplots(figsize=(7, 0.5 * len(indices) * len(measures) + 1.6))
+    y = np.arange(len(indices))
+    h = 0.8 / len(measures)
+    for k, m in enumerate(measures):
+        conf = indices.get(f"{m}_conf")
+        xerr = None if conf is None else np.nan_to_num(conf.to_numpy(float))
+        ax.barh(y + (k - (len(measures) - 1) / 2) * h, indices[m], height=h, xerr=xerr,
+                capsize=3, color=f"C{k}", alpha=0.85, label=INDEX_LABELS[m])
+    ax.set_yticks(y, indices["parameter"])
+    ax.invert_yaxis()
+    ax.axvline(0, color="0.4", linewidth=0.8)
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8, frameon=False)
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    return _save(fig, path)
