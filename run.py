@@ -95,6 +95,17 @@ def _add_engine_args(p) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
+def _add_model_args(p, PARAMS) -> None:
+    """The model every job of an experiment runs: size, horizon, base seed, overrides."""
+    p.add_argument("--firms", type=int,
+                   help=f"initial number of firms (default: {PARAMS['n_firms'].default})")
+    p.add_argument("--months", type=int,
+                   help=f"months after the burn-in (default: {PARAMS['months'].default})")
+    p.add_argument("--seed", type=int, default=42, help="base seed (default: 42)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a parameter in every job (repeatable)")
+
+
 def add_experiment_commands(sub, PARAMS) -> None:
     c = sub.add_parser("compare", help="run scenarios with common random numbers and compare "
                        "them with the first")
@@ -102,13 +113,7 @@ def add_experiment_commands(sub, PARAMS) -> None:
                    help="shipped scenario names or .toml paths; the first is the reference")
     c.add_argument("--reps", type=int, default=10,
                    help="replications per scenario (default: 10)")
-    c.add_argument("--firms", type=int,
-                   help=f"initial number of firms (default: {PARAMS['n_firms'].default})")
-    c.add_argument("--months", type=int,
-                   help=f"months after the burn-in (default: {PARAMS['months'].default})")
-    c.add_argument("--seed", type=int, default=42, help="base seed (default: 42)")
-    c.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a parameter in every scenario (repeatable)")
+    _add_model_args(c, PARAMS)
     _add_engine_args(c)
 
     w = sub.add_parser("sweep", help="run a parameter sweep described by a TOML spec")
@@ -129,13 +134,7 @@ def add_experiment_commands(sub, PARAMS) -> None:
                    help="scenario name or .toml path (default: baseline)")
     s.add_argument("--reps", type=int, default=1,
                    help="replications per point, averaged (default: 1)")
-    s.add_argument("--firms", type=int,
-                   help=f"initial number of firms (default: {PARAMS['n_firms'].default})")
-    s.add_argument("--months", type=int,
-                   help=f"months after the burn-in (default: {PARAMS['months'].default})")
-    s.add_argument("--seed", type=int, default=42, help="base seed (default: 42)")
-    s.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a parameter (repeatable)")
+    _add_model_args(s, PARAMS)
     _add_engine_args(s)
 
 
