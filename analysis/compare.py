@@ -197,85 +197,107 @@ def _cost_text(row) -> str:
     return fmt(row["cost"]) + ("" if row["gain_significant"] else " (ns)")
 
 
-def _cells(table: pd.DataFrame, costs: pd.DataFrame, scenarios: list[str], reference: str,
-           markdown: bool) -> tuple[list[str], list[list[str]], list[list[str | None]]]:
-    """Header, label column and one list of cells per scenario column (None = group title)."""
+@dataclass
+class _Column:
+    scenario: str
+    head: str
+    cells: list[str | None]  # None on group-title rows
+    width: int = 0
+
+
+def _layout(table: pd.DataFrame, costs: pd.DataFrame, scenarios: list[str], reference: str,
+            markdown: bool) -> tuple[list[str], list[bool], list[_Column]]:
+    """Row labels, which rows are group titles, and the columns: each scenario's mean and,
+    except for the reference, its paired difference (which also holds the costs)."""
+    diff_head = f"diff vs {reference} " + ("[95 % CI]" if markdown else "± 95 % CI")
+    columns = []
+    for name in scenarios:
+        columns.append(_Column(name, "mean", []))
+        if name != reference:
+            columns.append(_Column(name, diff_head, []))
     labels: list[str] = []
-    columns: list[list[str | None]] = [[] for _ in scenarios]
+    titles: list[bool] = []
+
+    def title(text):
+        labels.append(text)
+        titles.append(True)
+        for col in columns:
+            col.cells.append(None)
+
+    def row(label, cell):
+        labels.append(label)
+        titles.append(False)
+        for col in columns:
+            col.cells.append(cell(col))
+
     group = None
     for outcome in dict.fromkeys(table["outcome"]):
         rows = table[table["outcome"] == outcome].set_index("scenario")
         first = rows.iloc[0]
         if first["group"] != group:
             group = first["group"]
-            labels.append(GROUP_TITLES[group])
-            for col in columns:
-                col.append(None)
-        labels.append(f"{first['label']} ({first['unit']})")
-        for col, name in zip(columns, scenarios):
-            r = rows.loc[name]
-            mean = fmt(r["mean"])
-            col.append(mean if name == reference else f"{mean}  {_diff_text(r, markdown)}")
+            title(GROUP_TITLES[group])
+        row(f"{first['label']} ({first['unit']})",
+            lambda c, rows=rows: fmt(rows.loc[c.scenario, "mean"]) if c.head == "mean"
+            else _diff_text(rows.loc[c.scenario], markdown))
     if not costs.empty:
-        labels.append("Public money per unit gained (thousand)")
-        for col in columns:
-            col.append(None)
+        title("Public money per unit gained (thousand)")
         against = costs.groupby("scenario")["against"].first()
-        labels.append("Gain and extra spend measured against")
-        for col, name in zip(columns, scenarios):
-            col.append(against.get(name, ""))
+        row("Gain and extra spend measured against",
+            lambda c: "" if c.head == "mean" else against.get(c.scenario, ""))
         for measure in dict.fromkeys(costs["measure"]):
-            labels.append(measure)
             rows = costs[costs["measure"] == measure].set_index("scenario")
-            for col, name in zip(columns, scenarios):
-                col.append("" if name == reference else _cost_text(rows.loc[name]))
-    return labels, columns
+            row(measure, lambda c, rows=rows: "" if c.head == "mean"
+                else _cost_text(rows.loc[c.scenario]))
+    return labels, titles, columns
 
 
 def format_table(table: pd.DataFrame, costs: pd.DataFrame, scenarios: list[str],
                  reference: str, width: int | None = None) -> str:
-    """The comparison as plain text, split into column blocks that fit the terminal."""
-    labels, columns = _cells(table, costs, scenarios, reference, markdown=False)
+    """The comparison as plain text, in blocks of scenarios that fit the terminal."""
+    labels, titles, columns = _layout(table, costs, scenarios, reference, markdown=False)
     width = width or max(shutil.get_terminal_size((140, 24)).columns, 100)
-    rows = [label if columns[0][r] is None else "  " + label for r, label in enumerate(labels)]
+    rows = [label if t else "  " + label for label, t in zip(labels, titles)]
     lw = max(len(x) for x in rows)
-    heads = [(name, "mean" if name == reference else f"mean  diff vs {reference} ± 95 % CI")
-             for name in scenarios]
-    widths = [max(len(heads[i][0]), len(heads[i][1]), *(len(c or "") for c in columns[i]))
-              for i in range(len(scenarios))]
+    for col in columns:
+        col.width = max(len(col.head), *(len(c or "") for c in col.cells))
     blocks, block, used = [], [], lw
-    for i, w in enumerate(widths):
-        if block and used + 3 + w > width:
+    for name in scenarios:
+        mine = [c for c in columns if c.scenario == name]
+        need = sum(3 + c.width for c in mine)
+        if block and used + need > width:
             blocks.append(block)
             block, used = [], lw
-        block.append(i)
-        used += 3 + w
+        block += mine
+        used += need
     blocks.append(block)
     out = []
     for block in blocks:
         if out:
             out.append("")
-        for line in range(2):
-            out.append(" " * lw + "".join("   " + heads[i][line].rjust(widths[i])
-                                            for i in block))
+        names = ""
+        for name in dict.fromkeys(c.scenario for c in block):
+            span = sum(3 + c.width for c in block if c.scenario == name)
+            names += name.rjust(span)
+        out.append(" " * lw + names)
+        out.append(" " * lw + "".join("   " + c.head.rjust(c.width) for c in block))
         for r, label in enumerate(rows):
-            cells = "" if columns[0][r] is None else "".join(
-                "   " + (columns[i][r] or "").rjust(widths[i]) for i in block)
+            cells = "" if titles[r] else "".join("   " + c.cells[r].rjust(c.width)
+                                                  for c in block)
             out.append(label.ljust(lw) + cells)
     return "\n".join(line.rstrip() for line in out)
 
 
 def format_markdown(table: pd.DataFrame, costs: pd.DataFrame, scenarios: list[str],
                     reference: str) -> str:
-    labels, columns = _cells(table, costs, scenarios, reference, markdown=True)
-    head = ["Outcome"] + [f"{n} (reference)" if n == reference
-                          else f"{n}: mean, diff vs {reference} [95 % CI]" for n in scenarios]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" + "---:|" * len(scenarios)]
+    labels, titles, columns = _layout(table, costs, scenarios, reference, markdown=True)
+    head = ["Outcome"] + [f"{c.scenario}: {c.head}" for c in columns]
+    lines = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * len(columns)]
     for r, label in enumerate(labels):
-        if columns[0][r] is None:
-            lines.append(f"| **{label}** |" + " |" * len(scenarios))
+        if titles[r]:
+            lines.append(f"| **{label}** |" + " |" * len(columns))
         else:
-            lines.append(f"| {label} | " + " | ".join(c[r] or "" for c in columns) + " |")
+            lines.append(f"| {label} | " + " | ".join(c.cells[r] for c in columns) + " |")
     return "\n".join(lines)
 
 
@@ -347,9 +369,10 @@ def write_report(report: RunReport, experiment: Experiment) -> tuple[str, list[P
 
 NOTE = ("Differences are scenario minus reference, paired by replication (common random "
         "numbers); ± is the half-width of the 95 % t-interval. Resilience is measured against "
-        "each run's no-shock twin. Costs: extra public money (thousand) per unit gained, "
-        "against the same shock without the policy where the comparison has it; (ns) = the "
-        "gain's 95 % interval includes zero; n/a = no gain or no extra spend.")
+        "each run's no-shock twin; a run that does not recover counts the months to the end "
+        "of the horizon plus one (see 'Runs recovered'). Costs: extra public money (thousand) "
+        "per unit gained, against the same shock without the policy where the comparison has "
+        "it; (ns) = the gain's 95 % interval includes zero; n/a = no gain or no extra spend.")
 
 
 def plural(n: int, noun: str) -> str:

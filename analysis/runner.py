@@ -27,6 +27,9 @@ never into the job files, which are therefore bit-identical whichever executor r
 Resume: a killed run started again with `resume=True` skips the tasks whose files exist
 (temporary leftovers are deleted, never read) and ends with the same files as an
 uninterrupted run. The spec is hashed into the manifest; resuming a changed spec is refused.
+The key also holds a hash of the model's source (`model_version`), so runs finished by other
+model code are run again rather than mixed in, and a worker whose model differs from this
+process's is refused.
 
 `SME_SCHEDULER_TIMEOUT` (seconds, default 10) bounds the wait for a Dask scheduler.
 """
@@ -45,6 +48,7 @@ from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -88,9 +92,23 @@ class Task:
     seed: int
 
 
-def run_task(task: Task) -> tuple[pd.DataFrame, float, str]:
+@lru_cache(maxsize=1)
+def model_version() -> str:
+    """A hash of the model's source (simulation/*.py) as this process sees it. Part of every
+    task key, so runs finished by other model code are never reused, and checked against
+    each worker's, so a cluster running other code is caught."""
+    import simulation
+
+    digest = hashlib.sha256()
+    for path in sorted(Path(simulation.__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def run_task(task: Task) -> tuple[pd.DataFrame, float, str, str]:
     """Run one model to the end; return its horizon months (one row each), the seconds it
-    took and the worker's name. Runs in worker processes: importable, no side effects."""
+    took, the worker's name and its model version. Runs in worker processes: importable,
+    no side effects."""
     started = time.perf_counter()
     model = SMEEcosystem(rng=task.seed, scenario=task.scenario, **task.params)
     while model.running:
@@ -98,7 +116,7 @@ def run_task(task: Task) -> tuple[pd.DataFrame, float, str]:
     frame = model.datacollector.get_model_vars_dataframe()
     frame = frame[frame["month"] >= 1].reset_index(drop=True)
     worker = f"{socket.gethostname()}:{os.getpid()}"
-    return frame, time.perf_counter() - started, worker
+    return frame, time.perf_counter() - started, worker, model_version()
 
 
 def without_shocks(scenario: Scenario) -> Scenario:
@@ -123,7 +141,7 @@ def _model_input(scenario: Scenario, params: dict) -> tuple[dict, str]:
     resolved = {**defaults(), **validate({**scenario.params, **params})}
     d = scenario.to_dict()
     return resolved, _canonical({"params": resolved, "shocks": d["shocks"],
-                                 "policies": d["policies"]})
+                                 "policies": d["policies"], "model": model_version()})
 
 
 def task_key(model_input: str, seed: int) -> str:
@@ -220,6 +238,7 @@ class Experiment:
         job = 0
         for si, scen in enumerate(self.scenarios):
             twin = without_shocks(scen)
+            seeds = [self.seed(si, rep) for rep in range(self.replications)]
             for pi, point in enumerate(self.points):
                 params = {**self.fixed, **point}
                 resolved, text = _model_input(scen, params)
@@ -229,8 +248,7 @@ class Experiment:
                     if resolved["random_shock_rate"] > 0:
                         twin_params["random_shock_rate"] = 0.0
                     twin_text = _model_input(twin, twin_params)[1]
-                for rep in range(self.replications):
-                    seed = self.seed(si, rep)
+                for rep, seed in enumerate(seeds):
                     key = task_key(text, seed)
                     add(key, scen, params, seed)
                     cf_key = ""
@@ -415,9 +433,13 @@ def execute(engine: Engine, todo: list[Task], out: Path, total: int, quiet: bool
                 for future in finished:
                     task = pending.pop(future)
                     try:
-                        frame, seconds, worker = future.result()
+                        frame, seconds, worker, version = future.result()
                     except Exception as e:  # noqa: BLE001
                         raise _task_error(e, task) from e
+                    if version != model_version():
+                        raise UserError(
+                            f"worker {worker} runs another version of the model ({version}, "
+                            f"here {model_version()}); install the same code on every worker")
                     store.write_job(out, task.key, frame)
                     log.write(json.dumps({"key": task.key, "scenario": task.scenario.name,
                                           "seed": task.seed, "seconds": round(seconds, 4),
@@ -484,10 +506,11 @@ def run(experiment: Experiment, out: str | Path, *, resume: bool = False, force:
                 store.clear_jobs(out)
             done = store.finished_jobs(out)
             session = {"started": store.now(), "executor": engine.label, "argv": argv,
-                       "versions": store.versions(), "git_revision": store.git_revision()}
-            if old and old.get("git_revision") != session["git_revision"]:
-                print(f"note: resuming jobs started at git revision {old.get('git_revision')} "
-                      f"with {session['git_revision']}", file=sys.stderr)
+                       "model_version": model_version(), "versions": store.versions(),
+                       "git_revision": store.git_revision()}
+            if old and old.get("sessions", [{}])[-1].get("model_version") != model_version():
+                print("note: the model's code changed since the last session; runs it finished "
+                      "are run again", file=sys.stderr)
             info = {"description": experiment.description, "reference": experiment.reference,
                     "outcomes": experiment.outcomes}
             manifest = store.experiment_manifest(

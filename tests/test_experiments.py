@@ -545,3 +545,23 @@ def test_bad_compare_input(tmp_path, capsys, args, needles):
     cli_error(capsys, "compare", *args, "--firms", "30", "--months", "2", "--out",
               tmp_path / "out", "--quiet", needles=needles)
     assert not (tmp_path / "out").exists()
+
+
+def test_runs_of_other_model_code_are_not_reused(tmp_path, monkeypatch, shock_toml):
+    from analysis import runner
+
+    exp = Experiment("compare", [load_scenario("baseline"), load_scenario(shock_toml)],
+                     fixed=TINY, replications=2)
+    keys = set(exp.plan()[0]["key"])
+    monkeypatch.setattr(runner, "model_version", lambda: "another-model")
+    assert keys.isdisjoint(set(exp.plan()[0]["key"]))  # finished files would not match
+
+
+def test_a_worker_with_other_model_code_is_refused(tmp_path, monkeypatch, shock_toml):
+    from analysis import runner
+
+    real = runner.run_task
+    monkeypatch.setattr(runner, "run_task", lambda task: (*real(task)[:3], "0123456789abcdef"))
+    exp = Experiment("compare", [load_scenario("baseline")], fixed=TINY, replications=1)
+    with pytest.raises(UserError, match="another version of the model"):
+        run(exp, tmp_path / "r", workers=1, quiet=True)
