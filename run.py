@@ -8,6 +8,8 @@
     python run.py sweep SPEC.toml [ENGINE]
     python run.py sensitivity --method sobol|morris --params a,b,c --outcome NAME [--n N]
                               [--scenario NAME|PATH] [--reps R] [...] [ENGINE]
+    python run.py validate [--out DIR] [--seed S] [--reps R] [--set key=value ...] [--force]
+                           [--quiet]
     python run.py scenarios
     python run.py params [--group G] [--markdown]
 
@@ -54,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--quiet", action="store_true", help="no progress bar")
 
     add_experiment_commands(sub, PARAMS)
+    add_validate_command(sub)
 
     sub.add_parser("scenarios", help="list the shipped scenarios")
 
@@ -168,6 +171,28 @@ def cmd_sensitivity(args) -> int:
     return 0
 
 
+def add_validate_command(sub) -> None:
+    v = sub.add_parser("validate", help="synthetic survey, Table 1, the three regressions and "
+                       "stylized facts against the field study")
+    v.add_argument("--out", help="results folder (default: results/validate-seed<S>-<time>)")
+    v.add_argument("--seed", type=int, default=42, help="seed of the first run (default: 42); "
+                   "replication i uses S + i")
+    v.add_argument("--reps", type=int, default=1,
+                   help="runs to repeat over (default: 1); reports each coefficient's spread")
+    v.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a parameter of the survey-calibration scenario (repeatable)")
+    v.add_argument("--force", action="store_true", help="write into a non-empty --out folder")
+    v.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def cmd_validate(args) -> int:
+    from analysis.validation import validate
+
+    validate(out=args.out, seed=args.seed, reps=args.reps, assignments=args.set,
+             force=args.force, quiet=args.quiet)
+    return 0
+
+
 def cmd_bench(args) -> int:
     from analysis.bench import bench_command
 
@@ -215,7 +240,7 @@ def main(argv=None) -> int:
         args.argv = list(sys.argv[1:] if argv is None else argv)
         handler = {"simulate": cmd_simulate, "scenarios": cmd_scenarios, "bench": cmd_bench,
                    "params": cmd_params, "compare": cmd_compare, "sweep": cmd_sweep,
-                   "sensitivity": cmd_sensitivity}[args.command]
+                   "sensitivity": cmd_sensitivity, "validate": cmd_validate}[args.command]
         return handler(args)
     except (CliError, UserError) as e:
         print(f"error: {e}", file=sys.stderr)

@@ -176,3 +176,94 @@ def sensitivity_bars(indices: pd.DataFrame, path: Path, title: str) -> Path:
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     return _save(fig, path)
+
+
+# --------------------------------------------------------------------------- validation
+def survey_histograms(survey: pd.DataFrame, targets: pd.DataFrame, path: Path) -> Path:
+    """One panel per survey variable: the synthetic survey's histogram, with the field
+    study's mean (line) and mean +- sd (band)."""
+    names = list(targets.index)
+    fig, axes = plt.subplots(1, len(names), figsize=(3.1 * len(names), 3.0))
+    for ax, name in zip(np.atleast_1d(axes), names):
+        x = survey[name].to_numpy(float)
+        t = targets.loc[name]
+        ax.axvspan(t["mean"] - t["sd"], t["mean"] + t["sd"], color="tab:orange", alpha=0.15,
+                   label="survey mean ± sd")
+        ax.hist(x, bins=25 if np.unique(x).size > 25 else np.arange(x.min() - 0.5, x.max() + 1),
+                color="tab:blue", alpha=0.75, label="synthetic survey")
+        ax.axvline(t["mean"], color="tab:orange", linewidth=2, label="survey mean")
+        ax.axvline(x.mean(), color="tab:blue", linestyle="--", linewidth=1.5,
+                   label="synthetic mean")
+        ax.set_title(name.replace("_", " "), fontsize=9)
+        ax.grid(alpha=0.3)
+    np.atleast_1d(axes)[0].legend(fontsize=7, frameon=False)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def rank_size_plot(sizes: np.ndarray, threshold: float, zeta: float, intercept: float,
+                   path: Path) -> Path:
+    """Log rank against log size (employees) of living firms, with the fitted upper tail
+    log(rank - 1/2) = intercept - zeta log(size) and Zipf's slope -1 through its centre."""
+    x = np.sort(sizes)[::-1]
+    rank = np.arange(1, x.size + 1)
+    fig, ax = plt.subplots(figsize=(5.5, 4.2))
+    ax.loglog(x, rank, ".", markersize=2, color="tab:blue", label="firms")
+    tail = x[x >= threshold]
+    if tail.size > 2 and np.isfinite(zeta):
+        fit = np.exp(intercept) * tail**-zeta
+        ax.loglog(tail, fit, color="tab:red", label=f"tail fit: slope -{zeta:.2f}")
+        centre = np.exp(np.log(tail).mean())
+        ref = np.exp(intercept) * centre**-zeta * (tail / centre) ** -1.0
+        ax.loglog(tail, ref, color="0.4", linestyle=":", label="Zipf (slope -1)")
+    ax.axvline(threshold, color="0.6", linewidth=0.8)
+    ax.set_xlabel("employees")
+    ax.set_ylabel("rank")
+    ax.set_title("Firm size distribution (rank-size)")
+    ax.legend(fontsize=8, frameon=False)
+    ax.grid(alpha=0.3, which="both")
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def growth_distribution_plot(g: np.ndarray, laplace: tuple, normal: tuple, path: Path) -> Path:
+    """Histogram (log density) of annual log growth rates with Laplace and normal fits."""
+    from scipy import stats
+
+    fig, ax = plt.subplots(figsize=(5.5, 4.2))
+    density, edges = np.histogram(g, bins=60, density=True)
+    mid = (edges[:-1] + edges[1:]) / 2
+    ax.semilogy(mid[density > 0], density[density > 0], "o", markersize=3, color="tab:blue",
+                label="firms")
+    grid = np.linspace(edges[0], edges[-1], 300)
+    ax.semilogy(grid, stats.laplace.pdf(grid, *laplace), color="tab:red", label="Laplace fit")
+    ax.semilogy(grid, stats.norm.pdf(grid, *normal), color="0.3", linestyle="--",
+                label="normal fit")
+    ax.set_ylim(bottom=max(density[density > 0].min() / 3, 1e-4))
+    ax.set_xlabel("annual log growth of revenue")
+    ax.set_ylabel("density (log scale)")
+    ax.set_title("Growth-rate distribution")
+    ax.legend(fontsize=8, frameon=False)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def volatility_size_plot(table: pd.DataFrame, slope: float, path: Path) -> Path:
+    """sd of annual growth per size bin against mean size (log-log), with the fitted slope
+    and the -0.2 of the literature through the same centre."""
+    fig, ax = plt.subplots(figsize=(5.5, 4.2))
+    size, sd = table["size"].to_numpy(float), table["sd"].to_numpy(float)
+    ax.loglog(size, sd, "o", color="tab:blue", label="size bins")
+    centre = np.exp(np.log(size).mean()), np.exp(np.log(sd).mean())
+    for beta, style, label in ((slope, "-", f"fit: slope {slope:.2f}"),
+                               (-0.2, ":", "literature: slope -0.2")):
+        ax.loglog(size, centre[1] * (size / centre[0]) ** beta, style, color="tab:red"
+                  if style == "-" else "0.4", label=label)
+    ax.set_xlabel("revenue in the previous year (thousand)")
+    ax.set_ylabel("sd of annual log growth")
+    ax.set_title("Growth volatility against size")
+    ax.legend(fontsize=8, frameon=False)
+    ax.grid(alpha=0.3, which="both")
+    fig.tight_layout()
+    return _save(fig, path)
