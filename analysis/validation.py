@@ -6,7 +6,7 @@ synthetic survey (analysis/survey.py), compares its Table 1 with the field study
 the stylized facts (analysis/facts.py), and writes survey.csv, validation.json,
 validation.md and figures.
 
-Tolerances (docs/ODD.md, Section 10), against the survey's Table 1:
+Tolerances (docs/ODD.md, Section 10.3), against the survey's Table 1:
 - mean within 10 % of the survey's mean;
 - sd within 25 % of the survey's sd;
 - range: min and max inside the scale, and each within one survey sd of the survey's
@@ -134,7 +134,7 @@ def table1(survey: pd.DataFrame, targets: pd.DataFrame) -> dict[str, dict]:
 
 
 def calibration_loss(stats: dict[str, dict], targets: pd.DataFrame, facts: dict) -> dict:
-    """The calibration search's loss (docs/ODD.md, Section 10): for Table 1, the squared
+    """The calibration search's loss (docs/ODD.md, Section 10.2): for Table 1, the squared
     misses of each mean and sd in units of its tolerance and of each min and max outside
     its tolerance in units of the survey's sd; for the stylized facts, the squared misses
     outside each literature range in the fact's unit (analysis.facts.FACTS). Returns the

@@ -5,8 +5,9 @@ model, the scenario loader, the CLI (`run.py params`, `--set`), sweeps, the
 dashboard and the parameter table in docs/ODD.md all read this registry.
 
 Sources: "TARGETS" is ../shared/calibration/TARGETS.md (survey of 500 SMEs
-and five case studies); other sources are named in the help text. Values
-marked "assumption" are modelling choices awaiting calibration (issue 6).
+and five case studies); other sources are named in the help text. Values marked
+"calibrated" come from the documented search of docs/ODD.md, Section 10.2; values
+marked "assumption" are modelling choices not calibrated against data.
 """
 
 from __future__ import annotations
@@ -107,6 +108,7 @@ class Param:
 COUNTRIES = ("vietnam", "kenya", "uk", "canada", "india")
 
 _P = Param
+CAL = "calibrated (docs/ODD.md, Section 10.2)"
 PARAMS_LIST: list[Param] = [
     # --- run ---------------------------------------------------------------
     _P("months", 120, 1, 1200, "months", "run",
@@ -124,11 +126,13 @@ PARAMS_LIST: list[Param] = [
        help="Country preset of the population, or 'all' for equal shares of the five "
             "survey countries (TARGETS: ~100 firms per country).",
        kind=str, choices=("all",) + COUNTRIES),
-    _P("share_micro", 0.55, 0.0, 1.0, "share", "population",
-       "Share of micro firms (<10 employees) at start; assumption close to OECD SME "
-       "demography (most SMEs are micro).", float),
-    _P("share_small", 0.33, 0.0, 1.0, "share", "population",
-       "Share of small firms (10-49 employees) at start; medium firms take the rest.", float),
+    _P("share_micro", 0.92, 0.0, 1.0, "share", "population",
+       f"Share of micro firms (<10 employees) at start; {CAL}: with share_small, a Zipf-like "
+       "upper tail of firm size (TARGETS §4), as in OECD SME demography (about nine in ten "
+       "SMEs are micro).", float),
+    _P("share_small", 0.06, 0.0, 1.0, "share", "population",
+       f"Share of small firms (10-49 employees) at start; medium firms take the rest; {CAL}: "
+       "size tail (TARGETS §4).", float),
     _P("institution_sd", 0.75, 0.0, 2.0, "0-5 scale", "population",
        "Within-country sd of perceived institutional context; with the spread of country "
        "means the overall sd is ~0.9 (TARGETS §1, §3).", float),
@@ -139,9 +143,9 @@ PARAMS_LIST: list[Param] = [
        "New firms per year as a share of living firms (TARGETS §4: birth rates 8-10 %).",
        float),
     # --- alliances ---------------------------------------------------------
-    _P("search_prob", 0.04, 0.0, 1.0, "per month", "alliances",
+    _P("search_prob", 0.07, 0.0, 1.0, "per month", "alliances",
        "Base monthly probability that a firm with spare capacity looks for a partner; "
-       "assumption.", float),
+       f"{CAL}: collaboration frequency (TARGETS §1).", float),
     _P("search_need_weight", 2.0, 0.0, 10.0, "", "alliances",
        "How strongly need (falling revenue, shock exposure) raises search probability.",
        float),
@@ -154,9 +158,9 @@ PARAMS_LIST: list[Param] = [
     _P("consortium_prob", 0.25, 0.0, 1.0, "share", "alliances",
        "Chance that a joint-bid, R&D or infrastructure alliance grows into a multi-firm "
        "consortium (3-4 members); assumption.", float),
-    _P("formal_contract_bias", 0.4, 0.0, 1.0, "share", "alliances",
-       "Base propensity to sign a formal contract (rises with institutional quality).",
-       float),
+    _P("formal_contract_bias", 0.29, 0.0, 1.0, "share", "alliances",
+       "Base propensity to sign a formal contract (rises with institutional quality); "
+       f"{CAL}: alliances ending early (TARGETS §4).", float),
     _P("formal_setup_cost", 0.25, 0.0, 5.0, "months of fixed cost", "alliances",
        "Set-up cost of a formal contract (legal, negotiation), per member; assumption.",
        float),
@@ -196,34 +200,37 @@ PARAMS_LIST: list[Param] = [
     _P("trust_break_threshold", 0.25, 0.0, 1.0, "trust", "trust",
        "An alliance dissolves when any member's trust in a partner falls below this.",
        float),
-    _P("trust_propensity_mean", 0.5, 0.0, 1.0, "trust", "trust",
-       "Mean initial trust in strangers; assumption.", float),
-    _P("trustworthiness_mean", 0.75, 0.0, 1.0, "share", "trust",
-       "Mean propensity to honour commitments; assumption.", float),
-    _P("shirk_temptation", 0.3, 0.0, 1.0, "", "trust",
-       "Base temptation to shirk before shadow of the future, contracts and enforcement.",
+    _P("trust_propensity_mean", 0.48, 0.0, 1.0, "trust", "trust",
+       f"Mean initial trust in strangers; {CAL}: alliances ending early (TARGETS §4).", float),
+    _P("trustworthiness_mean", 0.65, 0.0, 1.0, "share", "trust",
+       f"Mean propensity to honour commitments; {CAL}: alliances ending early (TARGETS §4).",
        float),
+    _P("shirk_temptation", 0.44, 0.0, 1.0, "", "trust",
+       "Base temptation to shirk before shadow of the future, contracts and enforcement; "
+       f"{CAL}: alliances ending early (TARGETS §4).", float),
     _P("detection_prob", 0.3, 0.0, 1.0, "probability", "trust",
        "Base chance that shirking is detected; rises with institutions and formality.",
        float),
     _P("referral_trust_discount", 0.8, 0.0, 1.0, "share", "trust",
        "Share of a referrer's trust inherited by a referred stranger.", float),
     # --- economy -----------------------------------------------------------
-    _P("demand_growth", 0.06, -0.2, 0.3, "per year", "economy",
-       "Trend growth of market demand (all sectors); assumption.", float),
-    _P("revenue_volatility", 0.06, 0.0, 0.5, "log sd per month", "economy",
+    _P("demand_growth", 0.08, -0.2, 0.3, "per year", "economy",
+       f"Trend growth of market demand (all sectors); {CAL}: mean revenue growth "
+       "(TARGETS §1).", float),
+    _P("revenue_volatility", 0.0175, 0.0, 0.5, "log sd per month", "economy",
        "Monthly firm-specific demand volatility at 20 thousand revenue a month; "
-       "Laplace-distributed, scaled by size^-0.2 (TARGETS §4).", float),
+       f"Laplace-distributed, scaled by size^-0.2 (TARGETS §4); {CAL}: spread of revenue "
+       "growth (TARGETS §1).", float),
     _P("variable_cost_ratio", 0.76, 0.3, 1.2, "share of revenue", "economy",
        "Mean variable cost per unit of revenue (incl. logistics and inputs); assumption.",
        float),
     _P("fixed_cost_ratio", 0.18, 0.0, 0.5, "share of revenue", "economy",
        "Monthly fixed cost as a share of capacity revenue (capacity x demand index); "
        "assumption.", float),
-    _P("closure_rate", 0.06, 0.0, 0.5, "per year", "economy",
+    _P("closure_rate", 0.068, 0.0, 0.5, "per year", "economy",
        "Voluntary closures (retirement, better options) of firms in good standing; six times "
-       "higher for firms drawing on credit. With bankruptcies, exits of 8-10 % a year "
-       "(TARGETS §4).", float),
+       f"higher for firms drawing on credit; {CAL}: with bankruptcies, exits of 8-10 % a "
+       "year and half of entrants surviving five years (TARGETS §4).", float),
     _P("initial_buffer", 1.0, 0.0, 24.0, "months of revenue", "economy",
        "Initial cash buffer (JPMorgan Chase Institute 2016: the median US small business "
        "holds 27 days of cash).", float),
@@ -231,11 +238,12 @@ PARAMS_LIST: list[Param] = [
        "Credit line as months of expected revenue.", float),
     _P("interest_rate", 0.10, 0.0, 1.0, "per year", "economy",
        "Interest on drawn credit.", float),
-    _P("invest_share", 0.05, 0.0, 1.0, "per month", "economy",
-       "Share of capital above the target buffer invested in capacity each month.", float),
-    _P("innovation_rate", 0.15, 0.0, 2.0, "per month", "economy",
-       "Base monthly innovation hazard (survey mean 2.4 innovations a year, TARGETS §1).",
-       float),
+    _P("invest_share", 0.027, 0.0, 1.0, "per month", "economy",
+       "Share of capital above the target buffer invested in capacity each month; "
+       f"{CAL}: mean and spread of revenue growth (TARGETS §1).", float),
+    _P("innovation_rate", 0.125, 0.0, 2.0, "per month", "economy",
+       "Base monthly innovation rate (development speed, docs/ODD.md Section 7.15); "
+       f"{CAL}: survey mean of 2.4 innovations a year (TARGETS §1).", float),
     _P("innovation_productivity_gain", 0.01, 0.0, 0.2, "share", "economy",
        "Productivity gain per innovation (cut in variable cost ratio); assumption.", float),
     # --- shocks ------------------------------------------------------------

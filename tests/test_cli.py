@@ -104,7 +104,7 @@ def test_params_unknown_group():
         pytest.param(["--set", "country=mars"], ["country", "mars", "vietnam", "kenya", "uk",
                                                  "canada", "india"], id="bad-choice"),
         pytest.param(["--set", "search_prob"], ["--set", "key=value"], id="no-equals"),
-        pytest.param(["--set", "share_micro=0.9"], ["share_micro", "share_small", "exceeds 1"],
+        pytest.param(["--set", "share_small=0.5"], ["share_micro", "share_small", "exceeds 1"],
                      id="shares-sum"),
         pytest.param(["--firms", "0"], ["--firms", "1 to 5000000"], id="firms-zero"),
         pytest.param(["--months", "0"], ["--months", "1 to 1200"], id="months-zero"),

@@ -201,6 +201,12 @@ def test_survey_csv_reproduces_the_reported_regressions(default_validation):
         assert fit.params["collaboration_frequency"] == pytest.approx(reported["coef"], rel=1e-6)
 
 
+def test_table1_passes_at_the_shipped_defaults_for_the_default_seed(default_validation):
+    _, res = default_validation
+    failed = {v: row["pass"] for v, row in res["table1"].items() if not row["passed"]}
+    assert res["table1_passed"] and not failed, failed
+
+
 def test_switching_collaboration_off_lowers_collaboration_and_innovation():
     base = replicate(11, overrides=SMALL)
     off = replicate(11, overrides={**SMALL, "max_alliances": 0})

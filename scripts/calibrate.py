@@ -1,0 +1,239 @@
+#!/usr/bin/env python3
+"""The calibration search behind the registry defaults (docs/ODD.md, Section 10.2).
+
+    .venv/bin/python scripts/calibrate.py search [--space wide|narrow] [--points 600]
+                                                 [--top 15] [--seeds 3] [--firms 2500]
+                                                 [--out DIR]
+    .venv/bin/python scripts/calibrate.py robustness [--out DIR]
+
+`search`: stage 1 evaluates a Latin hypercube of `--points` points of the space (one model
+seed each); stage 2 re-evaluates the `--top` best with `--seeds` seeds and ranks them by
+mean loss. Each evaluation runs the survey-calibration scenario with the point's values
+(registry parameters, presets, and the scheduled shock's depth, share and start), observes
+every firm alive through the two survey years, and computes the Table 1 statistics the
+stratified sample would have in expectation (design weights) and the stylized facts; the
+loss is `analysis.validation.calibration_loss`. Writes stage1.csv and stage2.csv.
+
+`robustness`: the rounded winner of the narrow search and a small grid around it, each
+run through `run.py validate`'s own code (10,000 firms, seeds 42-49, a real sample of
+500); ranked by the number of seeds on which every Table 1 statistic passes. Writes
+robustness.csv.
+
+Only the survey's descriptive statistics and the stylized facts are looked at: never the
+regressions (TARGETS §1). Runs in one process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import itertools
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+from scipy.stats import qmc
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from analysis.facts import measure_facts  # noqa: E402
+from analysis.survey import VARIABLES, design_weights, measure, observe  # noqa: E402
+from analysis.validation import calibration_loss, describe, load_targets  # noqa: E402
+from scenarios.loader import load_scenario  # noqa: E402
+from simulation import SMEEcosystem, regions  # noqa: E402
+
+# name -> (low, high, kind): registry parameters, shock_* fields of the scenario's first
+# scheduled shock (the recession the surveyed firms lived through) and the technology
+# sector's innovation multiplier (a preset). The wide space was searched first; the narrow
+# one, around its best points, gave the defaults.
+WIDE = {
+    "share_micro": (0.82, 0.93, float),
+    "share_medium": (0.01, 0.05, float),  # share_small = 1 - micro - medium
+    "search_prob": (0.02, 0.12, float),
+    "max_alliances": (3, 4, int),
+    "trust_propensity_mean": (0.35, 0.6, float),
+    "trustworthiness_mean": (0.55, 0.85, float),
+    "shirk_temptation": (0.2, 0.6, float),
+    "formal_contract_bias": (0.1, 0.6, float),
+    "revenue_volatility": (0.01, 0.04, float),
+    "invest_share": (0.0, 0.05, float),
+    "demand_growth": (0.02, 0.12, float),
+    "innovation_rate": (0.08, 0.16, float),
+    "closure_rate": (0.03, 0.08, float),
+    "shock_depth": (0.3, 0.5, float),
+    "shock_share": (0.5, 0.8, float),
+    "shock_start": (44, 47, int),
+}
+NARROW = {
+    **WIDE,
+    "share_micro": (0.85, 0.93, float),
+    "share_medium": (0.015, 0.04, float),
+    "search_prob": (0.04, 0.12, float),
+    "trust_propensity_mean": (0.45, 0.62, float),
+    "trustworthiness_mean": (0.55, 0.75, float),
+    "shirk_temptation": (0.3, 0.6, float),
+    "formal_contract_bias": (0.08, 0.3, float),
+    "revenue_volatility": (0.015, 0.035, float),
+    "invest_share": (0.0, 0.03, float),
+    "demand_growth": (0.02, 0.10, float),
+    "innovation_rate": (0.09, 0.14, float),
+    "closure_rate": (0.03, 0.07, float),
+    "shock_depth": (0.3, 0.45, float),
+    "shock_share": (0.55, 0.8, float),
+    "shock_start": (44, 46, int),
+    "innovation_mult_technology": (1.1, 1.6, float),  # preset (regions.SECTOR_PRESETS)
+}
+SPACES = {"wide": WIDE, "narrow": NARROW}
+
+
+def lhs_points(space: dict, n: int, seed: int) -> list[dict]:
+    unit = qmc.LatinHypercube(d=len(space), seed=seed).random(n)
+    points = []
+    for row in unit:
+        point = {}
+        for (name, (lo, hi, kind)), u in zip(space.items(), row):
+            if kind is int:
+                point[name] = int(lo + min(int(u * (hi - lo + 1)), hi - lo))
+            else:
+                point[name] = float(lo + u * (hi - lo))
+        points.append(point)
+    return points
+
+
+def scenario_for(point: dict, firms: int):
+    """The survey-calibration scenario with the point's parameters and shock."""
+    base = load_scenario("survey_calibration")
+    params = {k: v for k, v in point.items()
+              if not k.startswith("shock_") and k not in PRESETS and k != "share_medium"}
+    if "share_medium" in point:
+        params["share_small"] = max(0.0, 1.0 - point["share_micro"] - point["share_medium"])
+    shocks = list(base.shocks)
+    if shocks:
+        shocks[0] = dataclasses.replace(
+            shocks[0], **{k[6:]: point[k] for k in point if k.startswith("shock_")})
+    return dataclasses.replace(base, params={**base.params, **params, "n_firms": firms},
+                               shocks=shocks)
+
+
+PRESETS = {  # point key -> (preset table, entry, field)
+    "innovation_mult_technology": ("SECTOR_PRESETS", "technology", "innovation_mult"),
+    "institutions_kenya": ("REGIONS", "kenya", "institutions"),
+}
+
+
+@contextmanager
+def presets(point: dict):
+    """Set the point's preset values in simulation.regions for the duration."""
+    saved = {name: dict(getattr(regions, name)) for name, _, _ in PRESETS.values()}
+    try:
+        for key, (name, entry, field) in PRESETS.items():
+            if key in point:
+                table = getattr(regions, name)
+                table[entry] = dataclasses.replace(table[entry], **{field: point[key]})
+        yield
+    finally:
+        for name, table in saved.items():
+            getattr(regions, name).update(table)
+
+
+def evaluate(point: dict, seed: int, firms: int, targets: pd.DataFrame) -> dict:
+    with presets(point):
+        obs = observe(SMEEcosystem(rng=seed, scenario=scenario_for(point, firms)))
+    survey = measure(obs.firms)
+    stats = describe(survey, design_weights(survey).to_numpy())
+    facts = measure_facts(obs)
+    row = {**point, "seed": seed}
+    for v in VARIABLES:
+        row[f"{v}_mean"], row[f"{v}_sd"] = stats[v]["mean"], stats[v]["sd"]
+    row.update({k: f["value"] for k, f in facts.items()})
+    row.update(calibration_loss(stats, targets, facts))
+    return row
+
+
+def search(args, targets: pd.DataFrame, out: Path) -> None:
+    started = time.perf_counter()
+    rows = []
+    space = SPACES[args.space]
+    for k, point in enumerate(lhs_points(space, args.points, args.seed)):
+        rows.append({"point": k, **evaluate(point, args.seed + k, args.firms, targets)})
+        if (k + 1) % 25 == 0:
+            best = min(r["loss"] for r in rows)
+            print(f"stage 1: {k + 1}/{args.points} points, best loss {best:.2f} "
+                  f"({time.perf_counter() - started:.0f} s)", flush=True)
+    stage1 = pd.DataFrame(rows).sort_values("loss")
+    stage1.to_csv(out / "stage1.csv", index=False)
+
+    rows = []
+    for _, best in stage1.head(args.top).iterrows():
+        point = {k: (int(best[k]) if space[k][2] is int else float(best[k])) for k in space}
+        for s in range(args.seeds):
+            rows.append({"point": int(best["point"]),
+                         **evaluate(point, 10_000 + s, args.firms, targets)})
+    stage2 = pd.DataFrame(rows)
+    stage2.to_csv(out / "stage2.csv", index=False)
+    ranking = stage2.groupby("point")[["loss", "table1", "facts"]].mean().sort_values("loss")
+    print(ranking.head(10).to_string())
+    winner = stage1.set_index("point").loc[ranking.index[0], list(space)]
+    print("best point:\n" + winner.to_string())
+    print(f"done in {time.perf_counter() - started:.0f} s; files in {out}/")
+
+
+# the narrow search's winner, rounded, with Kenya's institutions at the top of TARGETS §3's
+# 2.4-2.6 (the survey's lowest institutional context is 1.0); and the grid tried around it
+ROUNDED = dict(share_micro=0.92, share_medium=0.02, search_prob=0.07, max_alliances=3,
+               trust_propensity_mean=0.48, trustworthiness_mean=0.65, shirk_temptation=0.44,
+               formal_contract_bias=0.29, revenue_volatility=0.0175, invest_share=0.027,
+               demand_growth=0.08, innovation_rate=0.125, closure_rate=0.068,
+               shock_depth=0.42, shock_share=0.7, shock_start=45,
+               innovation_mult_technology=1.4, institutions_kenya=2.6)
+GRID = {"innovation_mult_technology": (1.2, 1.3), "revenue_volatility": (0.016, 0.0175),
+        "shock_depth": (0.42, 0.46)}
+ROBUSTNESS_SEEDS = tuple(range(42, 50))
+
+
+def robustness(targets: pd.DataFrame, out: Path) -> None:
+    from analysis.validation import replicate
+
+    rows = []
+    for values in itertools.product(*GRID.values()):
+        point = {**ROUNDED, **dict(zip(GRID, values))}
+        passes = []
+        for seed in ROBUSTNESS_SEEDS:
+            with presets(point):
+                rep = replicate(seed, scenario_for(point, 10_000), targets=targets)
+            passes.append(sum(v["passed"] for v in rep.table1.values()))
+        rows.append({**dict(zip(GRID, values)), "seeds_all_pass": sum(p == 5 for p in passes),
+                     "statistics_passed": sum(passes)})
+        print(rows[-1], flush=True)
+    table = pd.DataFrame(rows).sort_values(["seeds_all_pass", "statistics_passed"],
+                                           ascending=False)
+    table.to_csv(out / "robustness.csv", index=False)
+    print(table.to_string(index=False))
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("stage", choices=("search", "robustness"))
+    ap.add_argument("--space", choices=SPACES, default="narrow")
+    ap.add_argument("--points", type=int, default=600)
+    ap.add_argument("--top", type=int, default=15)
+    ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--firms", type=int, default=2500)
+    ap.add_argument("--seed", type=int, default=2026, help="seed of the design and runs")
+    ap.add_argument("--out", default="results/calibration")
+    args = ap.parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    targets = load_targets()
+    if args.stage == "search":
+        search(args, targets, out)
+    else:
+        robustness(targets, out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
