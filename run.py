@@ -10,6 +10,7 @@
                               [--scenario NAME|PATH] [--reps R] [...] [ENGINE]
     python run.py validate [--out DIR] [--seed S] [--reps R] [--set key=value ...] [--force]
                            [--quiet]
+    python run.py dashboard [--port P] [--host H]
     python run.py scenarios
     python run.py params [--group G] [--markdown]
 
@@ -59,6 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_validate_command(sub)
 
     sub.add_parser("scenarios", help="list the shipped scenarios")
+
+    d = sub.add_parser("dashboard", help="serve the policymaker dashboard in the browser")
+    d.add_argument("--port", type=int, default=8765, help="port (default: 8765)")
+    d.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default: 127.0.0.1, this computer only; "
+                        "0.0.0.0 opens it to every network)")
 
     bp = sub.add_parser("bench", help="benchmark against Mesa's minimal model (writes JSON)")
     bp.add_argument("--firms", default="10000,100000,1000000",
@@ -200,6 +207,12 @@ def cmd_bench(args) -> int:
     return 0
 
 
+def cmd_dashboard(args) -> int:
+    from dashboard.serve import serve
+
+    return serve(host=args.host, port=args.port)
+
+
 def cmd_scenarios(args) -> int:
     from scenarios.loader import list_scenarios
 
@@ -240,7 +253,8 @@ def main(argv=None) -> int:
         args.argv = list(sys.argv[1:] if argv is None else argv)
         handler = {"simulate": cmd_simulate, "scenarios": cmd_scenarios, "bench": cmd_bench,
                    "params": cmd_params, "compare": cmd_compare, "sweep": cmd_sweep,
-                   "sensitivity": cmd_sensitivity, "validate": cmd_validate}[args.command]
+                   "sensitivity": cmd_sensitivity, "validate": cmd_validate,
+                   "dashboard": cmd_dashboard}[args.command]
         return handler(args)
     except (CliError, UserError) as e:
         print(f"error: {e}", file=sys.stderr)

@@ -1,0 +1,565 @@
+"""Explore: one model, month by month, in Mesa's SolaraViz.
+
+The settings are generated from the registry (grouped, plain labels with units, the
+registry's help text in a panel); a scenario picker loads a scenario's settings, shocks and
+policies; live charts mark shock and policy periods; an alliance network view shows a
+sample of at most MAX_NODES living firms; headline numbers sit on cards above.
+
+Every browser session builds its own model (`solara.use_memo` in `ExplorePage`), so two
+people using the dashboard never share one.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+import solara
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from mesa.visualization import SolaraViz
+from mesa.visualization.utils import update_counter
+from PIL import Image as PILImage
+
+from scenarios.loader import list_scenarios, load_scenario
+from simulation import SMEEcosystem
+from simulation.alliances import ALLIANCE_TYPES
+from simulation.errors import UserError
+from simulation.params import COUNTRIES, GROUPS, PARAMS, PARAMS_LIST, defaults, validate
+
+from .common import (
+    ALLIANCE_LABELS,
+    GROUP_TITLES,
+    POLICY_LABELS,
+    SHOCK_LABELS,
+    country_label,
+    param_label,
+)
+
+DEFAULT_SCENARIO = "baseline"
+DEFAULT_SEED = 42
+# The page's own defaults: a model that steps fast enough to watch, with network numbers
+# measured every month (the registry measures them yearly to save time in long runs).
+PAGE_DEFAULTS = {"n_firms": 2000, "structure_stats_every": 1}
+FIXED = ("structure_stats_every",)  # passed to the model, not shown as a setting
+FIRMS_SLIDER = (100, 20_000, 100)  # min, max, step: bigger models belong in Compare or the CLI
+GROUP_ORDER = ("population", "policy", "run", "alliances", "trust", "economy", "shocks")
+MAX_NODES = 300
+FIG_SIZE = (6.2, 3.6)
+FIG_DPI = 80
+assert set(GROUP_ORDER) == set(GROUPS)
+
+
+# --------------------------------------------------------------------------- the model
+def plain_error(message: str) -> str:
+    """A registry error message with parameter names replaced by their plain labels."""
+    names = sorted(PARAMS, key=len, reverse=True)
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\b")
+    return pattern.sub(lambda m: f"'{param_label(m.group(1), with_unit=False)}'", message)
+
+
+class ExploreModel(SMEEcosystem):
+    """The Explore page's model: the scenario by name, the warm-up already run.
+
+    Differences from SMEEcosystem, all for the page:
+    - the scenario comes as `scenario_name`: SolaraViz's Reset passes Mesa's own `scenario`
+      object (mesa.Model.scenario) under `scenario`, which is ignored here;
+    - the burn-in (warm-up) runs at once, so the first screen starts at month 0 with an
+      ecosystem that has settled;
+    - impossible settings do not raise: `input_error` holds the message in plain words, the
+      model is an empty placeholder and `step()` does nothing, so the page can say what to
+      fix while the server keeps running.
+    """
+
+    def __init__(self, scenario_name: str = DEFAULT_SCENARIO, rng=DEFAULT_SEED, scenario=None,
+                 **params):
+        self.input_error: str | None = None
+        self.scenario_name = scenario_name
+        try:
+            spec = load_scenario(scenario_name)
+            validate({**spec.params, **validate(params)})
+        except UserError as e:
+            self.input_error = plain_error(str(e))
+            super().__init__(rng=rng, n_firms=1, months=1, burn_in=0)
+            self.running = False
+            return
+        super().__init__(rng=rng, scenario=spec, **params)
+        while self.month < 0 and self.running:
+            self.step()
+
+    def step(self) -> None:
+        if self.input_error is None:
+            super().step()
+
+
+def setting_widget(p, value) -> dict:
+    """A SolaraViz input for one registry parameter, labelled in plain words."""
+    label = f"{GROUP_TITLES[p.group]} · {param_label(p.name)}"
+    if p.choices is not None:
+        return {"type": "Select", "value": value, "values": list(p.choices), "label": label}
+    if p.kind is bool:
+        return {"type": "Checkbox", "value": bool(value), "label": label}
+    if p.kind is int:
+        low, high, step = FIRMS_SLIDER if p.name == "n_firms" else (p.low, p.high, 1)
+        return {"type": "SliderInt", "value": int(value), "min": int(low), "max": int(high),
+                "step": step, "label": label}
+    return {"type": "SliderFloat", "value": float(value), "min": float(p.low),
+            "max": float(p.high), "step": slider_step(p.low, p.high, value), "label": label}
+
+
+def slider_step(low: float, high: float, value: float) -> float:
+    """The coarsest round step that gives at least 100 positions and hits `value` and `low`."""
+    for step in (10, 5, 2.5, 1, 0.5, 0.25, 0.1, 0.05, 0.025, 0.01, 0.005, 0.0025, 0.001,
+                 0.0005, 0.00025, 0.0001):
+        if (high - low) / step < 100:
+            continue
+        if all(abs(x / step - round(x / step)) < 1e-6 for x in (low, value)):
+            return step
+    return 0.0001
+
+
+def page_values(scenario_name: str) -> dict:
+    """Every registry value the page starts from: registry < scenario < page defaults."""
+    spec = load_scenario(scenario_name)
+    return {**defaults(), **spec.params, **PAGE_DEFAULTS}
+
+
+def model_params(scenario_name: str) -> dict:
+    """SolaraViz `model_params`: a seed and every registry parameter, grouped by topic."""
+    values = page_values(scenario_name)
+    out: dict = {"scenario_name": scenario_name, **{k: values[k] for k in FIXED}}
+    out["rng"] = {"type": "SliderInt", "value": DEFAULT_SEED, "min": 0, "max": 999, "step": 1,
+                  "label": "Random draw (another number gives another possible history)"}
+    for group in GROUP_ORDER:
+        for p in PARAMS_LIST:
+            if p.group == group and p.name not in FIXED:
+                out[p.name] = setting_widget(p, values[p.name])
+    return out
+
+
+def make_model(scenario_name: str) -> ExploreModel:
+    """The page's first model for a scenario (the same the settings would build)."""
+    values = page_values(scenario_name)
+    return ExploreModel(scenario_name=scenario_name, rng=DEFAULT_SEED, **values)
+
+
+# --------------------------------------------------------------------------- charts
+@dataclass(frozen=True)
+class Chart:
+    title: str
+    ylabel: str
+    columns: tuple[tuple[str, str], ...]  # (reporter, legend label)
+    scale: float = 1.0
+    stacked: bool = False
+    ylim: tuple[float, float] | None = None
+
+
+CHARTS = {
+    "firms": Chart("Firms in business", "firms", (("firms_alive", "firms in business"),)),
+    "revenue": Chart("Sales of all firms", "million a month",
+                     (("total_revenue", "total sales"),), scale=1e-3),
+    "alliances": Chart("Partnerships in force, by type", "partnerships",
+                       tuple((f"alliances_{t}", ALLIANCE_LABELS[t]) for t in ALLIANCE_TYPES),
+                       stacked=True),
+    "trust": Chart("Trust between partners", "0 = none, 1 = full",
+                   (("mean_trust", "average trust between partners"),
+                    ("firms_in_alliances", "share of firms with a partner")), ylim=(0, 1.02)),
+    "resilience": Chart("Resilience of firms", "score: 1 = hit hard, 5 = unaffected",
+                        (("mean_resilience", "average firm resilience score"),), ylim=(1, 5.05)),
+}
+
+
+def history(model: SMEEcosystem, columns) -> dict[str, np.ndarray]:
+    """The reporters' monthly values so far (from Mesa's DataCollector)."""
+    data = model.datacollector.model_vars
+    return {c: np.asarray(data[c], dtype=float) for c in ("month", *columns)}
+
+
+def shock_months(model: SMEEcosystem, months: np.ndarray) -> np.ndarray:
+    """Which of `months` have a shock (scheduled or drawn at random) at work."""
+    active = np.zeros(months.size, dtype=bool)
+    for shock in model.shocks:
+        active |= np.array([shock.intensity(int(m)) > 0 for m in months])
+    return active
+
+
+def policy_periods(model: SMEEcosystem) -> list[tuple[int, int, str]]:
+    """(first month, last month, label) of each support programme that spends money."""
+    spec = model.scenario_spec
+    if spec is None or model.p["policy_scale"] <= 0:
+        return []
+    return [(p.start, p.end, POLICY_LABELS[p.kind]) for p in spec.policies if p.budget > 0]
+
+
+def _spans(months: np.ndarray, on: np.ndarray) -> list[tuple[int, int]]:
+    """Runs of consecutive True values as (first month, last month)."""
+    edges = np.diff(np.concatenate([[0], on.astype(np.int8), [0]]))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
+    return [(int(months[a]), int(months[b])) for a, b in zip(starts, ends)]
+
+
+def mark_periods(ax, model: SMEEcosystem) -> None:
+    """Warm-up (light), shocks (grey) and support programmes (green strip at the top)."""
+    p = model.p
+    first, last = -p["burn_in"] + 1, p["months"]
+    if first <= 0:
+        ax.axvspan(first - 0.5, 0.5, color="#f3f3f3", zorder=0, label="warm-up (not counted)")
+    months = np.arange(1, last + 1)
+    for k, (a, b) in enumerate(_spans(months, shock_months(model, months))):
+        ax.axvspan(a - 0.5, b + 0.5, color="0.82", zorder=0, label=None if k else "shock")
+    for k, (a, b, _name) in enumerate(policy_periods(model)):
+        a, b = max(a, first), min(b, last)
+        if a <= b:
+            ax.axvspan(a - 0.5, b + 0.5, ymin=0.95, ymax=1.0, color="tab:green", alpha=0.7,
+                       zorder=1, label=None if k else "support programme running")
+    ax.set_xlim(first - 0.5, last + 0.5)
+
+
+class LiveFigure:
+    """A figure of the page drawn once and updated in place every month.
+
+    A new matplotlib figure (axes, ticks, legend, text) costs many times what the month of
+    a 2,000-firm model does. So the still parts (axes, periods, legend, titles) are drawn
+    once into a cached background, and each month only the changing artists are drawn on
+    a copy of it (matplotlib's blitting); the background is drawn again only when the
+    axis limits change. Subclasses make the figure and say which artists change.
+    """
+
+    def __init__(self, height: float = FIG_SIZE[1]):
+        self.fig = Figure(figsize=(FIG_SIZE[0], height), dpi=FIG_DPI)
+        self.canvas = FigureCanvasAgg(self.fig)
+        self.ax = self.fig.subplots()
+        self.background = None
+        self.lock = threading.Lock()  # a session's play thread and its renders
+
+    def update(self) -> None:
+        """Put this month's data into the artists (set self.background = None to redraw)."""
+
+    def moving(self) -> list:
+        """The artists that change from month to month."""
+        return []
+
+    def png(self) -> bytes:
+        with self.lock:
+            self.update()
+            artists = self.moving()
+            if self.background is None:
+                for a in artists:
+                    a.set_visible(False)
+                self.canvas.draw()
+                self.background = self.canvas.copy_from_bbox(self.fig.bbox)
+                for a in artists:
+                    a.set_visible(True)
+            else:
+                self.canvas.restore_region(self.background)
+            for a in artists:
+                (a.axes or self.fig).draw_artist(a)
+            rgba = np.asarray(self.canvas.buffer_rgba())
+            out = io.BytesIO()
+            PILImage.fromarray(rgba[..., :3]).save(out, format="png", compress_level=1)
+            return out.getvalue()
+
+
+class TimelineFigure(LiveFigure):
+    """One chart: the reporters so far on the whole horizon, with the warm-up, the shocks
+    and the support programmes marked."""
+
+    def __init__(self, model: SMEEcosystem, chart: Chart):
+        super().__init__()
+        self.model, self.chart = model, chart
+        ax = self.ax
+        mark_periods(ax, model)
+        self.stack: list = []
+        if chart.stacked:  # legend entries; the areas are drawn each month
+            self.lines = []
+            for k, (_, label) in enumerate(chart.columns):
+                ax.fill_between([], [], color=f"C{k}", alpha=0.85, label=label)
+        else:
+            self.lines = [ax.plot([], [], label=label, linewidth=1.6)[0]
+                          for _, label in chart.columns]
+        ax.set_ylim(*(chart.ylim or (0, 1)))
+        ax.set_title(chart.title, fontsize=11)
+        ax.set_xlabel("month", fontsize=8, labelpad=1)
+        ax.set_ylabel(chart.ylabel, fontsize=8)
+        ax.tick_params(labelsize=8)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), frameon=False,
+                  ncol=3, handlelength=1.5, columnspacing=1.0)
+        self.fig.subplots_adjust(left=0.12, right=0.98, bottom=0.33, top=0.91)
+
+    def update(self) -> None:
+        chart = self.chart
+        data = history(self.model, [c for c, _ in chart.columns])
+        m = data["month"]
+        values = [data[c] * chart.scale for c, _ in chart.columns]
+        if chart.stacked:
+            for artist in self.stack:
+                artist.remove()
+            colours = [f"C{k}" for k in range(len(values))]
+            self.stack = self.ax.stackplot(m, *values, colors=colours, alpha=0.85) \
+                if m.size else []
+            top = float(np.sum(values, axis=0).max()) if m.size else 0.0
+        else:
+            for line, y in zip(self.lines, values):
+                line.set_data(m, y)
+            top = max((float(y.max()) for y in values if y.size), default=0.0)
+        if not chart.ylim:
+            # room above the data (under the legend); rescale only when the data leave it
+            low, high = self.ax.get_ylim()
+            if top > high / 1.15 or top < high / 2.5:
+                self.ax.set_ylim(0, max(top * 1.5, 1e-9))
+                self.background = None
+
+    def moving(self) -> list:
+        return self.stack or self.lines
+
+
+# --------------------------------------------------------------------------- network
+def _hash(uid: np.ndarray, salt: int) -> np.ndarray:
+    """A fixed pseudo-random number in [0, 1) per firm id (stable across months)."""
+    x = (uid.astype(np.uint64) * np.uint64(2654435761) + np.uint64(salt)) % np.uint64(2**32)
+    x = (x ^ (x >> np.uint64(13))) * np.uint64(1274126177) % np.uint64(2**32)
+    return x.astype(np.float64) / 2**32
+
+
+def network_sample(model: SMEEcosystem, max_nodes: int = MAX_NODES):
+    """At most `max_nodes` living firms and the active alliances among them.
+
+    Firms are taken in a fixed pseudo-random order of their ids, each with its partners, so
+    the picture shows who works with whom and stays the same from month to month except
+    for firms that exit or enter. Returns (rows, edges as (i, j, alliance type) with i, j
+    indices into rows, living firms in total).
+    """
+    s = model.firms
+    alive = np.flatnonzero(s.alive)
+    order = alive[np.argsort(_hash(s.uid[alive], 1), kind="stable")]
+    chosen: dict[int, None] = {}
+    for row in order.tolist():
+        if len(chosen) >= max_nodes:
+            break
+        chosen[row] = None
+        for partner in model.partner_rows(row):
+            if len(chosen) >= max_nodes:
+                break
+            chosen[partner] = None
+    rows = np.fromiter(chosen, dtype=np.int64, count=len(chosen))
+    index = np.full(s.n, -1, dtype=np.int64)
+    index[rows] = np.arange(rows.size)
+    book = model.alliances.book
+    active = np.flatnonzero(book.active)
+    members, kinds = book.members[active], book.kind[active]
+    edges = []
+    slots = members.shape[1]
+    for a in range(slots):
+        for b in range(a + 1, slots):
+            u, v = members[:, a], members[:, b]
+            ok = (u >= 0) & (v >= 0)
+            iu, iv = index[np.where(ok, u, 0)], index[np.where(ok, v, 0)]
+            keep = ok & (iu >= 0) & (iv >= 0)
+            edges.append(np.column_stack([iu[keep], iv[keep], kinds[keep]]))
+    edges = np.vstack(edges) if edges else np.zeros((0, 3), dtype=np.int64)
+    return rows, edges, alive.size
+
+
+def network_positions(model: SMEEcosystem, rows: np.ndarray) -> np.ndarray:
+    """A fixed place per firm: one wedge of a disc per country, spread by the firm's id."""
+    s = model.firms
+    country = s.region[rows].astype(float)
+    angle = 2 * np.pi * (country + 0.08 + 0.84 * _hash(s.uid[rows], 2)) / len(COUNTRIES)
+    radius = 0.15 + 0.85 * np.sqrt(_hash(s.uid[rows], 3))
+    return np.column_stack([radius * np.cos(angle), radius * np.sin(angle)])
+
+
+COUNTRY_COLOURS = ("#e41a1c", "#ff7f00", "#377eb8", "#984ea3", "#4daf4a")
+TYPE_COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#666666")
+
+
+class NetworkFigure(LiveFigure):
+    """The alliance network view of a sample of firms (see network_sample)."""
+
+    def __init__(self, model: SMEEcosystem):
+        super().__init__(FIG_SIZE[1] * 1.25)
+        self.model = model
+        ax = self.ax
+        self.edges = LineCollection([], linewidths=1.1, alpha=0.8)
+        ax.add_collection(self.edges)
+        self.nodes = ax.scatter([], [], s=14, edgecolors="white", linewidths=0.4, zorder=3)
+        for k, code in enumerate(COUNTRIES):
+            ax.scatter([], [], s=20, c=COUNTRY_COLOURS[k], label=country_label(code))
+        for k, kind in enumerate(ALLIANCE_TYPES):
+            ax.plot([], [], color=TYPE_COLOURS[k], linewidth=2, label=ALLIANCE_LABELS[kind])
+        ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False,
+                  title="dots: country\nlines: partnership type", title_fontsize=7)
+        ax.set_xlim(-1.05, 1.05)
+        ax.set_ylim(-1.05, 1.05)
+        ax.set_aspect("equal")
+        ax.axis("off")
+        ax.set_title("Who works with whom", fontsize=11)
+        self.caption = self.fig.text(0.02, 0.02, "", ha="left", va="bottom", fontsize=8)
+        self.fig.subplots_adjust(left=0.0, right=0.62, bottom=0.06, top=0.92)
+
+    def update(self) -> None:
+        model = self.model
+        rows, edges, n_alive = network_sample(model)
+        pos = network_positions(model, rows)
+        self.edges.set_segments(np.stack([pos[edges[:, 0]], pos[edges[:, 1]]], axis=1)
+                                if edges.size else [])
+        self.edges.set_colors([TYPE_COLOURS[k] for k in edges[:, 2]])
+        self.nodes.set_offsets(pos if rows.size else np.zeros((0, 2)))
+        self.nodes.set_facecolors([COUNTRY_COLOURS[r] for r in model.firms.region[rows]])
+        self.caption.set_text(f"{rows.size:,} of {n_alive:,} firms (each with its partners) "
+                              f"and the {len(edges):,} partnerships among them")
+
+    def moving(self) -> list:
+        return [self.edges, self.nodes, self.caption]
+
+
+# --------------------------------------------------------------------------- headlines
+@dataclass(frozen=True)
+class Headline:
+    title: str
+    value: str
+    note: str
+
+
+def _at_month_zero(model: SMEEcosystem, column: str) -> float | None:
+    data = model.datacollector.model_vars
+    months = data["month"]
+    return float(data[column][months.index(0)]) if 0 in months else None
+
+
+def _change(now: float, then: float | None, percent: bool = False) -> str:
+    if then is None:
+        return "no month 0 yet"
+    if percent:
+        return ("n/a since month 0" if then == 0
+                else f"{(now / then - 1) * 100:+.1f} % since month 0")
+    return f"{now - then:+,.0f} since month 0"
+
+
+def headlines(model: SMEEcosystem) -> list[Headline]:
+    """The numbers on the cards: this month's state and its change since month 0."""
+    r, p = model.report, model.p
+    month = int(r["month"]) if model.steps else -p["burn_in"]
+    data = model.datacollector.model_vars
+    spent = sum(s for m, s in zip(data["month"], data["policy_spend"]) if m >= 1)
+    stage = ("warm-up" if month < 0 else "start of the story" if month == 0
+             else f"{p['months'] - month} to go" if month < p["months"] else "finished")
+    alive, revenue = r["firms_alive"], r["total_revenue"]
+    return [
+        Headline("Month", f"{month} of {p['months']}", stage),
+        Headline("Firms in business", f"{alive:,.0f}",
+                 _change(alive, _at_month_zero(model, "firms_alive"))),
+        Headline("Sales of all firms", f"{revenue / 1e3:,.1f} million",
+                 _change(revenue, _at_month_zero(model, "total_revenue"), percent=True)
+                 + " (this month)"),
+        Headline("Partnerships in force", f"{r['alliances_active']:,.0f}",
+                 f"{r['firms_in_alliances'] * 100:.0f} % of firms have a partner"),
+        Headline("Trust between partners", f"{r['mean_trust']:.2f}",
+                 "0 = none, 1 = full"),
+        Headline("Resilience score", f"{r['mean_resilience']:.2f} of 5",
+                 "average firm: 1 = hit hard, 5 = unaffected"),
+        Headline("Public money spent", f"{spent / 1e3:,.2f} million",
+                 "since month 1, all programmes"),
+    ]
+
+
+def situation(model: SMEEcosystem) -> str:
+    """This month in words: which shocks and programmes are at work."""
+    month = model.month
+    shocks = sorted({SHOCK_LABELS[s.kind] for s in model.shocks if s.intensity(month) > 0})
+    programmes = [name for a, b, name in policy_periods(model) if a <= month <= b]
+    return (("Shock under way: " + ", ".join(shocks) if shocks else "No shock this month")
+            + ". " + ("Support running: " + "; ".join(programmes) if programmes
+                      else "No support programme running") + ".")
+
+
+# --------------------------------------------------------------------------- components
+FIGURES = ("firms", "revenue", "network", "alliances", "trust", "resilience")
+
+
+def make_figure(model: SMEEcosystem, name: str) -> LiveFigure:
+    return NetworkFigure(model) if name == "network" else TimelineFigure(model, CHARTS[name])
+
+
+@solara.component
+def FigureView(model: SMEEcosystem, name: str, steps: int):
+    """One of the page's figures (a chart or the network) as of month `steps`."""
+    figure = solara.use_memo(lambda: make_figure(model, name), [model, name])
+    png = solara.use_memo(figure.png, [figure, steps])
+    return solara.Image(png, format="png", classes=["live-figure"])
+
+
+@solara.component
+def LiveView(model: SMEEcosystem):
+    """The cards and figures of the current model, redrawn after every step.
+
+    The only component here that listens to SolaraViz's step counter: Solara renders once
+    per listener, so one listener keeps a step to one render of the page.
+    """
+    update_counter.get()
+    if model.input_error:
+        solara.Error(f"These settings are not possible: {model.input_error}. Change them "
+                     "on the left and press Reset.")
+        return
+    HeadlineCards(model, model.steps)
+    with solara.Div(style={"display": "grid", "gap": "8px", "grid-template-columns":
+                           "repeat(auto-fill, minmax(500px, 1fr))"}):
+        for name in FIGURES:
+            FigureView(model, name, model.steps)
+
+
+@solara.component
+def HeadlineCards(model: SMEEcosystem, steps: int):
+    with solara.Row(style={"flex-wrap": "wrap", "gap": "8px"}):
+        for h in headlines(model):
+            with solara.Card(margin=0, style={"min-width": "150px", "flex": "1"},
+                             classes=["headline"]):
+                solara.Text(h.title, style={"font-size": "0.85em", "color": "#555"})
+                solara.Text(h.value, style={"font-size": "1.5em", "font-weight": "600",
+                                            "display": "block"}, classes=["headline-value"])
+                solara.Text(h.note, style={"font-size": "0.8em", "color": "#666"})
+    solara.Info(situation(model), dense=True)
+
+
+@solara.component
+def SettingsHelp():
+    """What every setting means: the registry's help text, grouped like the settings."""
+    with solara.Details("What the settings mean"):
+        for group in GROUP_ORDER:
+            rows = [p for p in PARAMS_LIST if p.group == group]
+            lines = [f"- **{param_label(p.name)}**: {p.help} (from {p.bounds_text}; "
+                     f"default {p.default})" for p in rows]
+            solara.Markdown(f"#### {GROUP_TITLES[group]}\n" + "\n".join(lines))
+
+
+@solara.component
+def ExplorePage():
+    scenarios = solara.use_memo(list_scenarios, [])
+    descriptions = dict(scenarios)
+    scenario = solara.use_reactive(DEFAULT_SCENARIO)
+    # this session's model: built here, never shared with another browser session
+    first = solara.use_memo(lambda: make_model(scenario.value), [scenario.value])
+    model = solara.use_reactive(first)
+    params = solara.use_memo(lambda: model_params(scenario.value), [scenario.value])
+
+    solara.Title("Explore - SME alliance ecosystem")
+    with solara.Column(style={"padding": "8px"}):
+        solara.Markdown(
+            "Watch one possible future of a community of small and medium-sized firms that "
+            "team up, keep or end partnerships, and face shocks and public support. Pick a "
+            "**scenario**, then press **Step** to move one month or **▶** to play. The "
+            "settings on the left change the model when you press **Reset**.")
+        with solara.Row(style={"align-items": "center", "gap": "12px"}):
+            solara.Select("Scenario", values=[n for n, _ in scenarios], value=scenario,
+                          style={"max-width": "380px"}, classes=["scenario-picker"])
+            solara.Text(descriptions.get(scenario.value, ""), style={"flex": "1"})
+        # SolaraViz: the controls and settings in the sidebar (its own chart area stays empty)
+        SolaraViz(model, components=[], model_params=params, name="SME alliance ecosystem",
+                  play_interval=150).key(f"viz-{scenario.value}")
+        LiveView(model.value)
+        SettingsHelp()

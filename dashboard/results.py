@@ -1,0 +1,322 @@
+"""Results: open a folder written by `run.py compare`, `sweep` or `sensitivity` and show it.
+
+`open_results(folder)` reads what the experiment engine wrote (analysis/store.py,
+analysis/compare.py, analysis/sweep.py) into a `Results` object, or raises UserError with a
+message that says what is wrong and what to do; `ResultsView` shows it. The Compare page
+shows its own finished runs with the same view.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import solara
+from matplotlib.figure import Figure
+
+from analysis import store
+from analysis.compare import FAN_SERIES, NOTE, comparison_table, fmt, format_markdown
+from analysis.outcomes import OUTCOMES
+from simulation.errors import UserError
+from simulation.params import defaults
+
+from .common import param_label
+
+RESULTS_ROOT = Path("results")
+MAX_ROWS = 40  # rows of a sweep's points table shown in the page (all are in points.csv)
+
+
+@dataclass
+class Results:
+    folder: Path
+    kind: str  # compare | sweep | sensitivity | simulate
+    title: str
+    summary: str
+    table: str = ""  # Markdown
+    images: list[tuple[str, bytes]] = field(default_factory=list)  # (caption, PNG)
+    downloads: list[tuple[str, bytes]] = field(default_factory=list)  # (file name, content)
+    notes: list[str] = field(default_factory=list)
+
+
+def find_results(root: Path = RESULTS_ROOT, limit: int = 12) -> list[Path]:
+    """Experiment folders under `root`, newest first."""
+    if not root.is_dir():
+        return []
+    found = [p.parent for p in root.glob("*/" + store.JOBS_TABLE)]
+    return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)[:limit]
+
+
+def open_results(path: str | Path) -> Results:
+    """Read a results folder; UserError if it is not one (or not finished)."""
+    text = str(path).strip()
+    if not text:
+        raise UserError("Type the path of a results folder, e.g. results/compare-recession-...")
+    folder = Path(text).expanduser()
+    if not folder.exists():
+        raise UserError(f"There is no folder at '{text}'. Check the path (it is read on the "
+                        "computer that runs the dashboard).")
+    if not folder.is_dir():
+        raise UserError(f"'{text}' is a file, not a folder. Give the folder that holds it.")
+    if not (folder / store.JOBS_TABLE).is_file():
+        if (folder / "timeseries.parquet").is_file():
+            return _simulate_results(folder)
+        raise UserError(f"'{text}' is not a results folder written by 'run.py compare' or "
+                        f"'run.py sweep' (it has no {store.JOBS_TABLE}).")
+    manifest = store.read_manifest(folder) or {}
+    command = manifest.get("command", "")
+    try:
+        summary = store.load_summary(folder)
+    except UserError:
+        raise UserError(f"The experiment in '{text}' did not finish (it has no "
+                        f"{store.SUMMARY}): run the same 'run.py {command or 'compare'}' "
+                        "command again with --resume to finish it.") from None
+    if command == "compare" or (folder / "comparison.csv").is_file():
+        return _compare_results(folder, manifest, summary)
+    if command == "sensitivity":
+        return _sensitivity_results(folder, manifest, summary)
+    return _sweep_results(folder, manifest, summary)
+
+
+def describe(manifest: dict, summary: pd.DataFrame) -> str:
+    """What ran, in words: scenarios, replications, firms, months, seed."""
+    spec = manifest.get("spec", {})
+    fixed = {**defaults(), **spec.get("params", {})}
+    names = list(dict.fromkeys(summary["scenario"]))
+    points = summary["point"].nunique() if "point" in summary else 1
+    reps = spec.get("replications", summary["replication"].nunique())
+    return (f"{len(names)} scenario{'s' * (len(names) != 1)} ({', '.join(names)})"
+            + (f" x {points} parameter points" if points > 1 else "")
+            + f", {reps} run{'s' * (reps != 1)} each, {fixed['n_firms']:,} firms, "
+            f"{fixed['months']} months after a {fixed['burn_in']}-month warm-up, base seed "
+            f"{manifest.get('base_seed', spec.get('base_seed', '?'))}.")
+
+
+HOW_TO_READ = (
+    "**How to read this table.** Each column is a scenario; the first one is the reference. "
+    "Each cell gives the average over the runs and, for the other scenarios, the difference "
+    "from the reference with its 95 % confidence range in brackets: if that range includes "
+    "zero, the difference may be chance. The last rows divide the extra public money "
+    "(thousand) a scenario spent by what it gained; '(ns)' marks a gain that may be chance "
+    "and 'n/a' no gain or no extra spending.")
+
+
+def _read_png(path: Path) -> bytes:
+    return path.read_bytes()
+
+
+def _compare_results(folder: Path, manifest: dict, summary: pd.DataFrame) -> Results:
+    names = list(dict.fromkeys(summary["scenario"]))
+    info = manifest.get("info", {})
+    reference = info.get("reference") or names[0]
+    table_path, costs_path = folder / "comparison.csv", folder / "costs.csv"
+    if table_path.is_file():
+        table = pd.read_csv(table_path)
+    else:
+        outcomes = [o for o in info.get("outcomes", OUTCOMES) if o in summary.columns]
+        table = comparison_table(summary, names, reference, outcomes)
+    costs = pd.read_csv(costs_path) if costs_path.is_file() else pd.DataFrame(
+        columns=["scenario", "against", "outcome", "measure", "extra_spend", "gain",
+                 "gain_significant", "cost"])
+    res = Results(folder, "compare", f"Comparison against {reference}",
+                  describe(manifest, summary),
+                  table=format_markdown(table, costs, names, reference))
+    res.notes = [HOW_TO_READ, NOTE]
+    captions = {file: f"{title} ({unit}): middle line = median run, bands = middle half "
+                f"and 90 % of runs" for _, _, title, unit, file in FAN_SERIES}
+    captions["bars_means.png"] = "Average of each outcome with its 95 % range"
+    captions["bars_differences.png"] = f"Difference from {reference} with its 95 % range"
+    for file, caption in captions.items():
+        if (folder / file).is_file():
+            res.images.append((caption, _read_png(folder / file)))
+    for path in (table_path, costs_path):
+        if path.is_file():
+            res.downloads.append((path.name, path.read_bytes()))
+    return res
+
+
+def _factors(manifest: dict) -> list[str]:
+    return list(manifest.get("spec", {}).get("vary", {}))
+
+
+def _sweep_results(folder: Path, manifest: dict, summary: pd.DataFrame) -> Results:
+    factors = _factors(manifest)
+    outcomes = [o for o in manifest.get("info", {}).get("outcomes", OUTCOMES)
+                if o in summary.columns]
+    points_path = folder / "points.csv"
+    if not points_path.is_file():
+        raise UserError(f"'{folder}' holds a sweep without its points.csv: run the same "
+                        "'run.py sweep' command again with --resume to finish it.")
+    points = pd.read_csv(points_path)
+    spec = manifest.get("spec", {})
+    res = Results(folder, "sweep", f"Sweep ({spec.get('design', 'grid')} design)",
+                  describe(manifest, summary))
+    if manifest.get("info", {}).get("description"):
+        res.notes.append(manifest["info"]["description"])
+    res.table = points_markdown(points, factors, outcomes)
+    res.notes.append("Each row is a scenario at one combination of the varied settings: the "
+                     "average over the runs ± half its 95 % confidence range.")
+    for outcome in outcomes:
+        res.images.append((OUTCOMES[outcome].label, sweep_figure(points, factors, outcome)))
+    for path in sorted(folder.glob("sensitivity_*.png")):
+        res.images.append(("Sensitivity indices: " + path.stem.removeprefix("sensitivity_"),
+                           _read_png(path)))
+    res.downloads.append((points_path.name, points_path.read_bytes()))
+    return res
+
+
+def _sensitivity_results(folder: Path, manifest: dict, summary: pd.DataFrame) -> Results:
+    res = Results(folder, "sensitivity", "Sensitivity analysis", describe(manifest, summary))
+    res.notes.append("How much each setting moves the outcome: bigger bars matter more. "
+                     "Bars are the indices with their 95 % ranges.")
+    for path in sorted(folder.glob("sensitivity_*.csv")):
+        frame = pd.read_csv(path)
+        res.table += f"\n\n**{path.stem}**\n\n" + frame_markdown(frame)
+        res.downloads.append((path.name, path.read_bytes()))
+    for path in sorted(folder.glob("sensitivity_*.png")):
+        res.images.append((path.stem.replace("_", " "), _read_png(path)))
+    return res
+
+
+def _simulate_results(folder: Path) -> Results:
+    res = Results(folder, "simulate", "One run ('run.py simulate')",
+                  "A single run, not an experiment: its charts are below. To compare "
+                  "scenarios with confidence ranges, use the Compare page or 'run.py compare'.")
+    path = folder / "summary.json"
+    if path.is_file():
+        data = json.loads(path.read_text(encoding="utf-8"))
+        rows = [(k.replace("_", " "), v) for k, v in data.items()
+                if isinstance(v, int | float | str)]
+        res.table = "| figure | value |\n|---|---:|\n" + "\n".join(
+            f"| {k} | {fmt(v) if isinstance(v, float) else v} |" for k, v in rows)
+    for name in ("firms.png", "revenue.png", "alliances.png", "trust_resilience.png"):
+        if (folder / name).is_file():
+            res.images.append((name.removesuffix(".png").replace("_", " and "),
+                               _read_png(folder / name)))
+    return res
+
+
+def frame_markdown(frame: pd.DataFrame) -> str:
+    head = "| " + " | ".join(map(str, frame.columns)) + " |"
+    rule = "|" + "---|" * len(frame.columns)
+    rows = ["| " + " | ".join(fmt(v) if isinstance(v, float) else str(v) for v in r) + " |"
+            for r in frame.itertuples(index=False)]
+    return "\n".join([head, rule, *rows])
+
+
+def points_markdown(points: pd.DataFrame, factors: list[str], outcomes: list[str]) -> str:
+    """The points table: scenario, varied settings, each outcome as mean ± half-range."""
+    head = ["Scenario", *[param_label(f) for f in factors],
+            *[f"{OUTCOMES[o].label} ({OUTCOMES[o].unit})" for o in outcomes]]
+    lines = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
+    for r in points.head(MAX_ROWS).to_dict("records"):
+        cells = [str(r["scenario"]), *[_value(r[f]) for f in factors]]
+        for o in outcomes:
+            half = (r[f"{o}_ci_high"] - r[f"{o}_ci_low"]) / 2
+            cells.append(fmt(r[o]) + ("" if not np.isfinite(half) else f" ± {fmt(half)}"))
+        lines.append("| " + " | ".join(cells) + " |")
+    if len(points) > MAX_ROWS:
+        lines.append(f"\n({len(points) - MAX_ROWS} more rows in points.csv)")
+    return "\n".join(lines)
+
+
+def _value(v) -> str:
+    return fmt(float(v)) if isinstance(v, float) else str(v)
+
+
+def sweep_figure(points: pd.DataFrame, factors: list[str], outcome: str) -> bytes:
+    """An outcome against the varied settings, one colour per scenario, 95 % ranges."""
+    o = OUTCOMES[outcome]
+    shown = factors[:3] or [None]
+    fig = Figure(figsize=(4.2 * len(shown), 3.2), dpi=90)
+    axes = np.atleast_1d(fig.subplots(1, len(shown), squeeze=False)[0])
+    names = list(dict.fromkeys(points["scenario"]))
+    for ax, factor in zip(axes, shown):
+        for k, name in enumerate(names):
+            rows = points[points["scenario"] == name]
+            if factor is not None:
+                rows = rows.sort_values(factor)
+            x = np.arange(len(rows)) if factor is None else rows[factor].to_numpy(float)
+            y = rows[outcome].to_numpy(float)
+            err = np.vstack([y - rows[f"{outcome}_ci_low"], rows[f"{outcome}_ci_high"] - y])
+            style = "-o" if len(factors) == 1 else "o"
+            ax.errorbar(x + (0 if factor is not None else k * 0.1), y,
+                        yerr=np.where(np.isfinite(err), err, 0), fmt=style, color=f"C{k % 10}",
+                        capsize=3, markersize=4, linewidth=1.2, label=name.replace("_", " "))
+        ax.set_xlabel(param_label(factor) if factor else "", fontsize=8)
+        ax.set_ylabel(o.unit, fontsize=8)
+        ax.tick_params(labelsize=8)
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=7, frameon=False)
+    fig.suptitle(o.label, fontsize=10)
+    fig.tight_layout()
+    out = io.BytesIO()
+    fig.savefig(out, format="png")
+    return out.getvalue()
+
+
+# --------------------------------------------------------------------------- components
+@solara.component
+def ResultsView(results: Results):
+    """A results folder: what ran, the table, the downloads and the charts."""
+    solara.Markdown(f"### {results.title}")
+    solara.Text(results.summary)
+    solara.Text(f"Folder: {results.folder}", style={"color": "#666", "font-size": "0.85em"})
+    if results.table:
+        with solara.Div(classes=["results-table"], style={"overflow-x": "auto"}):
+            solara.Markdown(results.table)
+    for note in results.notes:
+        solara.Markdown(note, style={"font-size": "0.9em"})
+    if results.downloads:
+        with solara.Row(style={"flex-wrap": "wrap"}):
+            for name, data in results.downloads:
+                solara.FileDownload(data, filename=name, label=f"Download {name}",
+                                    mime_type="text/csv")
+    with solara.Row(style={"flex-wrap": "wrap", "gap": "12px"}):
+        for caption, png in results.images:
+            with solara.Column(style={"max-width": "720px"}, gap="2px"):
+                solara.Image(png, width="100%")
+                solara.Text(caption, style={"font-size": "0.85em", "color": "#444"})
+
+
+@solara.component
+def ResultsPage():
+    found = solara.use_memo(find_results, [])
+    path = solara.use_reactive(str(found[0]) if found else "")
+    solara.Title("Results - SME alliance ecosystem")
+
+    def load():
+        if not path.value.strip():
+            return None, None
+        try:
+            return open_results(path.value), None
+        except UserError as e:
+            return None, str(e)
+        except (OSError, ValueError, KeyError) as e:  # a damaged folder
+            return None, f"'{path.value}' could not be read as results: {e}"
+
+    results, error = solara.use_memo(load, [path.value])
+    with solara.Column(style={"padding": "8px"}):
+        solara.Markdown(
+            "Open the results of an experiment run from the command line ('run.py compare' "
+            "or 'run.py sweep'), or of a comparison run on the Compare page, and see its "
+            "tables and charts.")
+        solara.InputText("Results folder (path on the computer running the dashboard)",
+                         value=path, continuous_update=False)
+        if found:
+            with solara.Row(style={"flex-wrap": "wrap"}):
+                solara.Text("Recent:")
+                for folder in found:
+                    solara.Button(folder.name, text=True, small=True,
+                                  on_click=lambda f=folder: path.set(str(f)))
+        if error:
+            solara.Error(error)
+        elif results is not None:
+            ResultsView(results)
+        else:
+            solara.Info("No results folder yet: run a comparison on the Compare page, or "
+                        "'python run.py compare ...' on the command line, then open its "
+                        "folder here.")

@@ -1,0 +1,91 @@
+"""`python run.py dashboard`: serve the app with Solara's server.
+
+The server listens on 127.0.0.1 unless `--host` says otherwise (0.0.0.0 opens it to every
+network the computer is on). It runs in production mode from the front-end files that the
+`solara-assets` package ships, so it needs no internet (DESIGN §9), without usage telemetry
+or Solara's check for a newer version.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from simulation.errors import UserError
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+
+
+def check_address(host: str, port: int) -> None:
+    """Refuse a port out of range, a host that is not this computer's, a port in use."""
+    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+        raise UserError(f"--port {port}: expected a whole number from 1 to 65535")
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM)[0]
+    except (socket.gaierror, UnicodeError):
+        raise UserError(f"--host {host}: not a known address; use 127.0.0.1 (this computer "
+                        "only, the default) or 0.0.0.0 (every network)") from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as e:
+            raise UserError(f"--port {port}: cannot listen on {host}:{port} "
+                            f"({e.strerror or e}); choose another --port") from None
+
+
+def url(host: str, port: int) -> str:
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    return f"http://[{shown}]:{port}/" if ":" in shown else f"http://{shown}:{port}/"
+
+
+def server_command(host: str, port: int) -> list[str]:
+    return [sys.executable, "-m", "solara", "run", "dashboard.app", "--host", host,
+            "--port", str(port), "--production", "--no-open", "--no-check-version"]
+
+
+def server_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
+    # Solara warns on every page load that plain-http cookies cannot be samesite=none;
+    # the dashboard is served over plain http on purpose (a local tool), so say it once here.
+    env.setdefault("PYTHONWARNINGS", "ignore::UserWarning:solara.server.starlette")
+    # a closed browser tab's session (its model, its runs, its folder) is ended after 15
+    # minutes instead of Solara's 24 hours; reloading the page within that time keeps it
+    env.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", "15m")
+    return env
+
+
+def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> int:
+    """Run the server until Ctrl+C; return its exit code."""
+    check_address(host, port)
+    print(f"Dashboard: {url(host, port)}  (Ctrl+C stops it)", flush=True)
+    if host in ("0.0.0.0", "::"):
+        print("note: listening on every network interface (--host); anyone who can reach "
+              "this computer can use the dashboard", flush=True)
+    proc = subprocess.Popen(server_command(host, port), cwd=ROOT, env=server_env())
+
+    def stop(signum, frame):  # `kill` of this process stops the server too
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)

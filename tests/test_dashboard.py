@@ -1,0 +1,393 @@
+"""The dashboard without a browser: its pieces, and its pages rendered with solara.render.
+
+The same pages in a real browser, served by `run.py dashboard`, are in tests/browser/.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import ipyvuetify as v
+import ipywidgets
+import numpy as np
+import pytest
+import solara
+from mesa.experimental.scenarios import Scenario as MesaScenario
+
+import run as cli
+from dashboard import compare as cmp
+from dashboard import explore, results, serve
+from dashboard.common import PARAM_LABELS, param_label
+from scenarios.loader import load_scenario
+from simulation.errors import UserError
+from simulation.params import PARAMS, PARAMS_LIST
+
+SHOCK_TOML = """\
+description = "A deep, short demand shock early in the horizon (for tests)."
+extends = "baseline"
+
+[[shocks]]
+kind = "demand"
+start = 3
+duration = 2
+depth = 0.4
+recovery = 2
+"""
+
+
+def small_model(name="recession", **params) -> explore.ExploreModel:
+    return explore.ExploreModel(name, rng=3, **{"n_firms": 300, "burn_in": 6, "months": 40,
+                                                **params})
+
+
+# --------------------------------------------------------------------------- settings
+def test_every_setting_has_a_plain_label_and_an_input_from_the_registry():
+    assert set(PARAM_LABELS) == set(PARAMS)
+    inputs = explore.model_params("kenya")
+    shown = {k for k, v in inputs.items() if isinstance(v, dict)}
+    assert shown == {"rng"} | (set(PARAMS) - set(explore.FIXED))
+    assert inputs["scenario_name"] == "kenya" and inputs["structure_stats_every"] == 1
+    assert inputs["country"]["value"] == "kenya"  # the scenario's settings are loaded
+    assert inputs["n_firms"]["value"] == 2000
+    for p in PARAMS_LIST:
+        if p.name in explore.FIXED:
+            continue
+        widget = inputs[p.name]
+        assert widget["label"].endswith(param_label(p.name)), widget
+        if widget["type"] == "SliderFloat":
+            steps = (widget["max"] - widget["min"]) / widget["step"]
+            assert steps >= 100
+            for x in (widget["value"], widget["min"]):
+                assert abs(x / widget["step"] - round(x / widget["step"])) < 1e-6, p.name
+
+
+def test_explore_model_takes_the_scenario_by_name_and_runs_the_warm_up():
+    model = small_model(scenario=MesaScenario())  # what SolaraViz's Reset passes
+    assert model.input_error is None
+    assert model.scenario_spec.name == "recession"
+    assert model.month == 0 and model.report["month"] == 0
+    model.step()
+    assert model.month == 1
+
+
+@pytest.mark.parametrize("params, needles", [
+    ({"share_micro": 0.9, "share_small": 0.5}, ["'Share of micro firms", "exceeds 1"]),
+    ({"n_firms": 0}, ["'Number of firms at the start'", "out of range"]),
+    ({"scenario_name": "no_such_scenario"}, ["no_such_scenario", "unknown"]),
+])
+def test_impossible_settings_become_a_message_not_an_exception(params, needles):
+    model = explore.ExploreModel(**{"scenario_name": "baseline", **params})
+    assert all(n in model.input_error for n in needles), model.input_error
+    steps = model.steps
+    model.step()
+    assert model.month == 0 and model.running is False and model.steps >= steps
+
+
+# --------------------------------------------------------------------------- figures
+def test_shock_and_policy_periods_come_from_the_scenario():
+    model = small_model("recession_with_credit_guarantee")
+    months = np.arange(1, 100)
+    shocked = months[explore.shock_months(model, months)]
+    assert shocked.min() == 24 and shocked.max() == 24 + 12 + 11  # a year, a year fading
+    assert explore.policy_periods(model) == [(1, 1200, "Public credit guarantee")]
+    assert explore.policy_periods(small_model("recession_with_credit_guarantee",
+                                              policy_scale=0.0)) == []
+
+
+def test_figures_are_redrawn_from_the_model_each_month():
+    model = small_model()
+    figures = [explore.make_figure(model, name) for name in explore.FIGURES]
+    first = [f.png() for f in figures]
+    assert all(png.startswith(b"\x89PNG") for png in first)
+    for _ in range(3):
+        model.step()
+    again = [f.png() for f in figures]
+    assert all(a != b for a, b in zip(first, again))
+    assert figures[0].lines[0].get_xdata()[-1] == 3
+
+
+def test_network_sample_is_small_stable_and_shows_active_alliances():
+    model = small_model(n_firms=1000)
+    for _ in range(3):
+        model.step()
+    rows, edges, n_alive = explore.network_sample(model, max_nodes=120)
+    assert 0 < rows.size <= 120 and n_alive == model.firms.alive.sum()
+    assert model.firms.alive[rows].all()
+    book = model.alliances.book
+    for i, j, kind in edges:
+        a, b = rows[i], rows[j]
+        shared = [k for k in np.flatnonzero(book.active)
+                  if a in book.members[k] and b in book.members[k]]
+        assert any(book.kind[k] == kind for k in shared)
+    assert len(edges) > 0
+    model.step()
+    after, _, _ = explore.network_sample(model, max_nodes=120)
+    survivors = [r for r in rows if model.firms.alive[r]]
+    assert len(set(survivors) & set(after)) >= 0.8 * len(survivors)  # the picture stays put
+
+
+def test_headlines_and_the_month_in_words():
+    model = small_model()
+    assert explore.situation(model) == ("No shock this month. No support programme "
+                                        "running.")
+    while model.month < 25:
+        model.step()
+    cards = {h.title: h for h in explore.headlines(model)}
+    assert cards["Month"].value == "25 of 40"
+    assert cards["Firms in business"].note.endswith("since month 0")
+    text = explore.situation(model)
+    assert "fall in customer demand" in text and "credit crunch" in text
+
+
+# --------------------------------------------------------------------------- Explore page
+def month_card(rc) -> str:
+    return rc.find(v.Html, class_="headline-value").widgets[0].children[0]
+
+
+def markdown_text(rc) -> str:
+    return "\n".join(str(getattr(w.template, "template", w.template))
+                     for w in rc.find(v.VuetifyTemplate).widgets)
+
+
+def test_explore_pages_step_their_own_models(monkeypatch):
+    monkeypatch.setitem(explore.PAGE_DEFAULTS, "n_firms", 300)
+    _, page_a = solara.render(solara.AppLayout(children=[explore.ExplorePage()]),
+                              handle_error=False)
+    _, page_b = solara.render(solara.AppLayout(children=[explore.ExplorePage()]),
+                              handle_error=False)
+    assert month_card(page_a) == month_card(page_b) == "0 of 120"
+    assert len(page_a.find(ipywidgets.Image).widgets) == len(explore.FIGURES)
+    for _ in range(2):
+        page_a.find(v.Btn, children=["Step"]).widget.click()
+    assert month_card(page_a) == "2 of 120"
+    assert month_card(page_b) == "0 of 120"  # another session's model did not move
+
+    # the scenario picker loads a scenario into this page's model only
+    page_b.find(v.Select, class_="scenario-picker").widget.v_model = "recession"
+    page_b.find(v.Html, children=[load_scenario("recession").description.replace("\n", " ")]) \
+        .assert_single()
+    page_b.find(v.Btn, children=["Step"]).widget.click()
+    assert month_card(page_b) == "1 of 120" and month_card(page_a) == "2 of 120"
+    sliders = {w.label: w for w in page_b.find(v.Slider).widgets}
+    assert sliders["Firms · Number of firms at the start (firms)"].v_model == 300
+
+
+def test_explore_page_says_what_is_wrong_with_impossible_settings(monkeypatch):
+    monkeypatch.setitem(explore.PAGE_DEFAULTS, "n_firms", 300)
+    _, page = solara.render(solara.AppLayout(children=[explore.ExplorePage()]),
+                            handle_error=False)
+    sliders = {w.label: w for w in page.find(v.Slider).widgets}
+    sliders["Firms · Share of small firms (10-49 staff) (share, 0-1)"].v_model = 0.99
+    page.find(v.Btn, children=["Reset"]).widget.click()
+    alert = page.find(v.Alert, type="error").widget
+    assert "These settings are not possible" in alert.children[0]
+    assert "exceeds 1" in alert.children[0]
+    sliders["Firms · Share of small firms (10-49 staff) (share, 0-1)"].v_model = 0.0
+    page.find(v.Btn, children=["Reset"]).widget.click()
+    page.find(v.Alert, type="error").assert_empty()
+    assert month_card(page) == "0 of 120"
+
+
+# --------------------------------------------------------------------------- Compare
+def test_the_compare_form_names_every_problem_in_plain_words():
+    problems, _ = cmp.check_form(cmp.Form(others=(), firms=0, reps=0, months=0, seed=-1))
+    text = "\n".join(problems)
+    for needle in ("Pick at least one scenario to compare", "Number of firms: 0 is not",
+                   "Runs per scenario: 0 is not", "Months after the warm-up: 0",
+                   "Random seed: -1"):
+        assert needle in text, text
+    problems, _ = cmp.check_form(cmp.Form(variant=cmp.Variant(
+        add_policy="credit_guarantee", add_budget=-5.0)))
+    assert problems == ["Monthly budget of the added programme: -5.0 is out of range "
+                        "(valid: 0.0 to 1000000000.0 thousand/month per 1,000 firms)"]
+    bad = [cmp.Variant(name="recession"), cmp.Variant(name="1st try"),
+           cmp.Variant(add_policy="rd_grants", add_start=30, add_end=10),
+           cmp.Variant(setting="share_small", setting_value="0.9"),
+           cmp.Variant(setting="trust_build_rate", setting_value="fast")]
+    needles = ["already a scenario", "must start with a letter", "before it starts",
+               "do not fit together", "expected a number"]
+    for variant, needle in zip(bad, needles):
+        problems, _ = cmp.check_form(cmp.Form(variant=variant))
+        assert len(problems) == 1 and needle in problems[0], problems
+
+
+def test_a_variant_is_written_as_a_scenario_file_the_engine_reads(tmp_path):
+    form = cmp.Form(others=("recession_with_credit_guarantee",), variant=cmp.Variant(
+        base="recession", name="deeper_with_brokering", shock_depth_pct=30.0,
+        shock_months=18, add_policy="trust_brokering", add_budget=50.0, add_start=20,
+        add_end=48, setting="trust_build_rate", setting_value="0.2"))
+    problems, variant = cmp.check_form(form)
+    assert problems == []
+    req = cmp.make_request(form, variant, tmp_path, run_id=7)
+    assert req.scenarios[:2] == ("recession", "recession_with_credit_guarantee")
+    back = load_scenario(req.scenarios[2])
+    assert back.name == "deeper_with_brokering"
+    assert [s.depth for s in back.shocks] == [0.3, 0.3]
+    assert [s.duration for s in back.shocks] == [18, 18]
+    assert back.policies[-1].kind == "trust_brokering" and back.policies[-1].budget == 50.0
+    assert back.params["trust_build_rate"] == 0.2
+    command = cmp.compare_command(req)
+    assert command[1].endswith("run.py") and command[2] == "compare"
+    for flag, value in (("--reps", "3"), ("--firms", "500"), ("--months", "60"),
+                        ("--out", str(tmp_path / "compare-7"))):
+        assert command[command.index(flag) + 1] == value
+    assert [name for name, _ in cmp.scenario_files(req)] == [
+        "recession.toml", "recession_with_credit_guarantee.toml",
+        "deeper_with_brokering.toml"]
+
+
+@pytest.fixture(scope="module")
+def finished_comparison(tmp_path_factory):
+    """A tiny comparison run the way the Compare page runs it."""
+    session = tmp_path_factory.mktemp("session")
+    shock = session / "early_shock.toml"
+    shock.write_text(SHOCK_TOML)
+    req = cmp.Request(1, ("baseline", str(shock)), reps=2, firms=80, months=10, seed=5,
+                      out=session / "compare-1", log=session / "compare-1.log")
+    progress = list(cmp.run_comparison(req, threading.Event(), poll=0.05))
+    return req, progress
+
+
+def test_a_comparison_runs_in_the_background_with_progress(finished_comparison):
+    req, progress = finished_comparison
+    assert progress[0].state == "starting"
+    assert progress[-1].state == "finished", progress[-1]
+    # 2 scenarios x 2 runs; the shock's no-shock twin is the baseline run with the same seed
+    assert progress[-1].done == progress[-1].total == 4
+    counts = [p.done for p in progress if p.state == "running"]
+    assert counts == sorted(counts)
+    res = results.open_results(req.out)
+    assert res.kind == "compare" and res.title == "Comparison against baseline"
+    assert "Firms alive at end" in res.table and "early_shock" in res.table
+    assert "2 runs each, 80 firms, 10 months" in res.summary
+    assert {name for name, _ in res.downloads} == {"comparison.csv", "costs.csv"}
+    assert len(res.images) >= 4 and all(png.startswith(b"\x89PNG") for _, png in res.images)
+
+
+def test_cancel_ends_the_comparison_and_starts_no_more_runs(tmp_path):
+    req = cmp.Request(1, ("recession", "recession_with_rd_grants"), reps=40, firms=3000,
+                      months=60, seed=1, out=tmp_path / "compare-1", log=tmp_path / "log")
+    cancel = threading.Event()
+    seen = []
+    for p in cmp.run_comparison(req, cancel, poll=0.05):
+        seen.append(p)
+        if p.state == "running" and p.total:
+            cancel.set()
+    assert seen[-1].state == "cancelled", seen[-1]
+    assert seen[-1].message.startswith("Cancelled: ")
+    done = cmp.count_runs(req.out)[0]
+    time.sleep(1.5)
+    assert cmp.count_runs(req.out)[0] == done < seen[-1].total
+
+
+def test_a_failed_comparison_says_why(tmp_path):
+    req = cmp.Request(1, ("baseline", "no_such_scenario"), reps=1, firms=10, months=2,
+                      seed=1, out=tmp_path / "out", log=tmp_path / "log")
+    last = list(cmp.run_comparison(req, threading.Event(), poll=0.05))[-1]
+    assert last.state == "failed"
+    assert "no_such_scenario" in last.message and "unknown" in last.message
+
+
+# --------------------------------------------------------------------------- Results
+def _file(folder: Path, name: str, returned: Path | None = None) -> Path:
+    (folder / name).write_text("x")
+    return returned or folder / name
+
+
+@pytest.mark.parametrize("make, needle", [
+    (lambda p: "", "Type the path of a results folder"),
+    (lambda p: p / "missing", "There is no folder at"),
+    (lambda p: _file(p, "file.txt"), "is a file, not a folder"),
+    (lambda p: p, "is not a results folder written by 'run.py compare' or 'run.py sweep'"),
+    (lambda p: _file(p, "jobs.parquet", p), "did not finish"),
+])
+def test_a_folder_that_is_not_results_gets_a_clear_message(tmp_path, make, needle):
+    with pytest.raises(UserError) as error:
+        results.open_results(make(tmp_path))
+    assert needle in str(error.value)
+
+
+def test_results_of_a_sweep_are_tabled_and_plotted(tmp_path):
+    shock = tmp_path / "early_shock.toml"
+    shock.write_text(SHOCK_TOML)
+    spec = tmp_path / "spec.toml"
+    spec.write_text(f'description = "Budget sweep (test)."\nscenarios = ["{shock}"]\n'
+                    'replications = 2\nmonths = 8\nfirms = 60\noutcomes = ["output_lost", '
+                    '"firms_alive_end"]\n[params]\nburn_in = 0\n[vary]\n'
+                    "policy_scale = [0.5, 2.0]\n")
+    assert cli.main(["sweep", str(spec), "--out", str(tmp_path / "sweep"), "--workers", "1",
+                     "--quiet"]) == 0
+    res = results.open_results(tmp_path / "sweep")
+    assert res.kind == "sweep"
+    assert param_label("policy_scale") in res.table and "Output lost" in res.table
+    assert [c for c, _ in res.images] == ["Output lost to the shock", "Firms alive at end"]
+    assert res.notes[0] == "Budget sweep (test)."
+
+
+def test_results_page_shows_a_folder_or_says_what_is_wrong(finished_comparison):
+    req, _ = finished_comparison
+    box, rc = solara.render(results.ResultsPage(), handle_error=False)
+    rc.find(v.Alert, type="error").assert_empty()  # nothing typed yet: nothing wrong yet
+    field = rc.find(v.TextField).widget
+    field.v_model = "/no/such/folder"
+    field.fire_event("focusout", None)
+    rc.find(v.Alert, children=["There is no folder at '/no/such/folder'. Check the path (it "
+                               "is read on the computer that runs the dashboard)."]) \
+        .assert_single()
+    field.v_model = str(req.out)
+    field.fire_event("focusout", None)
+    rc.find(v.Alert, type="error").assert_empty()
+    assert "Comparison against baseline" in markdown_text(rc)
+    assert "Firms alive at end" in markdown_text(rc)
+
+
+def test_compare_page_refuses_a_bad_form_without_running_anything():
+    box, rc = solara.render(cmp.ComparePage(), handle_error=False)
+    fields = {w.label: w for w in rc.find(v.TextField).widgets}
+    fields["Number of firms"].v_model = "0"
+    rc.find(v.Btn, children=["Run comparison"]).widget.click()
+    rc.find(v.Alert, children=["Number of firms: 0 is not possible; give a whole number from "
+                               "1 to 50,000 (for more, use 'run.py compare' on the command "
+                               "line)"]).assert_single()
+
+
+# --------------------------------------------------------------------------- serving
+def test_the_server_command_is_local_offline_and_quiet():
+    command = serve.server_command("127.0.0.1", 8765)
+    assert command[command.index("--host") + 1] == "127.0.0.1"
+    assert "--production" in command and "--no-check-version" in command
+    assert serve.server_env()["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
+    assert serve.url("0.0.0.0", 80) == "http://127.0.0.1:80/"
+    assert serve.url("::1", 8765) == "http://[::1]:8765/"
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--port", "0"], "--port 0: expected a whole number from 1 to 65535"),
+    (["--port", "70000"], "--port 70000: expected a whole number from 1 to 65535"),
+    (["--port", "http"], "argument --port: invalid int value: 'http'"),
+    (["--host", "no.such.host.invalid"], "--host no.such.host.invalid: not a known address"),
+])
+def test_bad_dashboard_arguments_are_one_line_and_exit_2(capsys, args, needle):
+    assert cli.main(["dashboard", *args]) == 2
+    err = capsys.readouterr().err
+    assert needle in err and err.count("\n") == 1
+
+
+def test_a_port_in_use_is_refused():
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(UserError, match=f"--port {port}: cannot listen on 127.0.0.1"):
+            serve.check_address("127.0.0.1", port)
+
+
+def test_results_finder_lists_experiment_folders(tmp_path, finished_comparison):
+    req, _ = finished_comparison
+    assert results.find_results(req.out.parent) == [req.out]
+    assert results.find_results(tmp_path / "none") == []
+    assert isinstance(Path(req.out), Path)
