@@ -1,0 +1,302 @@
+"""The dashboard in a real browser: `run.py dashboard` on a free port of 127.0.0.1, driven by
+Playwright in Debian's headless Chromium, with every request outside 127.0.0.1 blocked (the
+dashboard must work without internet, DESIGN §9).
+
+Screenshots go to test-artifacts/ (with the server's log and the measured time from a click
+on Step to the updated page). Skipped, with the reason, where Playwright or Chromium is
+missing; .ci/run installs Chromium so that they run in CI.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync", "--no-first-run"]
+VIEWPORT = {"width": 1500, "height": 2200}
+TIMEOUT_MS = 60_000
+# Solara's Markdown asks for KaTeX's math plug-in, which solara-assets does not ship; no text
+# here uses math, so that one missing file changes nothing on the page.
+HARMLESS = re.compile(r"katex")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def sync_api():
+    api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed "
+                              "(pip install -e '.[dev]')")
+    if not CHROMIUM.exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM}; install it with 'apt-get install "
+                    "chromium' (.ci/run does this when it runs as root)")
+    return api
+
+
+@pytest.fixture(scope="module")
+def server(sync_api):
+    """The real server, started as a user would, stopped (its process group) at the end."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    port = _free_port()
+    log = open(ARTIFACTS / "dashboard-server.log", "w", encoding="utf-8")  # noqa: SIM115
+    proc = subprocess.Popen([sys.executable, "run.py", "dashboard", "--port", str(port)],
+                            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 120
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                pytest.fail("the dashboard server did not start:\n"
+                            + (ARTIFACTS / "dashboard-server.log").read_text())
+            time.sleep(0.5)
+        yield url
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=20)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser(sync_api):
+    with sync_api.sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Session:
+    """One browser context (one user): its page, blocked external requests, page errors."""
+
+    def __init__(self, browser, url: str):
+        self.context = browser.new_context(viewport=VIEWPORT)
+        self.context.set_default_timeout(TIMEOUT_MS)
+        self.external: list[str] = []
+        self.errors: list[str] = []
+        self.context.route(re.compile(r"^(https?|wss?)://(?!127\.0\.0\.1[:/])"), self._block)
+        self.page = self.context.new_page()
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.url = url
+
+    def _block(self, route):
+        self.external.append(route.request.url)
+        route.abort()
+
+    def open(self, path: str, ready: str):
+        self.page.goto(self.url + path)
+        self.page.get_by_text(ready).first.wait_for()
+        return self.page
+
+    def check_offline_and_rendered(self):
+        assert self.external == [], f"the page asked the internet for {self.external}"
+        real = [e for e in self.errors if not HARMLESS.search(e)]
+        assert real == [], real
+        assert "solara is not defined" not in self.page.content()
+
+    def shot(self, name: str):
+        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def session(browser, server):
+    made = []
+
+    def new():
+        made.append(Session(browser, server))
+        return made[-1]
+
+    yield new
+    for s in made:
+        s.close()
+
+
+# --------------------------------------------------------------------------- Explore
+def cards(page) -> list[str]:
+    return page.locator(".headline-value").all_inner_texts()
+
+
+def month(page) -> str:
+    return cards(page)[0]
+
+
+def pick_scenario(page, name: str):
+    page.locator(".scenario-picker .v-select__slot").click()
+    page.locator(".v-menu__content .v-list-item",
+                 has_text=re.compile(f"^{re.escape(name)}$")).click()
+
+
+def step(page, expect, to: int) -> float:
+    started = time.perf_counter()
+    page.get_by_role("button", name="Step", exact=True).click()
+    expect(page.locator(".headline-value").first).to_have_text(re.compile(f"^{to} of "))
+    return time.perf_counter() - started
+
+
+def test_explore_renders_offline_picks_a_scenario_and_steps(session, sync_api):
+    expect = sync_api.expect
+    user = session()
+    page = user.open("", "Firms in business")
+    expect(page.get_by_text("Random draw (another number gives another possible history)")) \
+        .to_be_visible()
+    assert month(page) == "0 of 120"
+    assert page.locator("img").count() >= 6  # five charts and the network view
+    user.shot("explore-first-screen")
+
+    pick_scenario(page, "recession_with_credit_guarantee")
+    expect(page.get_by_text("public credit guarantee").first).to_be_visible()
+    before = cards(page)
+    times = [step(page, expect, k) for k in range(1, 6)]
+    expect(page.get_by_text("Support running: Public credit guarantee")).to_be_visible()
+    after = cards(page)
+    assert after[0] == "5 of 120"
+    assert after[1:4] != before[1:4], (before, after)  # firms, sales, partnerships moved
+    user.shot("explore-after-five-months")
+    (ARTIFACTS / "browser-step-times.json").write_text(json.dumps(
+        {"what": "seconds from a click on Step to the updated month card, 2,000 firms",
+         "seconds": [round(t, 3) for t in times]}, indent=2))
+    user.check_offline_and_rendered()
+
+
+def test_two_browser_sessions_keep_separate_models(session, sync_api):
+    expect = sync_api.expect
+    alice, bob = session(), session()
+    a = alice.open("", "Firms in business")
+    b = bob.open("", "Firms in business")
+    pick_scenario(a, "recession")
+    expect(a.get_by_text("banks cut credit lines").first).to_be_visible()
+    for k in range(1, 4):
+        step(a, expect, k)
+    assert month(a) == "3 of 120"
+    assert month(b) == "0 of 120"  # Bob's model did not move
+    expect(b.get_by_text("No shock and no policy").first).to_be_visible()
+    step(b, expect, 1)
+    assert month(b) == "1 of 120" and month(a) == "3 of 120"
+    expect(a.get_by_text("banks cut credit lines").first).to_be_visible()
+    alice.shot("sessions-alice")
+    bob.shot("sessions-bob")
+
+
+def test_impossible_settings_give_a_message_and_the_server_keeps_running(session, sync_api):
+    expect = sync_api.expect
+    user = session()
+    page = user.open("", "Firms in business")
+    small = page.get_by_role("slider", name=re.compile("Share of small firms"))
+    small.focus()
+    small.press("End")  # 100 % small firms, with 55 % micro firms: impossible
+    page.get_by_role("button", name="Reset", exact=True).click()
+    expect(page.get_by_text("These settings are not possible")).to_be_visible()
+    expect(page.get_by_text(re.compile("Share of micro firms.*exceeds 1"))).to_be_visible()
+    user.shot("explore-impossible-settings")
+    small.focus()
+    small.press("Home")
+    page.get_by_role("button", name="Reset", exact=True).click()
+    expect(page.get_by_text("These settings are not possible")).to_be_hidden()
+    step(page, expect, 1)
+
+    page = user.open("results", "Results folder")
+    box = page.get_by_label(re.compile("^Results folder"))
+    box.fill("/no/such/folder")
+    box.press("Enter")
+    expect(page.get_by_text("There is no folder at '/no/such/folder'")).to_be_visible()
+    box.fill(str(ROOT / "scenarios"))
+    box.press("Enter")
+    expect(page.get_by_text("is not a results folder written by")).to_be_visible()
+    user.shot("results-not-a-results-folder")
+    user.check_offline_and_rendered()
+
+
+# --------------------------------------------------------------------------- Compare
+def fill(page, label: str, value) -> None:
+    box = page.get_by_label(re.compile("^" + re.escape(label)))
+    box.fill(str(value))
+    box.press("Enter")
+
+
+def test_compare_runs_a_small_comparison_to_its_table_and_cancels_a_big_one(session, sync_api):
+    expect = sync_api.expect
+    user = session()
+    page = user.open("compare", "Run comparison")
+    fill(page, "Number of firms", 0)
+    page.get_by_role("button", name="Run comparison").click()
+    expect(page.get_by_text("Number of firms: 0 is not possible")).to_be_visible()
+
+    # a variant with a negative budget is refused in words
+    page.get_by_text("Also run a variant").click()
+    page.locator(".v-select", has_text="Add a support programme").locator(".v-select__slot") \
+        .click()
+    page.locator(".v-menu__content .v-list-item", has_text="Public credit guarantee").click()
+    fill(page, "Its monthly budget", -5)
+    page.get_by_role("button", name="Run comparison").click()
+    expect(page.get_by_text("Monthly budget of the added programme: -5.0 is out of range")) \
+        .to_be_visible()
+    user.shot("compare-bad-input")
+    page.get_by_text("Also run a variant").click()
+
+    fill(page, "Number of firms", 200)
+    fill(page, "Runs per scenario", 2)
+    fill(page, "Months after the warm-up", 36)
+    page.get_by_role("button", name="Run comparison").click()
+    expect(page.get_by_text("Number of firms: 0 is not possible")).to_be_hidden()
+    expect(page.get_by_text("Finished:")).to_be_visible(timeout=180_000)
+    table = page.locator(".results-table table")
+    expect(table).to_be_visible()
+    for row in ("Firms alive at end", "Output lost to the shock", "Public money spent",
+                "Cost per extra firm alive at the end"):
+        expect(table.get_by_text(row).first).to_be_visible()
+    expect(page.get_by_text("Download comparison.csv")).to_be_visible()
+    expect(page.get_by_text("Download recession_with_credit_guarantee.toml")).to_be_visible()
+    assert page.locator("img").count() >= 4  # the engine's fan charts and interval bars
+    user.shot("compare-finished")
+    folder = re.search(r"Folder: (\S+)", page.get_by_text("Folder:").inner_text()).group(1)
+
+    # the same folder opens on the Results page of another session
+    reader = session()
+    results = reader.open("results", "Results folder")
+    fill(results, "Results folder", folder)
+    expect(results.locator(".results-table table").get_by_text("Firms alive at end").first) \
+        .to_be_visible()
+    reader.shot("results-compare-folder")
+
+    # a big comparison is cancelled while it runs, and the page keeps working
+    fill(page, "Number of firms", 5000)
+    fill(page, "Runs per scenario", 30)
+    page.get_by_role("button", name="Run comparison").click()
+    expect(page.get_by_text(re.compile(r"^\d+ of \d+ model runs done"))).to_be_visible()
+    page.get_by_role("button", name="Cancel").click()
+    expect(page.get_by_text(re.compile("^Cancelled: "))).to_be_visible()
+    user.shot("compare-cancelled")
+    user.check_offline_and_rendered()
+    reader.check_offline_and_rendered()
