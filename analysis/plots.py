@@ -179,6 +179,16 @@ def sensitivity_bars(indices: pd.DataFrame, path: Path, title: str) -> Path:
 
 
 # --------------------------------------------------------------------------- validation
+def _label_and_save(fig, ax, title: str, xlabel: str, ylabel: str, path: Path) -> Path:
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(fontsize=8, frameon=False)
+    ax.grid(alpha=0.3, which="both")
+    fig.tight_layout()
+    return _save(fig, path)
+
+
 def survey_histograms(survey: pd.DataFrame, targets: pd.DataFrame, path: Path) -> Path:
     """One panel per survey variable: the synthetic survey's histogram, with the field
     study's mean (line) and mean +- sd (band)."""
@@ -217,13 +227,8 @@ def rank_size_plot(sizes: np.ndarray, threshold: float, zeta: float, intercept: 
         ref = np.exp(intercept) * centre**-zeta * (tail / centre) ** -1.0
         ax.loglog(tail, ref, color="0.4", linestyle=":", label="Zipf (slope -1)")
     ax.axvline(threshold, color="0.6", linewidth=0.8)
-    ax.set_xlabel("employees")
-    ax.set_ylabel("rank")
-    ax.set_title("Firm size distribution (rank-size)")
-    ax.legend(fontsize=8, frameon=False)
-    ax.grid(alpha=0.3, which="both")
-    fig.tight_layout()
-    return _save(fig, path)
+    return _label_and_save(fig, ax, "Firm size distribution (rank-size)", "employees", "rank",
+                           path)
 
 
 def growth_distribution_plot(g: np.ndarray, laplace: tuple, normal: tuple, path: Path) -> Path:
@@ -240,13 +245,8 @@ def growth_distribution_plot(g: np.ndarray, laplace: tuple, normal: tuple, path:
     ax.semilogy(grid, stats.norm.pdf(grid, *normal), color="0.3", linestyle="--",
                 label="normal fit")
     ax.set_ylim(bottom=max(density[density > 0].min() / 3, 1e-4))
-    ax.set_xlabel("annual log growth of revenue")
-    ax.set_ylabel("density (log scale)")
-    ax.set_title("Growth-rate distribution")
-    ax.legend(fontsize=8, frameon=False)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    return _save(fig, path)
+    return _label_and_save(fig, ax, "Growth-rate distribution", "annual log growth of revenue",
+                           "density (log scale)", path)
 
 
 def volatility_size_plot(table: pd.DataFrame, slope: float, path: Path) -> Path:
@@ -260,10 +260,6 @@ def volatility_size_plot(table: pd.DataFrame, slope: float, path: Path) -> Path:
                                (-0.2, ":", "literature: slope -0.2")):
         ax.loglog(size, centre[1] * (size / centre[0]) ** beta, style, color="tab:red"
                   if style == "-" else "0.4", label=label)
-    ax.set_xlabel("revenue in the previous year (thousand)")
-    ax.set_ylabel("sd of annual log growth")
-    ax.set_title("Growth volatility against size")
-    ax.legend(fontsize=8, frameon=False)
-    ax.grid(alpha=0.3, which="both")
-    fig.tight_layout()
-    return _save(fig, path)
+    return _label_and_save(fig, ax, "Growth volatility against size",
+                           "revenue in the previous year (thousand)", "sd of annual log growth",
+                           path)

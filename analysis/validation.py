@@ -287,14 +287,14 @@ def format_summary(res: dict) -> str:
         f"{'s' if res['reps'] != 1 else ''} ({m['seconds']:.1f} s)",
         f"Synthetic survey: {smp['n']} firms sampled of {smp['eligible']:,} eligible "
         f"({', '.join(f'{k} {v}' for k, v in smp['per_country'].items())})",
-        "Table 1 (target vs simulated)       mean          sd       min..max        verdict",
+        "Table 1                        mean: survey  sim.   sd: survey  sim.   sim. min..max",
     ]
     for v, row in res["table1"].items():
         t, s = row["target"], row["simulated"]
         fails = [k for k, ok in row["pass"].items() if not ok]
         lines.append(
-            f"  {v:<28} {t['mean']:5.2f} {s['mean']:6.2f}  {t['sd']:5.2f} {s['sd']:5.2f}  "
-            f"{s['min']:6.1f}..{s['max']:<5.1f}  {_verdict(row['passed'])}"
+            f"  {v:<28} {t['mean']:12.2f} {s['mean']:5.2f}  {t['sd']:10.2f} {s['sd']:5.2f}"
+            f"  {s['min']:6.1f}..{s['max']:<6.1f} {_verdict(row['passed'])}"
             + (f" ({', '.join(fails)})" if fails else ""))
     lines.append("Regressions (OLS, coefficient of collaboration frequency):")
     for fit in res["regressions"].values():
@@ -331,7 +331,9 @@ def _regression_markdown(res: dict) -> list[str]:
     for name, fit in res["regressions"].items():
         out += ["", f"### {fit['title']}", "", f"`{fit['formula']}`", "",
                 f"n = {fit['n']}, R² = {fit['r2']:.3f} (adjusted {fit['adj_r2']:.3f}), "
-                f"F-test p = {_p(fit['f_pvalue'])}"
+                f"F-test p {'' if fit['f_pvalue'] < 0.001 else '= '}{_p(fit['f_pvalue'])}"
+                + ("; rank-deficient (a regressor is constant, e.g. collaboration switched "
+                   "off): coefficients not unique" if fit["rank_deficient"] else "")
                 + (f"; over {res['reps']} replications R² {spread_[name]['r2']['mean']:.3f} "
                    f"± {spread_[name]['r2']['sd']:.3f}" if many else ""), ""]
         head = "| term | coefficient | se | t | p |"
