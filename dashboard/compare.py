@@ -13,10 +13,8 @@ ends) for its variants and results; sessions never see each other's runs.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -37,6 +35,7 @@ from simulation.shocks import SHOCK_FIELDS
 
 from .common import POLICY_LABELS, check_value, param_label
 from .results import ResultsView, open_results
+from .serve import stop_group
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_PY = ROOT / "run.py"
@@ -230,18 +229,6 @@ def count_runs(out: Path) -> tuple[int, int]:
     return done, total
 
 
-def stop(proc: subprocess.Popen) -> None:
-    """End the comparison's process group (the engine and its workers)."""
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=5)
-    except ProcessLookupError:
-        return
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-
-
 def _error_line(log: Path) -> str:
     try:
         lines = [x for x in log.read_text(encoding="utf-8").splitlines() if x.strip()]
@@ -272,7 +259,7 @@ def run_comparison(req: Request, cancel: threading.Event,
             if code is not None:
                 break
             if cancel.wait(poll):
-                stop(proc)
+                stop_group(proc)  # the engine and its workers
                 done, total = count_runs(req.out)
                 yield Progress("cancelled", done, total,
                                f"Cancelled: {done} of {total} model runs had finished; no "
@@ -292,7 +279,7 @@ def run_comparison(req: Request, cancel: threading.Event,
                            f"The comparison stopped: {_error_line(req.log)}", req.out)
     finally:
         if proc.poll() is None:
-            stop(proc)
+            stop_group(proc)
 
 
 def scenario_files(req: Request) -> list[tuple[str, str]]:

@@ -64,6 +64,18 @@ def server_env() -> dict[str, str]:
     return env
 
 
+def stop_group(proc: subprocess.Popen, grace: float = 5.0) -> None:
+    """End a child started with start_new_session=True and every process it started."""
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=grace)
+    except ProcessLookupError:
+        return
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
 def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> int:
     """Run the server until Ctrl+C; return its exit code."""
     check_address(host, port)

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 import solara
 from mesa.experimental.scenarios import Scenario as MesaScenario
+from test_experiments import SHOCK_TOML  # a deep, short demand shock early on
 
 import run as cli
 from dashboard import compare as cmp
@@ -23,18 +24,6 @@ from dashboard.common import PARAM_LABELS, param_label
 from scenarios.loader import load_scenario
 from simulation.errors import UserError
 from simulation.params import PARAMS, PARAMS_LIST
-
-SHOCK_TOML = """\
-description = "A deep, short demand shock early in the horizon (for tests)."
-extends = "baseline"
-
-[[shocks]]
-kind = "demand"
-start = 3
-duration = 2
-depth = 0.4
-recovery = 2
-"""
 
 
 def small_model(name="recession", **params) -> explore.ExploreModel:

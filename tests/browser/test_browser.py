@@ -10,9 +10,7 @@ missing; .ci/run installs Chromium so that they run in CI.
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -21,6 +19,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from dashboard.serve import stop_group
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -76,14 +76,7 @@ def server(sync_api):
             time.sleep(0.5)
         yield url
     finally:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=20)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        stop_group(proc, grace=20)  # the process group started here: run.py and the server
         log.close()
 
 
