@@ -10,6 +10,7 @@ import solara
 from dashboard.compare import ComparePage
 from dashboard.explore import ExplorePage
 from dashboard.results import ResultsPage
+from dashboard.session import SESSION, use_new_session
 
 # The settings in the sidebar: each label on its own line above its slider, and the
 # slider's value always shown on its handle (Mesa's inputs show it only while dragging).
@@ -31,13 +32,16 @@ CSS = """
 
 @solara.component
 def Layout(children=[]):  # noqa: B006 (Solara's layout signature)
-    """Solara's app layout, with the pages' tabs named by their labels."""
+    """Solara's app layout, with the pages' tabs named by their labels, and the browser
+    session's state: the layout lives as long as the session, the pages only while shown."""
+    SESSION.provide(use_new_session())
     route, all_routes = solara.use_route()
     router = solara.use_router()
     index = all_routes.index(route) if route in all_routes else 0
+    paths = [solara.resolve_path(r, level=0) for r in all_routes]  # needs the render
 
     def go(i: int) -> None:
-        router.push(solara.resolve_path(all_routes[i], level=0))
+        router.push(paths[i])
 
     tabs = solara.lab.Tabs(value=index, on_value=go, align="center",
                            children=[solara.lab.Tab(r.label) for r in all_routes])

@@ -7,17 +7,16 @@ is ended, so no further model run starts. Progress is the number of model runs w
 the engine has written (analysis/store.py) out of the number its manifest plans.
 
 Each browser session has its own folder (a temporary directory removed when the session
-ends) for its variants and results; sessions never see each other's runs.
+ends) for its variants and results, and its comparison goes on while its user looks at
+another page; sessions never see each other's runs (dashboard/session.py).
 """
 
 from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -36,6 +35,7 @@ from simulation.shocks import SHOCK_FIELDS
 from .common import POLICY_LABELS, check_value, param_label
 from .results import ResultsView, open_results
 from .serve import stop_group
+from .session import remembered, use_session
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_PY = ROOT / "run.py"
@@ -353,28 +353,21 @@ def ComparePage():
     scenarios = solara.use_memo(list_scenarios, [])
     names = [n for n, _ in scenarios]
     descriptions = dict(scenarios)
-    # this session's own folder: its variants and results, removed when the session ends
-    session = solara.use_memo(lambda: Path(tempfile.mkdtemp(prefix="sme-dashboard-")), [])
-    solara.use_effect(lambda: (lambda: shutil.rmtree(session, ignore_errors=True)), [])
-
-    reference = solara.use_reactive(DEFAULT_REFERENCE)
-    others = solara.use_reactive(list(DEFAULT_OTHERS))
-    reps = solara.use_reactive(3)
-    firms = solara.use_reactive(500)
-    months = solara.use_reactive(60)
-    seed = solara.use_reactive(42)
-    with_variant = solara.use_reactive(False)
-    variant = solara.use_reactive(Variant())
+    # this browser session's form, runs and folder (variants and results), kept while its
+    # user is on another page and removed when the session ends
+    session = use_session()
+    kept = session.compare
+    reference = remembered(kept, "reference", DEFAULT_REFERENCE)
+    others = remembered(kept, "others", list(DEFAULT_OTHERS))
+    reps = remembered(kept, "reps", 3)
+    firms = remembered(kept, "firms", 500)
+    months = remembered(kept, "months", 60)
+    seed = remembered(kept, "seed", 42)
+    with_variant = remembered(kept, "with_variant", False)
+    variant = remembered(kept, "variant", Variant())
     errors = solara.use_reactive([])
-    request = solara.use_reactive(None)  # the Request being run (or last run)
-
-    def runner(cancel: threading.Event):
-        req = request.value
-        if req is not None:
-            yield from run_comparison(req, cancel)
-
-    result = solara.use_thread(runner, dependencies=[request.value], intrusive_cancel=False)
-    progress: Progress | None = result.value
+    progress: Progress | None = session.progress.value
+    request: Request | None = session.job
     running = progress is not None and progress.state in ("starting", "running")
 
     def start():
@@ -384,11 +377,13 @@ def ComparePage():
         errors.set(problems)
         if problems:
             return
-        run_id = (request.value.run_id + 1) if request.value else 1
+        run_id = (request.run_id + 1) if request else 1
         try:
-            request.set(make_request(form, made, session, run_id))
+            req = make_request(form, made, session.folder, run_id)
         except UserError as e:
             errors.set([str(e)])
+            return
+        session.start(req, lambda cancel: run_comparison(req, cancel))
 
     solara.Title("Compare - SME alliance ecosystem")
     with solara.Column(style={"padding": "8px", "max-width": "1500px"}):
@@ -418,11 +413,11 @@ def ComparePage():
                 with solara.Row():
                     solara.Button("Run comparison", color="primary", on_click=start,
                                   disabled=running)
-                    solara.Button("Cancel", on_click=result.cancel, disabled=not running)
+                    solara.Button("Cancel", on_click=session.cancel, disabled=not running)
         for problem in errors.value:
             solara.Error(problem)
         if progress is not None:
-            ProgressPanel(progress, request.value)
+            ProgressPanel(progress, request)
 
 
 @solara.component

@@ -5,8 +5,9 @@ registry's help text in a panel); a scenario picker loads a scenario's settings,
 policies; live charts mark shock and policy periods; an alliance network view shows a
 sample of at most MAX_NODES living firms; headline numbers sit on cards above.
 
-Every browser session builds its own model (`solara.use_memo` in `ExplorePage`), so two
-people using the dashboard never share one.
+Every browser session builds its own model (`solara.use_memo` in `ExplorePage`, kept by the
+session while its user is on another page), so two people using the dashboard never share
+one.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from .common import (
     country_label,
     param_label,
 )
+from .session import remembered, use_session
 
 DEFAULT_SCENARIO = "baseline"
 DEFAULT_SEED = 42
@@ -541,10 +543,18 @@ def SettingsHelp():
 def ExplorePage():
     scenarios = solara.use_memo(list_scenarios, [])
     descriptions = dict(scenarios)
-    scenario = solara.use_reactive(DEFAULT_SCENARIO)
-    # this session's model: built here, never shared with another browser session
-    first = solara.use_memo(lambda: make_model(scenario.value), [scenario.value])
-    model = solara.use_reactive(first)
+    # this browser session's model, built here and kept by the session while its user is
+    # on another page; never shared with another session
+    kept = use_session().explore
+    scenario = remembered(kept, "scenario", DEFAULT_SCENARIO)
+
+    def model_for(name: str) -> ExploreModel:
+        if kept.get("model") is None or kept["model"].scenario_name != name:
+            kept["model"] = make_model(name)
+        return kept["model"]
+
+    first = solara.use_memo(lambda: model_for(scenario.value), [scenario.value])
+    model = solara.use_reactive(first, on_change=lambda m: kept.__setitem__("model", m))
     params = solara.use_memo(lambda: model_params(scenario.value), [scenario.value])
 
     solara.Title("Explore - SME alliance ecosystem")

@@ -21,6 +21,7 @@ import run as cli
 from dashboard import compare as cmp
 from dashboard import explore, results, serve
 from dashboard.common import PARAM_LABELS, param_label
+from dashboard.session import SESSION, Session, use_new_session
 from scenarios.loader import load_scenario
 from simulation.errors import UserError
 from simulation.params import PARAMS, PARAMS_LIST
@@ -177,6 +178,57 @@ def test_explore_page_says_what_is_wrong_with_impossible_settings(monkeypatch):
     page.find(v.Btn, children=["Reset"]).widget.click()
     page.find(v.Alert, type="error").assert_empty()
     assert month_card(page) == "0 of 120"
+
+
+def test_the_session_keeps_each_page_while_its_user_is_on_another(monkeypatch):
+    monkeypatch.setitem(explore.PAGE_DEFAULTS, "n_firms", 300)
+    shown = solara.reactive("explore")
+
+    @solara.component
+    def App():
+        SESSION.provide(use_new_session())
+        page = explore.ExplorePage() if shown.value == "explore" else cmp.ComparePage()
+        return solara.AppLayout(children=[page])
+
+    _, rc = solara.render(App(), handle_error=False)
+    rc.find(v.Select, class_="scenario-picker").widget.v_model = "recession"
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    shown.set("compare")
+    fields = {w.label: w for w in rc.find(v.TextField).widgets}
+    fields["Number of firms"].v_model = "123"
+    shown.set("explore")
+    assert month_card(rc) == "1 of 120"  # the same model, where it was left
+    assert rc.find(v.Select, class_="scenario-picker").widget.v_model == "recession"
+    shown.set("compare")
+    assert {w.label: w for w in rc.find(v.TextField).widgets}["Number of firms"].v_model \
+        == "123"
+
+
+def test_a_session_runs_one_job_at_a_time_and_cleans_up_when_it_ends():
+    progress = solara.reactive(None)
+    session = Session(progress)
+    folder = session.folder
+    assert folder.is_dir()
+    stopped = []
+
+    def steps(cancel):
+        yield "started"
+        cancel.wait(10)
+        stopped.append(cancel.is_set())
+        yield "stopped"
+
+    session.start("first", steps)
+    deadline = time.monotonic() + 5
+    while progress.value != "started" and time.monotonic() < deadline:
+        time.sleep(0.01)
+    session.start("second", lambda cancel: iter(["second done"]))  # the first one stops
+    session.close()
+    deadline = time.monotonic() + 5
+    while not stopped and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert stopped == [True] and session.job == "second"
+    assert progress.value == "second done"  # the stopped job's last report was not shown
+    assert not folder.exists()
 
 
 # --------------------------------------------------------------------------- Compare

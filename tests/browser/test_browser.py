@@ -124,7 +124,7 @@ class Session:
 
 
 @pytest.fixture
-def session(browser, server):
+def session(browser, server, request):
     made = []
 
     def new():
@@ -132,7 +132,10 @@ def session(browser, server):
         return made[-1]
 
     yield new
-    for s in made:
+    report = getattr(request.node, "report_call", None)
+    for k, s in enumerate(made):
+        if report is not None and report.failed:  # what the page showed when it failed
+            s.shot(f"FAILED-{request.node.name}-{k}")
         s.close()
 
 
@@ -277,6 +280,10 @@ def test_compare_runs_a_small_comparison_to_its_table_and_cancels_a_big_one(sess
     fill(page, "Months after the warm-up", 36)
     page.get_by_role("button", name="Run comparison").click()
     expect(page.get_by_text("Number of firms: 0 is not possible")).to_be_hidden()
+    # the comparison goes on while its user looks at another page
+    page.get_by_role("tab", name="Explore").click()
+    expect(page.get_by_text("Firms in business").first).to_be_visible()
+    page.get_by_role("tab", name="Compare").click()
     expect(page.get_by_text("Finished:")).to_be_visible(timeout=180_000)
     table = page.locator(".results-table table")
     expect(table).to_be_visible()
