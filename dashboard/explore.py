@@ -563,7 +563,8 @@ def ExplorePage():
             "Watch one possible future of a community of small and medium-sized firms that "
             "team up, keep or end partnerships, and face shocks and public support. Pick a "
             "**scenario**, then press **Step** to move one month or **▶** to play. The "
-            "settings on the left change the model when you press **Reset**.")
+            "settings on the left change the model when you press **Reset**. (The 'Time' "
+            "under Information counts the warm-up months too.)")
         with solara.Row(style={"align-items": "center", "gap": "12px"}):
             solara.Select("Scenario", values=[n for n, _ in scenarios], value=scenario,
                           style={"max-width": "380px"}, classes=["scenario-picker"])

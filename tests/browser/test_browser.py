@@ -193,6 +193,14 @@ def test_explore_renders_offline_picks_a_scenario_and_steps(session, sync_api):
     assert after[0] == "5 of 120"
     assert after[1:4] != before[1:4], (before, after)  # firms, sales, partnerships moved
     user.shot("explore-after-five-months")
+
+    page.get_by_role("button", name="▶").click()  # play on from month 5 ...
+    expect(page.locator(".headline-value").first).to_have_text(re.compile(r"^(9|\d\d) of "))
+    page.get_by_role("button", name="❚❚").click()  # ... and pause
+    time.sleep(0.5)
+    paused = month(page)
+    time.sleep(1.0)
+    assert month(page) == paused
     (ARTIFACTS / "browser-step-times.json").write_text(json.dumps(
         {"what": "seconds from a click on Step to the updated month card in the browser "
                  "(model step, redraw, transfer), 2,000 firms",
