@@ -9,10 +9,12 @@ or Solara's check for a newer version.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from simulation.errors import UserError
@@ -20,6 +22,7 @@ from simulation.errors import UserError
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
+SCRATCH_ENV = "SME_DASHBOARD_SCRATCH"  # where sessions put their folders (see Session.folder)
 
 
 def check_address(host: str, port: int) -> None:
@@ -83,7 +86,11 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> int:
     if host in ("0.0.0.0", "::"):
         print("note: listening on every network interface (--host); anyone who can reach "
               "this computer can use the dashboard", flush=True)
-    proc = subprocess.Popen(server_command(host, port), cwd=ROOT, env=server_env())
+    # the sessions' folders live in one scratch folder that goes when the server stops, so
+    # that sessions still open then leave nothing behind
+    scratch = tempfile.mkdtemp(prefix="sme-dashboard-")
+    env = {**server_env(), SCRATCH_ENV: scratch}
+    proc = subprocess.Popen(server_command(host, port), cwd=ROOT, env=env)
 
     def stop(signum, frame):  # `kill` of this process stops the server too
         raise KeyboardInterrupt
@@ -101,3 +108,7 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> int:
         return 0
     finally:
         signal.signal(signal.SIGTERM, previous)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        shutil.rmtree(scratch, ignore_errors=True)

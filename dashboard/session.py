@@ -9,6 +9,7 @@ its own layout, hence its own `Session`, model, runs and folder.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import threading
@@ -17,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import solara
+
+from .serve import SCRATCH_ENV
 
 
 class Session:
@@ -39,7 +42,9 @@ class Session:
     @property
     def folder(self) -> Path:
         if self._folder is None:
-            self._folder = Path(tempfile.mkdtemp(prefix="sme-dashboard-"))
+            # inside the server's scratch folder when served (removed when it stops)
+            self._folder = Path(tempfile.mkdtemp(prefix="sme-dashboard-session-",
+                                                 dir=os.environ.get(SCRATCH_ENV)))
         return self._folder
 
     def start(self, job: Any, steps: Callable[[threading.Event], Iterator[Any]]) -> None:

@@ -14,6 +14,7 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -54,6 +55,8 @@ def sync_api():
 def server(sync_api):
     """The real server, started as a user would, stopped (its process group) at the end."""
     ARTIFACTS.mkdir(exist_ok=True)
+    scratch = Path(tempfile.gettempdir())
+    before = set(scratch.glob("sme-dashboard-*"))
     port = _free_port()
     log = open(ARTIFACTS / "dashboard-server.log", "w", encoding="utf-8")  # noqa: SIM115
     proc = subprocess.Popen([sys.executable, "run.py", "dashboard", "--port", str(port)],
@@ -78,6 +81,8 @@ def server(sync_api):
     finally:
         stop_group(proc, grace=20)  # the process group started here: run.py and the server
         log.close()
+    # the sessions' folders (variants, comparisons) went with the server
+    assert set(scratch.glob("sme-dashboard-*")) <= before
 
 
 @pytest.fixture(scope="module")
