@@ -45,13 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("simulate", help="run one model and write its outputs")
     s.add_argument("--scenario", default="baseline",
                    help="shipped scenario name or path to a .toml file (default: baseline)")
-    s.add_argument("--firms", type=int,
-                   help=f"initial number of firms (default: {PARAMS['n_firms'].default})")
-    s.add_argument("--months", type=int,
-                   help=f"months after the burn-in (default: {PARAMS['months'].default})")
-    s.add_argument("--seed", type=int, default=42, help="random seed (default: 42)")
-    s.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a parameter (repeatable); see 'run.py params'")
+    _add_model_args(s, PARAMS, seed="random seed", where="")
     s.add_argument("--out", help="results folder (default: results/<scenario>-seed<S>-<time>)")
     s.add_argument("--force", action="store_true", help="write into a non-empty --out folder")
     s.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -105,15 +99,15 @@ def _add_engine_args(p) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
-def _add_model_args(p, PARAMS) -> None:
-    """The model every job of an experiment runs: size, horizon, base seed, overrides."""
+def _add_model_args(p, PARAMS, seed: str = "base seed", where: str = " in every job") -> None:
+    """The model a command runs: size, horizon, seed, parameter overrides."""
     p.add_argument("--firms", type=int,
                    help=f"initial number of firms (default: {PARAMS['n_firms'].default})")
     p.add_argument("--months", type=int,
                    help=f"months after the burn-in (default: {PARAMS['months'].default})")
-    p.add_argument("--seed", type=int, default=42, help="base seed (default: 42)")
+    p.add_argument("--seed", type=int, default=42, help=f"{seed} (default: 42)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a parameter in every job (repeatable)")
+                   help=f"override a parameter{where} (repeatable); see 'run.py params'")
 
 
 def add_experiment_commands(sub, PARAMS) -> None:
