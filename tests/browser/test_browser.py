@@ -10,11 +10,11 @@ missing; .ci/run installs Chromium so that they run in CI.
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -52,16 +52,15 @@ def sync_api():
 
 
 @pytest.fixture(scope="module")
-def server(sync_api):
+def server(sync_api, tmp_path_factory):
     """The real server, started as a user would, stopped (its process group) at the end."""
     ARTIFACTS.mkdir(exist_ok=True)
-    scratch = Path(tempfile.gettempdir())
-    before = set(scratch.glob("sme-dashboard-*"))
+    scratch = tmp_path_factory.mktemp("server-tmp")  # the server's temporary files go here
     port = _free_port()
     log = open(ARTIFACTS / "dashboard-server.log", "w", encoding="utf-8")  # noqa: SIM115
     proc = subprocess.Popen([sys.executable, "run.py", "dashboard", "--port", str(port)],
                             cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+                            start_new_session=True, env={**os.environ, "TMPDIR": str(scratch)})
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 120
     try:
@@ -81,8 +80,8 @@ def server(sync_api):
     finally:
         stop_group(proc, grace=20)  # the process group started here: run.py and the server
         log.close()
-    # the sessions' folders (variants, comparisons) went with the server
-    assert set(scratch.glob("sme-dashboard-*")) <= before
+    left = list(scratch.glob("sme-dashboard-*"))  # the sessions' folders go with the server
+    assert left == [], left
 
 
 @pytest.fixture(scope="module")
