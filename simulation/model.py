@@ -9,6 +9,7 @@ from typing import Any
 
 import mesa
 import numpy as np
+from mesa.experimental.scenarios import Scenario as MesaScenario
 
 from . import economy, policies
 from .agents import SME
@@ -42,6 +43,12 @@ class SMEEcosystem(mesa.Model):
     """
 
     def __init__(self, n_firms: int | None = None, rng=None, scenario=None, **params: Any):
+        if isinstance(scenario, MesaScenario):
+            # Mesa's own experiment scenario (e.g. passed back by SolaraViz's Reset, which
+            # reads model.scenario): take its seed if none was given; it holds no SME scenario.
+            if rng is None:
+                rng = scenario.rng
+            scenario = None
         super().__init__(rng=rng)
         spec = self._resolve_scenario(scenario)
         self.scenario_spec = spec

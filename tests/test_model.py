@@ -378,3 +378,16 @@ def test_every_shipped_scenario_runs():
         model.run()
         assert model.report["firms_alive"] > 0
         assert load_scenario(name).name == name
+
+
+def test_a_mesa_scenario_object_is_accepted_as_solaraviz_reset_passes_it():
+    # SolaraViz's Reset rebuilds the model with scenario=model.scenario (Mesa's own object)
+    from mesa.experimental.scenarios import Scenario as MesaScenario
+
+    first = SMEEcosystem(rng=3, n_firms=60, burn_in=1, months=3)
+    again = SMEEcosystem(scenario=first.scenario, n_firms=60, burn_in=1, months=3)
+    assert isinstance(first.scenario, MesaScenario) and again.scenario_spec is None
+    first.run()
+    again.run()
+    pd.testing.assert_frame_equal(first.datacollector.get_model_vars_dataframe(),
+                                  again.datacollector.get_model_vars_dataframe())
