@@ -156,10 +156,6 @@ class SMEEcosystem(mesa.Model):
         members = self.alliances.book.members[ids[ids >= 0]].ravel()
         return sorted({int(m) for m in members if m >= 0 and m != row})
 
-    def agent_of(self, row: int) -> SME:
-        self.agents  # noqa: B018  (materialise)
-        return self._agents_by_row[row]
-
     # ------------------------------------------------------------------ one month
     def step(self) -> None:
         """One month: shocks, policies, search, formation, contribution and trust, benefits and
