@@ -99,6 +99,45 @@ def complementarity(state: FirmState, i: np.ndarray, j: np.ndarray) -> np.ndarra
 
 
 # (members - 1)^0.7 for 0..MAX_MEMBERS members: coordination cost grows with group size
+
+
+def _slot_patterns(pairs: bool):
+    """For each occupancy code (bit k set: member slot k is taken): the taken slots, or the
+    partner-pair cells 4 s + t (s != t, both taken), in order. Returned as one flat table,
+    each code's start in it, and each code's count."""
+    codes = 1 << MAX_MEMBERS
+    table, start, count = [], np.zeros(codes, dtype=np.int64), np.zeros(codes, dtype=np.int64)
+    for code in range(codes):
+        taken = [k for k in range(MAX_MEMBERS) if code >> k & 1]
+        entries = [MAX_MEMBERS * s + t for s in taken for t in taken if s != t] if pairs else taken
+        start[code], count[code] = len(table), len(entries)
+        table += entries
+    return np.array(table, dtype=np.int64), start, count
+
+
+_SLOTS = _slot_patterns(pairs=False)
+_CELLS = _slot_patterns(pairs=True)
+
+
+def _occupancy(members: np.ndarray) -> np.ndarray:
+    """Occupancy code of each alliance row: bit k set when member slot k is taken."""
+    taken = (members >= 0).view(np.uint8)
+    code = taken[:, 0].copy()
+    for k in range(1, MAX_MEMBERS):
+        code |= taken[:, k] << k
+    return code
+
+
+def _expand(code: np.ndarray, rows: np.ndarray, patterns) -> tuple[np.ndarray, np.ndarray]:
+    """Rows, each repeated once per entry of its code's pattern, and those entries (in order)."""
+    table, start, count = patterns
+    c = code[rows]
+    per_row = count[c]
+    first = np.cumsum(per_row) - per_row  # where each row's entries begin in the output
+    rep = np.repeat(rows, per_row)
+    return rep, table[np.repeat(start[c] - first, per_row) + np.arange(rep.size)]
+
+
 _GROUP_COST = np.maximum(np.arange(MAX_MEMBERS + 1) - 1.0, 0.0) ** 0.7
 
 
@@ -122,7 +161,7 @@ class Alliances:
         self.ended_early = 0  # dissolved before the end of their term (cumulative)
         self.ended_total = 0
         self._slots = None  # cached (alliance, slot, firm) of all memberships
-        self._pairs = None  # cached (alliances x members x members) mask of partner pairs
+        self._cells = None  # cached partner-pair cells of the trust tensor (pair_cells)
         # per alliance, after this month's trust update: some member's trust in a partner is
         # below the break threshold / below the renewal level (0.5)
         self.trust_low = self.trust_below_half = np.zeros(0, dtype=bool)
@@ -130,19 +169,26 @@ class Alliances:
 
     # ------------------------------------------------------------------ helpers
     def member_slots(self):
-        """(alliance, slot, firm) of every valid member slot of active alliances.
+        """(alliance, slot, firm) of every valid member slot of active alliances, grouped by
+        alliance type, then by alliance and slot.
 
         Cached until membership changes (formation, dissolution, exits).
         """
         if self._slots is None:
             b = self.book
-            a, s = np.nonzero(b.members >= 0)  # inactive rows hold no members
-            # grouped by alliance type, so that each type's memberships are one slice
-            order = np.argsort(b.kind[a], kind="stable")
-            a, s = a[order], s[order]
-            self._slots = (a, s, b.members[a, s])
+            # alliances in type order (inactive rows hold no members and expand to nothing)
+            order = np.argsort(b.kind, kind="stable")
+            a, s = _expand(_occupancy(b.members), order, _SLOTS)
+            self._slot_index = a * MAX_MEMBERS + s
+            self._slots = (a, s, b.members.reshape(-1)[self._slot_index])
             self._type_bounds = np.searchsorted(b.kind[a], np.arange(len(ALLIANCE_TYPES) + 1))
         return self._slots
+
+    def slot_index(self) -> np.ndarray:
+        """4 a + s of every membership of member_slots(): its index into the flattened
+        (alliances x members) arrays (a 1-D gather is several times faster than [a, s])."""
+        self.member_slots()
+        return self._slot_index
 
     def type_slices(self) -> list[slice]:
         """For each alliance type, the slice of member_slots() holding its memberships."""
@@ -150,44 +196,41 @@ class Alliances:
         tb = self._type_bounds
         return [slice(int(tb[k]), int(tb[k + 1])) for k in range(len(ALLIANCE_TYPES))]
 
-    def _trust_flags(self, tr16: np.ndarray, pair16: np.ndarray):
+    def pair_cells(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every partner pair of active alliances: (cell, alliance, target).
+
+        `cell` = a * 16 + 4 s + t indexes `book.trust.reshape(-1)` (slot s's trust in slot t,
+        s != t, both members), in increasing order; `target` = 4 a + t indexes the (alliances
+        x members) arrays of the trusted member. About 2.3 cells an alliance instead of 16
+        (most alliances are bilateral). Cached until membership changes.
+        """
+        if self._cells is None:
+            b = self.book
+            alliance, cell = _expand(_occupancy(b.members), np.arange(b.n), _CELLS)
+            cells = alliance * (MAX_MEMBERS * MAX_MEMBERS) + cell
+            self._cells = (cells, alliance, alliance * MAX_MEMBERS + cell % MAX_MEMBERS)
+        return self._cells
+
+    def _trust_flags(self, values: np.ndarray, alliance: np.ndarray):
         """Per alliance: is any partner-pair trust below the break threshold, below 0.5?
 
-        On (alliances x 16) arrays; non-pairs are lifted above 1 first. Each row of 16
-        booleans is read as two 64-bit words, so "any" is two ORs instead of a reduction.
+        `values` are the trust of the pair cells, `alliance` their alliances (pair_cells()).
         """
-        lifted = tr16 + (np.float32(1.0) - pair16) * np.float32(2.0)
         flags = []
         for level in (self.p["trust_break_threshold"], 0.5):
-            below = np.ascontiguousarray(lifted < np.float32(level))
-            words = below.view(np.uint64).reshape(below.shape[0], -1)
-            flags.append((words[:, 0] | words[:, 1]) != 0)
+            flag = np.zeros(self.book.n, dtype=bool)
+            flag[alliance[values < np.float32(level)]] = True
+            flags.append(flag)
         return flags[0], flags[1]
 
-    def partner_pairs(self) -> np.ndarray:
-        """Mask [a, s, t] (float32 0/1): member slots s and t of alliance a are two different
-        members. Kept up to date row by row as membership changes."""
-        b = self.book
-        if self._pairs is None or self._pairs.shape[0] != b.capacity:
-            self._pairs = np.zeros((b.capacity, MAX_MEMBERS, MAX_MEMBERS), dtype=np.float32)
-            self._pairs[: b.n] = self._pair_mask(np.arange(b.n))
-        return self._pairs[: b.n]
-
-    def _pair_mask(self, ids: np.ndarray) -> np.ndarray:
-        valid = self.book.members[ids] >= 0
-        mask = valid[:, :, None] & valid[:, None, :] & ~np.eye(MAX_MEMBERS, dtype=bool)
-        return mask.astype(np.float32)
-
-    def _update_pairs(self, ids: np.ndarray) -> None:
-        if self._pairs is not None and self._pairs.shape[0] == self.book.capacity:
-            self._pairs[ids] = self._pair_mask(ids)
-        else:
-            self._pairs = None
+    def _forget_membership(self) -> None:
+        """Drop the caches that depend on who is a member of which alliance."""
+        self._slots = None
+        self._cells = None
 
     def _membership_changed(self, ids: np.ndarray, state: FirmState) -> None:
         """Recompute per-membership statics of alliances `ids`; drop the slot cache."""
-        self._slots = None
-        self._update_pairs(ids)
+        self._forget_membership()
         if ids.size == 0:
             return
         b = self.book
@@ -546,25 +589,22 @@ class Alliances:
         b.detected[:] = detected
         b.effectiveness[:] = 1.0 - _row_sum(shirk) / members
 
-        # trust[a, s, t]: s's trust in t moves with what s sees of t, in place:
-        # t <- t (1 - erode) if t's shirking was detected, else t (1 - build) + build.
-        # Entries that are not partner pairs are 0 and stay 0 (x mult, + add x mask).
-        pair = self.partner_pairs()
+        # trust[a, s, t]: s's trust in t moves with what s sees of t, on the partner-pair cells
+        # only: t <- t (1 - erode) if t's shirking was detected, else t (1 - build) + build.
+        # Cells that are not partner pairs are 0 and are left alone.
+        cells, alliance, target = self.pair_cells()
         build, erode = np.float32(p["trust_build_rate"]), np.float32(p["trust_erosion_rate"])
-        mult = np.where(detected, np.float32(1.0) - erode, np.float32(1.0) - build)
-        add = np.where(detected, np.float32(0.0), build)
-        # on (alliances x 16) views: [a, 4 s + t] takes the factor of target t (np.tile)
-        cells = MAX_MEMBERS * MAX_MEMBERS
-        tr = b.trust.reshape(b.n, cells)
-        pair16 = pair.reshape(b.n, cells)
-        tr *= np.tile(mult, (1, MAX_MEMBERS))
-        tr += np.tile(add, (1, MAX_MEMBERS)) * pair16
-        np.minimum(tr, np.float32(1.0), out=tr)
-        self.trust_low, self.trust_below_half = self._trust_flags(tr, pair16)
+        seen = detected.reshape(-1)[target]
+        mult = np.where(seen, np.float32(1.0) - erode, np.float32(1.0) - build)
+        add = np.where(seen, np.float32(0.0), build)
+        flat = b.trust.reshape(-1)
+        values = np.minimum(flat[cells] * mult + add, np.float32(1.0))
+        flat[cells] = values
+        self.trust_low, self.trust_below_half = self._trust_flags(values, alliance)
 
         # reputation: what partners saw, averaged over the firm's alliances
         a, sl, ff = self.member_slots()
-        obs = (~detected[a, sl]).astype(np.float64)
+        obs = (~detected.reshape(-1)[self.slot_index()]).astype(np.float64)
         cnt = np.bincount(ff, minlength=state.n)
         seen = np.bincount(ff, weights=obs, minlength=state.n)
         share = seen / np.maximum(cnt, 1)
@@ -588,13 +628,14 @@ class Alliances:
         p, b = self.p, self.book
         n = state.n
         a, s, f = self.member_slots()
+        ms = self.slot_index()
         z = np.zeros(n)
         if a.size == 0:
             return Effects(z, z, z, z, z, own_demand, z, np.zeros(n, bool), z,
                            np.zeros(n, bool))
         eff = b.effectiveness[a].astype(np.float64)
         coord = (p["coordination_cost"] * _GROUP_COST[b.n_members[a]] * month.fixed_cost[f]
-                 * month.coord_mult[f]) * ~b.shirked[a, s]
+                 * month.coord_mult[f]) * ~b.shirked.reshape(-1)[ms]
         slices = self.type_slices()
 
         def cut(k, magnitude):  # overlapping cuts combine as 1 - prod(1 - e)
@@ -618,13 +659,13 @@ class Alliances:
         if demand_shock and sel.stop > sel.start:
             # diversification: shared infrastructure with firms of other sectors
             partner_demand = self._other_sector_demand(state, a[sel], f[sel], own_demand)
-            w = b.other_sector[a[sel], s[sel]] * 0.3 * eff[sel]
+            w = b.other_sector.reshape(-1)[ms[sel]] * 0.3 * eff[sel]
             w_sum = np.bincount(f[sel], weights=w, minlength=n)
             w_dem = np.bincount(f[sel], weights=w * partner_demand, minlength=n)
             shrink = np.where(w_sum > 0.6, 0.6 / np.maximum(w_sum, 1e-12), 1.0)
             demand = own_demand * (1.0 - w_sum * shrink) + w_dem * shrink
         cnt = np.bincount(f, minlength=n)
-        partner_div = np.bincount(f, weights=b.diversity[a, s], minlength=n) / np.maximum(cnt, 1)
+        partner_div = np.bincount(f, weights=b.diversity.reshape(-1)[ms], minlength=n) / np.maximum(cnt, 1)
         coordination = np.bincount(f, weights=coord, minlength=n)
 
         # net benefit per alliance: value to members at this participation minus their cost
@@ -676,9 +717,8 @@ class Alliances:
         act = b.active
         low, below_half = self.trust_low, self.trust_below_half  # from this month's update
         if low.size != b.n:
-            cells = MAX_MEMBERS * MAX_MEMBERS
-            low, below_half = self._trust_flags(b.trust.reshape(b.n, cells),
-                                                self.partner_pairs().reshape(b.n, cells))
+            cells, alliance, _ = self.pair_cells()
+            low, below_half = self._trust_flags(b.trust.reshape(-1)[cells], alliance)
         low_trust = act & low
         loss = act & ~low_trust & (b.loss_months >= p["loss_months_to_break"])
         due = act & ~low_trust & ~loss & (step >= b.end)
@@ -712,8 +752,7 @@ class Alliances:
         b.members[ids] = -1
         b.n_members[ids] = 0
         b.trust[ids] = 0.0
-        self._slots = None
-        self._update_pairs(ids)
+        self._forget_membership()
 
     # ------------------------------------------------------------------ exits
     def remove_firms(self, state: FirmState, gone: np.ndarray, step: int) -> int:
@@ -724,21 +763,25 @@ class Alliances:
         b = self.book
         if gone.size == 0:
             return 0
+        # the alliances of the exited firms, and the slots they hold there
+        held = state.alliances[gone]
+        touched = np.unique(held[held >= 0])
+        if touched.size == 0:
+            return 0
         dead = np.zeros(state.n, dtype=bool)
         dead[gone] = True
-        valid = b.members >= 0
-        hit = valid & dead[np.maximum(b.members, 0)] & b.active[:, None]
-        if not hit.any():
-            return 0
-        a, s = np.nonzero(hit)
+        mem = b.members[touched]
+        hit = (mem >= 0) & dead[np.maximum(mem, 0)]
+        i, s = np.nonzero(hit)
+        a = touched[i]
         b.members[a, s] = -1
         b.trust[a, s, :] = 0.0
         b.trust[a, :, s] = 0.0
-        b.n_members[:] = (b.members >= 0).sum(axis=1)
+        b.n_members[touched] = (b.members[touched] >= 0).sum(axis=1)
         state.alliances[gone] = -1
         state.n_alliances[gone] = 0
-        self._membership_changed(np.unique(a), state)
-        broken = np.flatnonzero(b.active & (b.n_members < 2))
+        self._membership_changed(touched, state)
+        broken = touched[b.n_members[touched] < 2]
         self.dissolved["member_exit"] += broken.size
         self.ended_early += int((b.end[broken] > step).sum())
         self.ended_total += broken.size
@@ -760,21 +803,23 @@ class Alliances:
         a, s, f = self.member_slots()
         if a.size == 0 or p["mutual_aid_share"] <= 0:
             return
-        distressed = state.capital[f] < 0
-        if not distressed.any():
+        # only alliances with a distressed member take part (found from the few firms in
+        # distress, not from every membership)
+        in_distress = np.flatnonzero((state.capital < 0) & (state.n_alliances > 0))
+        if in_distress.size == 0:
             return
-        # only alliances with a distressed member take part
-        involved = np.zeros(b.n, dtype=bool)
-        involved[a[distressed]] = True
-        sel = involved[a]
-        a, s, f, distressed = a[sel], s[sel], f[sel], distressed[sel]
+        involved = np.zeros(b.n + 1, dtype=bool)
+        involved[state.alliances[in_distress].ravel()] = True  # free slots (-1) hit the spare
+        sel = np.flatnonzero(involved[a])
+        a, f, ms = a[sel], f[sel], self.slot_index()[sel]
+        distressed = state.capital[f] < 0
         cap = state.capital[f]
         n_all = np.maximum(state.n_alliances[f], 1)
         need = np.maximum(-cap, 0.0) / n_all
         # trust of each slot in the distressed members of its alliance
         dmask = np.zeros(b.members.shape, dtype=bool)
-        dmask[a[distressed], s[distressed]] = True
-        tr = b.trust[a, s, :]
+        dmask.reshape(-1)[ms[distressed]] = True
+        tr = b.trust.reshape(-1, MAX_MEMBERS)[ms]
         dm = dmask[a]
         trust_in_distressed = (tr * dm).sum(1) / np.maximum(dm.sum(1), 1)
         spare = np.maximum(cap - 2.0 * fixed_cost[f], 0.0)
