@@ -237,9 +237,9 @@ class Alliances:
         mem = b.members[ids]
         valid = mem >= 0
         safe = np.maximum(mem, 0)
-        caps = state.capability[safe] * valid[:, :, None]
-        mean = caps.sum(1) / np.maximum(valid.sum(1), 1)[:, None]
-        spread = np.abs(state.capability[safe] - mean[:, None, :]).mean(2) * 4.0
+        cap = state.capability[safe]
+        mean = (cap * valid[:, :, None]).sum(1) / np.maximum(valid.sum(1), 1)[:, None]
+        spread = np.abs(cap - mean[:, None, :]).mean(2) * 4.0
         b.diversity[ids] = np.where(valid, np.clip(spread, 0, 1), 0.0)
         sec = state.sector[safe]
         differs = valid[:, :, None] & valid[:, None, :] & (sec[:, :, None] != sec[:, None, :])
@@ -504,7 +504,9 @@ class Alliances:
             for s in range(slot):
                 trust[want, slot, s] = state.trust_propensity[cand]
                 trust[want, s, slot] = state.trust_propensity[members[want, s]]
-            grow[np.setdiff1d(np.arange(k), want)] = False
+            grown = np.zeros(k, dtype=bool)
+            grown[want] = True
+            grow &= grown  # only alliances that took a member this round may take another
 
         n_members = (members >= 0).sum(axis=1)
         present = members >= 0
@@ -571,23 +573,32 @@ class Alliances:
         p, rng, b = self.p, self.rng, self.book
         if b.n == 0:
             return
-        valid = b.members >= 0
-        f = np.maximum(b.members, 0)
+        # per alliance
         formal = b.formal.astype(np.float32)
         remaining = np.clip((b.end - step) / np.float32(24.0), 0, 1).astype(np.float32)
-        inst = state.institutions[f] * valid
         members = np.maximum(b.n_members, 1).astype(np.float32)
         group = (1.0 + 0.25 * (members - 2.0))
         per_alliance = ((1.0 - 0.4 * formal) * (1.0 - 0.3 * remaining) * group
                         * np.float32(2.0 * p["shirk_temptation"]))
-        p_shirk = (1.0 - state.trustworthiness[f]) * (1.2 - 0.08 * inst) * per_alliance[:, None]
-        shirk = valid & (rng.random(valid.shape, dtype=np.float32) < p_shirk)
+        # per membership (ms: flat index of the member slot), on (alliances x members) arrays
+        # whose empty slots hold 0 / False; one uniform per slot, empty or not
+        a, _s, f = self.member_slots()
+        ms = self.slot_index()
+        shape = (b.n, MAX_MEMBERS)
+        inst_m = state.institutions[f]
+        inst = np.zeros(shape, dtype=np.float32)
+        inst.reshape(-1)[ms] = inst_m
+        p_shirk = (1.0 - state.trustworthiness[f]) * (1.2 - 0.08 * inst_m) * per_alliance[a]
+        shirk_m = rng.random(shape, dtype=np.float32).reshape(-1)[ms] < p_shirk
         mean_inst = _row_sum(inst) / members
         p_det = p["detection_prob"] * (0.6 + 0.16 * mean_inst) + 0.2 * formal
-        detected = shirk & (rng.random(valid.shape, dtype=np.float32) < p_det[:, None])
-        b.shirked[:] = shirk
-        b.detected[:] = detected
-        b.effectiveness[:] = 1.0 - _row_sum(shirk) / members
+        detected_m = shirk_m & (rng.random(shape, dtype=np.float32).reshape(-1)[ms] < p_det[a])
+        b.shirked[:] = False
+        b.shirked.reshape(-1)[ms] = shirk_m
+        b.detected[:] = False
+        b.detected.reshape(-1)[ms] = detected_m
+        detected = b.detected
+        b.effectiveness[:] = 1.0 - _row_sum(b.shirked) / members
 
         # trust[a, s, t]: s's trust in t moves with what s sees of t, on the partner-pair cells
         # only: t <- t (1 - erode) if t's shirking was detected, else t (1 - build) + build.
@@ -603,10 +614,9 @@ class Alliances:
         self.trust_low, self.trust_below_half = self._trust_flags(values, alliance)
 
         # reputation: what partners saw, averaged over the firm's alliances
-        a, sl, ff = self.member_slots()
-        obs = (~detected.reshape(-1)[self.slot_index()]).astype(np.float64)
-        cnt = np.bincount(ff, minlength=state.n)
-        seen = np.bincount(ff, weights=obs, minlength=state.n)
+        obs = (~detected_m).astype(np.float64)
+        cnt = np.bincount(f, minlength=state.n)
+        seen = np.bincount(f, weights=obs, minlength=state.n)
         share = seen / np.maximum(cnt, 1)
         state.reputation += (np.float32(0.1) * (share - state.reputation) * (cnt > 0)).astype(
             np.float32)

@@ -11,7 +11,7 @@ import mesa
 import numpy as np
 from mesa.experimental.scenarios import Scenario as MesaScenario
 
-from . import economy, policies
+from . import allocator, economy, policies
 from .agents import SME
 from .alliances import ALLIANCE_TYPES, BID, RD, Alliances, Month
 from .errors import ParameterError
@@ -63,6 +63,7 @@ class SMEEcosystem(mesa.Model):
         chosen.update(validate(params))
         self.p = {**defaults(), **validate(chosen)}
         p = self.p
+        allocator.tune()  # keep the month's large temporaries in the heap (glibc)
 
         seeds = self.rng.integers(0, 2**63 - 1, size=len(STREAMS))
         self.streams = {name: np.random.default_rng(int(s)) for name, s in zip(STREAMS, seeds)}
