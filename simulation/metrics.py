@@ -61,7 +61,8 @@ def network_stats(u: np.ndarray, v: np.ndarray, alive: np.ndarray):
     """(density, transitivity, largest component share) of the alliance network.
 
     Multiple alliances between the same pair count once. Transitivity = 3 triangles /
-    connected triples, from sparse matrix products; components from scipy's csgraph.
+    connected triples, from sparse matrix products (triangles counted once each on the
+    upper triangle); components from scipy's csgraph.
     """
     n_alive = int(alive.sum())
     n = alive.size
@@ -76,8 +77,10 @@ def network_stats(u: np.ndarray, v: np.ndarray, alive: np.ndarray):
     deg = np.asarray(adj.sum(axis=1)).ravel()
     triples = float((deg * (deg - 1)).sum())
     if triples > 0:
-        triangles6 = float((adj @ adj).multiply(adj).sum())  # = 6 x triangles
-        transitivity = triangles6 / triples
+        # each triangle u < v < w once: edges oriented from the lower to the higher id
+        up = sp.triu(adj, k=1, format="csr")
+        triangles = float((up @ up).multiply(up).sum())
+        transitivity = 6.0 * triangles / triples
     else:
         transitivity = 0.0
     _, labels = connected_components(adj, directed=False)
