@@ -30,6 +30,10 @@ def test_bench_writes_json_with_both_models_at_each_size(tmp_path):
         assert row["ratio_step"] == pytest.approx(
             row["ours"]["ns_per_firm_month"] / row["mesa"]["ns_per_agent_step"])
         assert row["rss_kb_per_firm"] > 0
+        # the default run: init + 24 burn-in months + 120 months, each at its measured rate
+        o = row["ours"]
+        assert row["full_run_estimate_s"] == pytest.approx(
+            o["init_s"] + o["burn_in_s"] / 2 * 24 + o["months_s"] / 2 * 120)
     assert isinstance(data["scaling_exponent_time_vs_firms"], float)
     assert data["machine"]["mesa"].startswith("3.")
     assert out.with_suffix(".png").stat().st_size > 1000
