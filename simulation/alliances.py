@@ -849,10 +849,13 @@ class Alliances:
     # ------------------------------------------------------------------ measures
     def mean_trust(self) -> float:
         """Mean trust over ordered pairs of members of active alliances."""
-        cells, _, _ = self.pair_cells()
-        if cells.size == 0:
+        b = self.book
+        pairs = int((b.n_members.astype(np.int64) * (b.n_members - 1)).sum())
+        if pairs == 0:
             return 0.0
-        return float(self.book.trust.reshape(-1)[cells].mean(dtype=np.float64))
+        # trust outside member pairs (diagonal, empty slots, closed alliances) is zero; one
+        # pass over the tensor is cheaper than rebuilding pair_cells() after dissolutions
+        return float(b.trust.sum(dtype=np.float64) / pairs)
 
     def edges(self) -> tuple[np.ndarray, np.ndarray]:
         """Undirected firm-firm edges of active alliances (one per member pair)."""
