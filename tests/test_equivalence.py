@@ -93,6 +93,68 @@ def test_member_slots_and_type_slices_list_every_membership_once(model):
     for k, sl in enumerate(al.type_slices()):
         assert (b.kind[a[sl]] == k).all()
     assert sum(sl.stop - sl.start for sl in al.type_slices()) == a.size
+    # exactly in (type, alliance, slot) order: per-firm sums (bincount) depend on it
+    ordered = sorted(expected, key=lambda m: (int(b.kind[m[0]]), m[0], m[1]))
+    assert list(zip(a.tolist(), s.tolist(), f.tolist())) == ordered
+    assert (al.slot_index() == a * MAX_MEMBERS + s).all()
+
+
+def test_pair_cells_are_every_ordered_pair_of_members(model):
+    al = model.alliances
+    b = al.book
+    cells, alliance, target = al.pair_cells()
+    expected = [(x, i, j) for x in range(b.n) for i in range(MAX_MEMBERS)
+                for j in range(MAX_MEMBERS)
+                if i != j and b.members[x, i] >= 0 and b.members[x, j] >= 0]
+    assert len(expected) > 2 * int(b.active.sum()), "no consortium: the test needs some"
+    assert cells.tolist() == [x * 16 + i * 4 + j for x, i, j in expected]
+    assert alliance.tolist() == [x for x, _, _ in expected]
+    assert target.tolist() == [x * 4 + j for x, _, j in expected]
+
+
+def reference_mutual_aid(m):
+    """Each firm's net aid, alliance by alliance and member by member."""
+    s, b, p = m.firms, m.alliances.book, m.p
+    fixed = m.last_month.fixed_cost
+    net = np.zeros(s.n)
+    for a in np.flatnonzero(b.active):
+        slots = [k for k in range(MAX_MEMBERS) if b.members[a, k] >= 0]
+        firms = [int(b.members[a, k]) for k in slots]
+        bad = [k for k, f in zip(slots, firms) if s.capital[f] < 0]
+        if not bad:
+            continue
+        need, offer = {}, {}
+        for k, f in zip(slots, firms):
+            n_all = max(int(s.n_alliances[f]), 1)
+            need[k] = max(-s.capital[f], 0.0) / n_all
+            if s.capital[f] < 0:
+                offer[k] = 0.0
+                continue
+            trust = np.mean([b.trust[a, k, d] for d in bad])
+            spare = max(s.capital[f] - 2.0 * fixed[f], 0.0)
+            offer[k] = p["mutual_aid_share"] * spare / n_all * trust
+        total_need, total_offer = sum(need.values()), sum(offer.values())
+        transfer = min(total_need, total_offer)
+        for k, f in zip(slots, firms):
+            if total_need > 0:
+                net[f] += transfer * need[k] / total_need
+            if total_offer > 0:
+                net[f] -= transfer * offer[k] / total_offer
+    return net
+
+
+def test_mutual_aid_equals_the_loop():
+    m = SMEEcosystem(rng=4, n_firms=500, burn_in=0, months=30, consortium_prob=0.5,
+                     scenario="credit_shock")
+    for _ in range(12):
+        m.step()
+    s = m.firms
+    s.capital[::7] = -np.abs(s.capital[::7]) - 1.0  # put one firm in seven in distress
+    expected = reference_mutual_aid(m)
+    before = s.capital.copy()
+    m.alliances.mutual_aid(s, m.last_month.fixed_cost)
+    assert (expected > 0).any() and (expected < 0).any(), "no aid flowed: nothing was tested"
+    np.testing.assert_allclose(s.capital - before, expected, rtol=1e-9, atol=1e-9)
 
 
 def test_trust_update_and_flags_equal_the_loop():
