@@ -62,6 +62,7 @@ from simulation.params import defaults, validate
 
 from . import store
 from .outcomes import OUTCOMES_LIST, job_outcomes
+from .resources import check_memory
 from .sampling import Factor, design_points
 
 DEFAULT_SEED = 42
@@ -481,6 +482,21 @@ def summarize_jobs(out: Path, jobs: pd.DataFrame, quiet: bool = True) -> pd.Data
     return pd.DataFrame(rows, columns=ids + [o.name for o in OUTCOMES_LIST])
 
 
+def check_experiment_memory(command: str, tasks: list[Task], workers: int | None,
+                            scheduler: str | None, dask_local: int | None) -> None:
+    """Refuse (UserError) an experiment whose biggest run, on every local worker at once,
+    would not fit in this machine's memory (analysis/resources.py). A remote Dask cluster's
+    memory is its own: not checked here."""
+    if scheduler is not None or not tasks:
+        return
+    slots = dask_local if dask_local is not None else (workers or default_workers())
+    sizes = [{**defaults(), **t.scenario.params, **t.params} for t in tasks]
+    firms = max(p["n_firms"] for p in sizes)
+    steps = max(p["burn_in"] + p["months"] for p in sizes)
+    check_memory(firms, steps, min(slots, len(tasks)),
+                 place="firms" if command == "sweep" else "--firms")
+
+
 def run(experiment: Experiment, out: str | Path, *, resume: bool = False, force: bool = False,
         workers: int | None = None, scheduler: str | None = None, dask_local: int | None = None,
         quiet: bool = False, argv: list[str] | None = None) -> RunReport:
@@ -497,6 +513,7 @@ def run(experiment: Experiment, out: str | Path, *, resume: bool = False, force:
     spec = experiment.spec()
     digest = store.spec_hash(spec)
     store.check_experiment_dir(out, spec, digest, resume=resume, force=force)
+    check_experiment_memory(experiment.command, tasks, workers, scheduler, dask_local)
     started = time.perf_counter()
     with open_executor(workers, scheduler, dask_local) as engine:
         store.prepare_out_dir(out, force=True)
