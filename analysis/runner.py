@@ -63,10 +63,13 @@ from simulation.params import defaults, validate
 from . import store
 from .outcomes import OUTCOMES_LIST, job_outcomes
 from .resources import check_memory
-from .sampling import Factor, design_points
+from .sampling import Factor, design_points, point_count
 
 DEFAULT_SEED = 42
 MAX_SEED = 2**63 - 1
+# Jobs in one experiment at most: its plan (the jobs table) is held in memory and each job
+# is a file; a million 120-month jobs are ~40 GB of results. Bigger: split it in several.
+MAX_JOBS = 1_000_000
 
 
 def replication_seed(base_seed: int, replication: int, stream: int | None = None) -> int:
@@ -189,6 +192,14 @@ class Experiment:
         if self.reference not in names:
             raise UserError(f"reference: {self.reference!r} is not one of the scenarios "
                             f"(valid: {', '.join(names)})")
+        points = point_count(self.design, self.factors, self.samples, self.second_order)
+        jobs = len(names) * points * self.replications
+        if jobs > MAX_JOBS:
+            raise UserError(
+                f"replications: {len(names)} scenarios x {points:,} parameter points x "
+                f"{self.replications:,} replications = {jobs:,} jobs, more than the "
+                f"{MAX_JOBS:,} one experiment may hold; use fewer replications or samples, or "
+                "split it into several experiments")
         self.points, self.sample_matrix = design_points(
             self.design, self.factors, self.samples, self.base_seed, self.levels,
             self.second_order)

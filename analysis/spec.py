@@ -174,6 +174,6 @@ def load_spec(path: str | Path) -> Experiment:
                           reference=data.get("reference"), outcomes=outcomes,
                           description=" ".join(description.split()))
     except UserError as e:
-        key = "reference" if str(e).startswith("reference") else (
-            "scenarios" if str(e).startswith("scenarios") else "vary")
+        key = next((k for k in ("reference", "scenarios", "replications")
+                    if str(e).startswith(k)), "vary")
         raise where.error(str(e), key) from None
