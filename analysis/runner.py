@@ -56,7 +56,6 @@ import pandas as pd
 from tqdm import tqdm
 
 from scenarios.loader import Scenario
-from simulation import SMEEcosystem
 from simulation.errors import UserError
 from simulation.params import defaults, validate
 
@@ -113,6 +112,8 @@ def run_task(task: Task) -> tuple[pd.DataFrame, float, str, str]:
     """Run one model to the end; return its horizon months (one row each), the seconds it
     took, the worker's name and its model version. Runs in worker processes: importable,
     no side effects."""
+    from simulation import SMEEcosystem  # here: reading a spec needs no Mesa
+
     started = time.perf_counter()
     model = SMEEcosystem(rng=task.seed, scenario=task.scenario, **task.params)
     while model.running:

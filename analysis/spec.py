@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scenarios.loader import _Locator, _read, load_scenario
+from scenarios.loader import _Locator, _read, load_scenario, one_line
 from simulation.errors import UserError
 from simulation.params import PARAMS, suggest, validate
 
@@ -67,7 +67,13 @@ def _int(data: dict, key: str, where: _Where, default=None, low: int | None = No
 
 def load_spec(path: str | Path) -> Experiment:
     """Read, validate and resolve a sweep spec into an Experiment."""
-    path = Path(path)
+    try:
+        return _load_spec(Path(path))
+    except UserError as e:
+        raise UserError(one_line(str(e))) from None
+
+
+def _load_spec(path: Path) -> Experiment:
     if not path.is_file():
         raise UserError(f"{path}: sweep spec not found" + (" (it is a folder)" if path.is_dir()
                                                            else ""))

@@ -101,10 +101,13 @@ def _resolve_path(ref: str | Path, base: Path | None = None) -> Path:
     ships = shipped()
     if ref_s in ships:
         return ships[ref_s]
+    if not ref_s.strip():
+        raise ScenarioError(f"scenario {ref_s!r}: empty (valid: {', '.join(ships)}; or a path "
+                            "to a .toml file)")
     path = Path(ref_s)
     if base is not None and not path.is_absolute():
         rel = base.parent / path
-        if rel.exists():
+        if rel.is_file():
             return rel
     if path.suffix == ".toml" or path.exists() or "/" in ref_s:
         if not path.exists():
@@ -244,8 +247,25 @@ def _shock_from(values: dict) -> Shock:
     return Shock(**values)
 
 
+def one_line(text: str) -> str:
+    """`text` with line breaks and other unprintable characters (which a file's keys and
+    values may hold) escaped, so that an error message stays one readable line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def load_scenario(ref: str | Path, _depth: int = 0, _base: Path | None = None) -> Scenario:
     """Load, validate and resolve a scenario by shipped name or path."""
+    try:
+        return _load_scenario(ref, _depth, _base)
+    except ScenarioError as e:
+        raise ScenarioError(one_line(str(e))) from None
+    except ParameterError as e:
+        raise ParameterError(one_line(str(e))) from None
+
+
+def _load_scenario(ref: str | Path, _depth: int = 0, _base: Path | None = None) -> Scenario:
     path = _resolve_path(ref, _base)
     data, loc = _read(path)
     if not data:
@@ -297,7 +317,7 @@ def load_scenario(ref: str | Path, _depth: int = 0, _base: Path | None = None) -
             parent_path = _resolve_path(data["extends"], path)
         except ScenarioError as e:
             raise ScenarioError(f"{path}:{loc.line('extends')}: extends: {e}") from None
-        parent = load_scenario(parent_path, _depth + 1, path)
+        parent = _load_scenario(parent_path, _depth + 1, path)
         scen.params = {**parent.params, **checked}
         scen.shocks = parent.shocks + shocks
         scen.policies = parent.policies + policies
