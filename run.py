@@ -269,6 +269,13 @@ def main(argv=None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as e:  # a file system failure not caught where it happened: still one line
+        from scenarios.loader import one_line
+
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"error: {one_line(where + (e.strerror or str(e)))}; check the folder and its free "
+              "space, then run the same command again", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -439,7 +439,11 @@ def execute(engine: Engine, todo: list[Task], out: Path, total: int, quiet: bool
             pending[engine.executor.submit(run_task, task)] = task
 
     try:
-        with open(out / store.LOG_FILE, "a", encoding="utf-8") as log:
+        try:
+            log = open(out / store.LOG_FILE, "a", encoding="utf-8")  # noqa: SIM115
+        except OSError as e:
+            raise store.write_error(out / store.LOG_FILE, e) from None
+        with log:
             fill()
             while pending:
                 finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
@@ -454,10 +458,13 @@ def execute(engine: Engine, todo: list[Task], out: Path, total: int, quiet: bool
                             f"worker {worker} runs another version of the model ({version}, "
                             f"here {model_version()}); install the same code on every worker")
                     store.write_job(out, task.key, frame)
-                    log.write(json.dumps({"key": task.key, "scenario": task.scenario.name,
-                                          "seed": task.seed, "seconds": round(seconds, 4),
-                                          "worker": worker}) + "\n")
-                    log.flush()
+                    try:
+                        log.write(json.dumps({"key": task.key, "scenario": task.scenario.name,
+                                              "seed": task.seed, "seconds": round(seconds, 4),
+                                              "worker": worker}) + "\n")
+                        log.flush()
+                    except OSError as e:  # the job file is written; only its timing is lost
+                        raise store.write_error(out / store.LOG_FILE, e) from None
                     ran += 1
                     bar.update(1)
                 fill()
