@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import math
 
-import numpy as np
 import pytest
 
 import run as cli
@@ -21,19 +20,13 @@ from scenarios.loader import Scenario
 from simulation import SMEEcosystem
 from simulation.policies import POLICY_KINDS, Policy
 from simulation.shocks import SHOCK_KINDS, Shock
-from tests.test_model import check_invariants, everything_scenario
+from tests.test_model import everything_scenario
+from tests.test_reliability_model import run_with_invariants
 
 
 def run_checked(scenario=None, seed=5, **params):
     model = SMEEcosystem(rng=seed, scenario=scenario, **params)
-    while model.running:
-        before = {"alive": model.firms.alive.copy(), "capital": model.firms.capital.copy(),
-                  "uid": model.firms.uid.copy()}
-        model.step()
-        check_invariants(model, before)
-    frame = model.datacollector.get_model_vars_dataframe()
-    assert np.isfinite(frame.to_numpy(dtype=float)).all()
-    return model, frame
+    return model, run_with_invariants(model)
 
 
 def finite(d: dict) -> bool:

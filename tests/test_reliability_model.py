@@ -56,20 +56,31 @@ def parameter_sets(draw) -> dict:
     return values
 
 
-def run_checked(params: dict, seed: int, scenario=None) -> SMEEcosystem:
-    model = SMEEcosystem(rng=seed, scenario=scenario, **params)
-    scale = model.policy.scale
+def run_with_invariants(model: SMEEcosystem, each_month=None):
+    """Run `model` to the end, checking tests/test_model.py's invariants (and `each_month`,
+    if given) after every month; return its reporters, checked finite."""
     while model.running:
         before = {"alive": model.firms.alive.copy(), "capital": model.firms.capital.copy(),
                   "uid": model.firms.uid.copy()}
         model.step()
         check_invariants(model, before)
         assert model.report["firms_alive"] == int(model.firms.alive.sum())
-        for kind in POLICY_KINDS:
-            assert 0.0 <= model.policy.spend[kind] <= BUDGET * scale * (1 + 1e-9), kind
+        if each_month is not None:
+            each_month(model)
     frame = model.datacollector.get_model_vars_dataframe()
-    assert len(frame) == params["burn_in"] + 24
     assert np.isfinite(frame.to_numpy(dtype=float)).all()
+    return frame
+
+
+def spend_within_budget(model: SMEEcosystem) -> None:
+    for kind in POLICY_KINDS:
+        assert 0.0 <= model.policy.spend[kind] <= BUDGET * model.policy.scale * (1 + 1e-9), kind
+
+
+def run_checked(params: dict, seed: int, scenario=None) -> SMEEcosystem:
+    model = SMEEcosystem(rng=seed, scenario=scenario, **params)
+    frame = run_with_invariants(model, spend_within_budget)
+    assert len(frame) == params["burn_in"] + 24
     return model
 
 
