@@ -314,7 +314,8 @@ def _process_pool(workers: int) -> Executor:
     method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
     ctx = mp.get_context(method)
     if method == "forkserver":
-        ctx.set_forkserver_preload(["analysis.runner"])  # workers start with the model loaded
+        # workers start with the model loaded (analysis.runner imports it lazily)
+        ctx.set_forkserver_preload(["analysis.runner", "simulation.model"])
     return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
 
 

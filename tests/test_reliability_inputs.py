@@ -34,7 +34,7 @@ from simulation.shocks import SHOCK_FIELDS, SHOCK_KINDS
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(__file__).resolve().parent / "corpus"
-FUZZ_EXAMPLES = int(os.environ.get("SME_FUZZ_EXAMPLES", 400))  # per test below
+FUZZ_EXAMPLES = int(os.environ.get("SME_FUZZ_EXAMPLES", 300))  # per test below
 
 # --------------------------------------------------------------------------- strategies
 NASTY_TEXT = st.one_of(

@@ -27,7 +27,7 @@ from simulation.params import PARAMS, PARAMS_LIST, Param, parse_assignment, vali
 from simulation.policies import POLICY_KINDS
 from tests.test_model import check_invariants, everything_scenario
 
-MODEL_EXAMPLES = int(os.environ.get("SME_MODEL_EXAMPLES", 200))  # x 24 months, each month checked
+MODEL_EXAMPLES = int(os.environ.get("SME_MODEL_EXAMPLES", 150))  # x 24 months, each month checked
 BUDGET = 400.0  # everything_scenario's budget per instrument
 
 

@@ -213,8 +213,8 @@ def test_explore_renders_offline_picks_a_scenario_and_steps(session, sync_api):
 
 
 # (scenario, a phrase of its description, months stepped) for the users of one round
-USERS = [("recession", "banks cut credit lines", 3), ("kenya", "Kenya: weaker institutions", 1),
-         ("baseline", "No shock and no policy", 2)]
+USERS = [("recession", "banks cut credit lines", 2), ("kenya", "Kenya: weaker institutions", 1),
+         ("baseline", "No shock and no policy", 0)]
 ROUNDS = 2
 
 
@@ -328,8 +328,8 @@ def test_compare_runs_a_small_comparison_to_its_table_and_cancels_a_big_one(sess
 
     # another user starts a comparison of their own ...
     other = reader.open("compare", "Run comparison")
-    fill(other, "Number of firms", 1500)
-    fill(other, "Runs per scenario", 3)
+    fill(other, "Number of firms", 1000)
+    fill(other, "Runs per scenario", 2)
     fill(other, "Months after the warm-up", 24)
     other.get_by_role("button", name="Run comparison").click()
     # ... while a big comparison is cancelled in the first session, whose page keeps working
