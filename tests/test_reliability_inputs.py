@@ -214,20 +214,22 @@ def check_bytes(load, data: bytes, name: str) -> None:
         assert_loads_or_one_line(load, path)
 
 
-@settings(max_examples=FUZZ_EXAMPLES)
-@given(doc=st.one_of(scenario_documents(), near_valid(VALID_SCENARIO, SCENARIO_KEYS)))
-def test_generated_scenario_files_load_or_give_one_line(doc):
-    text = as_toml(doc)
-    if text is not None:
-        check_bytes(load_scenario, text.encode(), "fuzzed.toml")
+GENERATED = {  # what is fuzzed: documents of that kind, the loader, the file's name
+    "scenario": (st.one_of(scenario_documents(), near_valid(VALID_SCENARIO, SCENARIO_KEYS)),
+                 load_scenario, "fuzzed.toml"),
+    "sweep spec": (st.one_of(spec_documents(), near_valid(VALID_SPEC, SPEC_KEYS)),
+                   load_spec, "fuzzed_spec.toml"),
+}
 
 
+@pytest.mark.parametrize("kind", sorted(GENERATED))
 @settings(max_examples=FUZZ_EXAMPLES)
-@given(doc=st.one_of(spec_documents(), near_valid(VALID_SPEC, SPEC_KEYS)))
-def test_generated_sweep_specs_load_or_give_one_line(doc):
-    text = as_toml(doc)
+@given(data=st.data())
+def test_generated_files_load_or_give_one_line(kind, data):
+    documents, load, name = GENERATED[kind]
+    text = as_toml(data.draw(documents, label=kind))
     if text is not None:
-        check_bytes(load_spec, text.encode(), "fuzzed_spec.toml")
+        check_bytes(load, text.encode(), name)
 
 
 @settings(max_examples=FUZZ_EXAMPLES)
