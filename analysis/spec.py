@@ -74,8 +74,12 @@ def load_spec(path: str | Path) -> Experiment:
 
 
 def _load_spec(path: Path) -> Experiment:
-    if not path.is_file():
-        raise UserError(f"{path}: sweep spec not found" + (" (it is a folder)" if path.is_dir()
+    try:
+        found, folder = path.is_file(), path.is_dir()
+    except OSError as e:  # e.g. a name too long
+        raise UserError(f"{path}: cannot be a sweep spec ({e.strerror})") from None
+    if not found:
+        raise UserError(f"{path}: sweep spec not found" + (" (it is a folder)" if folder
                                                            else ""))
     data, loc = _read(path)
     where = _Where(path, loc)
