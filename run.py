@@ -76,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_simulate(args) -> int:
+    from scenarios.loader import load_scenario
+
+    load_scenario(args.scenario)  # bad input answered before the model's heavy imports
     from analysis.simulate import simulate
 
     simulate(scenario=args.scenario, firms=args.firms, months=args.months, seed=args.seed,
@@ -157,6 +160,9 @@ def cmd_compare(args) -> int:
 
 
 def cmd_sweep(args) -> int:
+    from analysis.spec import load_spec
+
+    load_spec(args.spec)  # bad input answered before the plotting and analysis imports
     from analysis.sweep import sweep
 
     sweep(args.spec, out=args.out, **_engine(args))
@@ -251,7 +257,9 @@ def main(argv=None) -> int:
                    "dashboard": cmd_dashboard}[args.command]
         return handler(args)
     except (CliError, UserError) as e:
-        print(f"error: {e}", file=sys.stderr)
+        from scenarios.loader import one_line
+
+        print(f"error: {one_line(str(e))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -261,6 +269,13 @@ def main(argv=None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as e:  # a file system failure not caught where it happened: still one line
+        from scenarios.loader import one_line
+
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"error: {one_line(where + (e.strerror or str(e)))}; check the folder and its free "
+              "space, then run the same command again", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

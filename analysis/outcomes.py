@@ -62,6 +62,9 @@ def check_outcomes(names, where: str = "outcomes") -> list[str]:
     """Validate outcome names (UserError naming the valid ones); return them as a list."""
     names = list(names)
     for name in names:
+        if not isinstance(name, str):
+            raise UserError(f"{where}: {name!r} is not an outcome name; expected names in "
+                            f"quotes (valid: {', '.join(OUTCOMES)})")
         if name not in OUTCOMES:
             raise UserError(f"{where}: {name!r} is not an outcome{suggest(name, OUTCOMES)} "
                             f"(valid: {', '.join(OUTCOMES)})")

@@ -56,16 +56,19 @@ import pandas as pd
 from tqdm import tqdm
 
 from scenarios.loader import Scenario
-from simulation import SMEEcosystem
 from simulation.errors import UserError
 from simulation.params import defaults, validate
 
 from . import store
 from .outcomes import OUTCOMES_LIST, job_outcomes
-from .sampling import Factor, design_points
+from .resources import check_memory
+from .sampling import Factor, design_points, point_count
 
 DEFAULT_SEED = 42
 MAX_SEED = 2**63 - 1
+# Jobs in one experiment at most: its plan (the jobs table) is held in memory and each job
+# is a file; a million 120-month jobs are ~40 GB of results. Bigger: split it in several.
+MAX_JOBS = 1_000_000
 
 
 def replication_seed(base_seed: int, replication: int, stream: int | None = None) -> int:
@@ -109,6 +112,8 @@ def run_task(task: Task) -> tuple[pd.DataFrame, float, str, str]:
     """Run one model to the end; return its horizon months (one row each), the seconds it
     took, the worker's name and its model version. Runs in worker processes: importable,
     no side effects."""
+    from simulation import SMEEcosystem  # here: reading a spec needs no Mesa
+
     started = time.perf_counter()
     model = SMEEcosystem(rng=task.seed, scenario=task.scenario, **task.params)
     while model.running:
@@ -188,6 +193,14 @@ class Experiment:
         if self.reference not in names:
             raise UserError(f"reference: {self.reference!r} is not one of the scenarios "
                             f"(valid: {', '.join(names)})")
+        points = point_count(self.design, self.factors, self.samples, self.second_order)
+        jobs = len(names) * points * self.replications
+        if jobs > MAX_JOBS:
+            raise UserError(
+                f"replications: {len(names)} scenarios x {points:,} parameter points x "
+                f"{self.replications:,} replications = {jobs:,} jobs, more than the "
+                f"{MAX_JOBS:,} one experiment may hold; use fewer replications or samples, or "
+                "split it into several experiments")
         self.points, self.sample_matrix = design_points(
             self.design, self.factors, self.samples, self.base_seed, self.levels,
             self.second_order)
@@ -301,7 +314,8 @@ def _process_pool(workers: int) -> Executor:
     method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
     ctx = mp.get_context(method)
     if method == "forkserver":
-        ctx.set_forkserver_preload(["analysis.runner"])  # workers start with the model loaded
+        # workers start with the model loaded (analysis.runner imports it lazily)
+        ctx.set_forkserver_preload(["analysis.runner", "simulation.model"])
     return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
 
 
@@ -426,7 +440,11 @@ def execute(engine: Engine, todo: list[Task], out: Path, total: int, quiet: bool
             pending[engine.executor.submit(run_task, task)] = task
 
     try:
-        with open(out / store.LOG_FILE, "a", encoding="utf-8") as log:
+        try:
+            log = open(out / store.LOG_FILE, "a", encoding="utf-8")  # noqa: SIM115
+        except OSError as e:
+            raise store.write_error(out / store.LOG_FILE, e) from None
+        with log:
             fill()
             while pending:
                 finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
@@ -441,10 +459,13 @@ def execute(engine: Engine, todo: list[Task], out: Path, total: int, quiet: bool
                             f"worker {worker} runs another version of the model ({version}, "
                             f"here {model_version()}); install the same code on every worker")
                     store.write_job(out, task.key, frame)
-                    log.write(json.dumps({"key": task.key, "scenario": task.scenario.name,
-                                          "seed": task.seed, "seconds": round(seconds, 4),
-                                          "worker": worker}) + "\n")
-                    log.flush()
+                    try:
+                        log.write(json.dumps({"key": task.key, "scenario": task.scenario.name,
+                                              "seed": task.seed, "seconds": round(seconds, 4),
+                                              "worker": worker}) + "\n")
+                        log.flush()
+                    except OSError as e:  # the job file is written; only its timing is lost
+                        raise store.write_error(out / store.LOG_FILE, e) from None
                     ran += 1
                     bar.update(1)
                 fill()
@@ -481,6 +502,21 @@ def summarize_jobs(out: Path, jobs: pd.DataFrame, quiet: bool = True) -> pd.Data
     return pd.DataFrame(rows, columns=ids + [o.name for o in OUTCOMES_LIST])
 
 
+def check_experiment_memory(command: str, tasks: list[Task], workers: int | None,
+                            scheduler: str | None, dask_local: int | None) -> None:
+    """Refuse (UserError) an experiment whose biggest run, on every local worker at once,
+    would not fit in this machine's memory (analysis/resources.py). A remote Dask cluster's
+    memory is its own: not checked here."""
+    if scheduler is not None or not tasks:
+        return
+    slots = dask_local if dask_local is not None else (workers or default_workers())
+    sizes = [{**defaults(), **t.scenario.params, **t.params} for t in tasks]
+    firms = max(p["n_firms"] for p in sizes)
+    steps = max(p["burn_in"] + p["months"] for p in sizes)
+    check_memory(firms, steps, min(slots, len(tasks)),
+                 place="firms" if command == "sweep" else "--firms")
+
+
 def run(experiment: Experiment, out: str | Path, *, resume: bool = False, force: bool = False,
         workers: int | None = None, scheduler: str | None = None, dask_local: int | None = None,
         quiet: bool = False, argv: list[str] | None = None) -> RunReport:
@@ -497,6 +533,7 @@ def run(experiment: Experiment, out: str | Path, *, resume: bool = False, force:
     spec = experiment.spec()
     digest = store.spec_hash(spec)
     store.check_experiment_dir(out, spec, digest, resume=resume, force=force)
+    check_experiment_memory(experiment.command, tasks, workers, scheduler, dask_local)
     started = time.perf_counter()
     with open_executor(workers, scheduler, dask_local) as engine:
         store.prepare_out_dir(out, force=True)

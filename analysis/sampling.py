@@ -137,6 +137,26 @@ def _point(factors: list[Factor], row) -> dict:
     return out
 
 
+def point_count(design: str, factors: list[Factor], samples: int | None = None,
+                second_order: bool = False) -> int:
+    """How many points a design gives (the counts in this module's docstring), computed
+    without drawing them, so that an impossible size is refused before any memory is used."""
+    if not factors:
+        return 1
+    d = len(factors)
+    if design == "grid":
+        count = 1
+        for f in factors:
+            count *= len(f.values)
+        return count
+    samples = samples or 0
+    if design == "sobol":
+        return samples * ((2 * d + 2) if second_order else (d + 2))
+    if design == "morris":
+        return samples * (d + 1)
+    return samples
+
+
 def design_points(design: str, factors: list[Factor], samples: int | None = None,
                   seed: int = 42, levels: int = 4,
                   second_order: bool = False) -> tuple[list[dict], np.ndarray | None]:

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scenarios.loader import _Locator, _read, load_scenario
+from scenarios.loader import _Locator, _read, load_scenario, one_line
 from simulation.errors import UserError
 from simulation.params import PARAMS, suggest, validate
 
@@ -67,9 +67,19 @@ def _int(data: dict, key: str, where: _Where, default=None, low: int | None = No
 
 def load_spec(path: str | Path) -> Experiment:
     """Read, validate and resolve a sweep spec into an Experiment."""
-    path = Path(path)
-    if not path.is_file():
-        raise UserError(f"{path}: sweep spec not found" + (" (it is a folder)" if path.is_dir()
+    try:
+        return _load_spec(Path(path))
+    except UserError as e:
+        raise UserError(one_line(str(e))) from None
+
+
+def _load_spec(path: Path) -> Experiment:
+    try:
+        found, folder = path.is_file(), path.is_dir()
+    except OSError as e:  # e.g. a name too long
+        raise UserError(f"{path}: cannot be a sweep spec ({e.strerror})") from None
+    if not found:
+        raise UserError(f"{path}: sweep spec not found" + (" (it is a folder)" if folder
                                                            else ""))
     data, loc = _read(path)
     where = _Where(path, loc)
@@ -174,6 +184,6 @@ def load_spec(path: str | Path) -> Experiment:
                           reference=data.get("reference"), outcomes=outcomes,
                           description=" ".join(description.split()))
     except UserError as e:
-        key = "reference" if str(e).startswith("reference") else (
-            "scenarios" if str(e).startswith("scenarios") else "vary")
+        key = next((k for k in ("reference", "scenarios", "replications")
+                    if str(e).startswith(k)), "vary")
         raise where.error(str(e), key) from None

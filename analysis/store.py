@@ -61,7 +61,8 @@ def prepare_out_dir(path: str | Path, force: bool = False) -> Path:
         )
     try:
         out.mkdir(parents=True, exist_ok=True)
-        probe = tempfile.NamedTemporaryFile(dir=out, prefix=".write-test-", delete=True)
+        probe = tempfile.NamedTemporaryFile(dir=out, prefix=".write-test-", suffix=".tmp",
+                                            delete=True)  # a temporary: cleaned if killed
         probe.close()
     except OSError as e:
         raise UserError(
@@ -73,17 +74,31 @@ def prepare_out_dir(path: str | Path, force: bool = False) -> Path:
 def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
     """Call write(tmp) on a temporary file beside `path`, then rename it into place."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as e:
+        raise write_error(path, e) from None
     os.close(fd)
     tmp_path = Path(tmp)
     try:
         write(tmp_path)
         os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600; results are to share
         os.replace(tmp_path, path)
-    except BaseException:
+    except BaseException as e:
         tmp_path.unlink(missing_ok=True)
+        if isinstance(e, OSError):
+            raise write_error(path, e) from None
         raise
     return path
+
+
+def write_error(path: Path, e: OSError) -> UserError:
+    """A failed write (disk full, read-only, gone) as one line: the file, why, what to do.
+    Files written before stay as they were: every write goes to a temporary name first."""
+    reason = e.strerror or type(e).__name__
+    return UserError(f"{path}: cannot write ({reason}); the files already finished are kept: "
+                     "free some space or make the folder writable and run the same command "
+                     "again (an experiment with --resume), or choose another --out")
 
 
 def _umask() -> int:
@@ -217,7 +232,9 @@ def check_experiment_dir(out: Path, spec: dict, digest: str, resume: bool,
                 f"hash {old['spec_hash'][:12]} != {digest[:12]}); use a new --out, or --force "
                 "to start again")
         return old
-    if out.is_dir() and any(p.name != LOCK_FILE for p in out.iterdir()) and not force:
+    # a killed run's lock and temporaries (never results) do not make a folder "used"
+    if out.is_dir() and any(p.name != LOCK_FILE and not TMP_NAME.fullmatch(p.name)
+                            for p in out.iterdir()) and not force:
         try:
             old = read_manifest(out)
         except UserError:
@@ -263,7 +280,10 @@ def job_path(out: Path, key: str) -> Path:
 
 def write_job(out: Path, key: str, frame) -> Path:
     path = job_path(out, key)
-    path.parent.mkdir(exist_ok=True)
+    try:
+        path.parent.mkdir(exist_ok=True)
+    except OSError as e:
+        raise write_error(path.parent, e) from None
     return write_frame(path, frame)
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 import solara
 
 from analysis import store
+from analysis.resources import check_memory
 from analysis.runner import MAX_SEED, default_workers
 from scenarios.loader import Scenario, list_scenarios, load_scenario, to_toml
 from simulation.errors import UserError
@@ -173,6 +174,12 @@ def check_form(form: Form) -> tuple[list[str], Scenario | None]:
                     if attr in ("reps", "firms") else "")
             errors.append(f"{label}: {value!r} is not possible; give a whole number from "
                           f"{low:,} to {high:,}{more}")
+    if not errors:  # the machine's memory, for the sizes asked (analysis/resources.py)
+        try:
+            check_memory(form.firms, PARAMS["burn_in"].default + form.months,
+                         compare_workers(), place="Number of firms", workers_flag=False)
+        except UserError as e:
+            errors.append(str(e))
     if isinstance(form.seed, bool) or not isinstance(form.seed, int) \
             or not 0 <= form.seed <= MAX_SEED:
         errors.append(f"Random seed: {form.seed!r} is not possible; give a whole number from "
@@ -194,9 +201,13 @@ def make_request(form: Form, variant: Scenario | None, session: Path, run_id: in
                    out, session / f"compare-{run_id}.log")
 
 
+def compare_workers() -> int:
+    return max(1, default_workers() - 1)  # leave a core for the web server
+
+
 def compare_command(req: Request) -> list[str]:
     """The `run.py compare` command line of a request (the CLI's own engine and checks)."""
-    workers = max(1, default_workers() - 1)  # leave a core for the web server
+    workers = compare_workers()
     return [sys.executable, str(RUN_PY), "compare", *req.scenarios, "--reps", str(req.reps),
             "--firms", str(req.firms), "--months", str(req.months), "--seed", str(req.seed),
             "--out", str(req.out), "--workers", str(workers), "--quiet"]

@@ -26,6 +26,7 @@ from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 from PIL import Image as PILImage
 
+from analysis.resources import check_memory
 from scenarios.loader import list_scenarios, load_scenario
 from simulation import SMEEcosystem
 from simulation.alliances import ALLIANCE_TYPES
@@ -83,7 +84,9 @@ class ExploreModel(SMEEcosystem):
         self.scenario_name = scenario_name
         try:
             spec = load_scenario(scenario_name)
-            validate({**spec.params, **validate(params)})
+            size = {**defaults(), **validate({**spec.params, **validate(params)})}
+            check_memory(size["n_firms"], size["burn_in"] + size["months"],
+                         place="n_firms")
         except UserError as e:
             self.input_error = plain_error(str(e))
             super().__init__(rng=rng, n_firms=1, months=1, burn_in=0)

@@ -97,14 +97,29 @@ def list_scenarios() -> list[tuple[str, str]]:
 
 
 def _resolve_path(ref: str | Path, base: Path | None = None) -> Path:
+    try:
+        return _find_path(ref, base)
+    except (OSError, ValueError) as e:  # a name too long, a NUL byte, no permission ...
+        reason = getattr(e, "strerror", None) or str(e)
+        raise ScenarioError(f"{_short(str(ref))}: cannot be a scenario file ({reason})") from None
+
+
+def _short(text: str, most: int = 80) -> str:
+    return text if len(text) <= most else text[:most - 3] + "..."
+
+
+def _find_path(ref: str | Path, base: Path | None = None) -> Path:
     ref_s = str(ref)
     ships = shipped()
     if ref_s in ships:
         return ships[ref_s]
+    if not ref_s.strip():
+        raise ScenarioError(f"scenario {ref_s!r}: empty (valid: {', '.join(ships)}; or a path "
+                            "to a .toml file)")
     path = Path(ref_s)
     if base is not None and not path.is_absolute():
         rel = base.parent / path
-        if rel.exists():
+        if rel.is_file():
             return rel
     if path.suffix == ".toml" or path.exists() or "/" in ref_s:
         if not path.exists():
@@ -244,8 +259,26 @@ def _shock_from(values: dict) -> Shock:
     return Shock(**values)
 
 
+def one_line(text: str) -> str:
+    """`text` with line breaks and other unprintable characters (which a file's keys and
+    values may hold) escaped, so that an error message stays one readable line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def load_scenario(ref: str | Path, _depth: int = 0, _base: Path | None = None) -> Scenario:
     """Load, validate and resolve a scenario by shipped name or path."""
+    try:
+        return _load_scenario(ref, _depth, _base)
+    except ScenarioError as e:
+        raise ScenarioError(one_line(str(e))) from None
+    except ParameterError as e:
+        raise ParameterError(one_line(str(e))) from None
+
+
+def _load_scenario(ref: str | Path, _depth: int = 0, _base: Path | None = None,
+                   _seen: tuple[Path, ...] = ()) -> Scenario:
     path = _resolve_path(ref, _base)
     data, loc = _read(path)
     if not data:
@@ -293,11 +326,20 @@ def load_scenario(ref: str | Path, _depth: int = 0, _base: Path | None = None) -
                 f"{path}:{loc.line('extends')}: extends: chain deeper than {MAX_EXTENDS_DEPTH} "
                 "(a cycle?)"
             )
+        where = f"{path}:{loc.line('extends')}: extends"
         try:
             parent_path = _resolve_path(data["extends"], path)
         except ScenarioError as e:
-            raise ScenarioError(f"{path}:{loc.line('extends')}: extends: {e}") from None
-        parent = load_scenario(parent_path, _depth + 1, path)
+            raise ScenarioError(f"{where}: {e}") from None
+        chain = (*_seen, path.resolve())
+        if parent_path.resolve() in chain:
+            names = " > ".join(p.stem for p in (*chain, parent_path))
+            raise ScenarioError(f"{where}: {data['extends']!r} makes a cycle ({names}); a "
+                                "scenario cannot extend itself")
+        try:
+            parent = _load_scenario(parent_path, _depth + 1, path, chain)
+        except ScenarioError as e:  # the parent's own problem, seen from this file
+            raise ScenarioError(f"{where}: {e}") from None
         scen.params = {**parent.params, **checked}
         scen.shocks = parent.shocks + shocks
         scen.policies = parent.policies + policies

@@ -77,13 +77,23 @@ def test_serial_pool_and_dask_write_identical_files(tmp_path):
     serial = run(exp, tmp_path / "serial", workers=1, quiet=True)
     pool = run(exp, tmp_path / "pool", workers=2, quiet=True)
     dask = run(exp, tmp_path / "dask", dask_local=2, quiet=True)
+    dask1 = run(exp, tmp_path / "dask1", dask_local=1, quiet=True)
     assert (serial.executor, pool.executor) == ("serial (this process)",
                                                 "process pool (2 workers)")
     assert dask.executor == "local Dask cluster (2 workers)"
+    assert dask1.executor == "local Dask cluster (1 workers)"
     files = result_files(tmp_path / "serial")
     assert len(files) == 4 + 3  # 4 distinct runs (the twin is the baseline run) + 3 tables
     assert result_files(tmp_path / "pool") == files
     assert result_files(tmp_path / "dask") == files
+    assert result_files(tmp_path / "dask1") == files
+    # and across a resume on another executor: half the runs and the summary gone
+    for path in sorted((tmp_path / "pool" / store.JOBS_DIR).glob("*.parquet"))[:2]:
+        path.unlink()
+    (tmp_path / "pool" / store.SUMMARY).unlink()
+    resumed = run(exp, tmp_path / "pool", resume=True, dask_local=2, quiet=True)
+    assert (resumed.ran, resumed.skipped) == (2, 2)
+    assert result_files(tmp_path / "pool") == files
     # the workers really were other processes
     workers = {line.split('"worker": ')[1] for line in
                (tmp_path / "pool" / store.LOG_FILE).read_text().splitlines()}

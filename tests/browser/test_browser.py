@@ -212,23 +212,33 @@ def test_explore_renders_offline_picks_a_scenario_and_steps(session, sync_api):
     user.check_offline_and_rendered()
 
 
-def test_two_browser_sessions_keep_separate_models(session, sync_api):
+# (scenario, a phrase of its description, months stepped) for the users of one round
+USERS = [("recession", "banks cut credit lines", 2), ("kenya", "Kenya: weaker institutions", 1),
+         ("baseline", "No shock and no policy", 0)]
+ROUNDS = 2
+
+
+def test_browser_sessions_at_once_keep_separate_models(session, sync_api):
+    """Three users at once, twice over (six browser sessions): each picks another scenario
+    and steps another number of months, interleaved; none sees another's model."""
     expect = sync_api.expect
-    alice, bob = session(), session()
-    a = alice.open("", "Firms in business")
-    b = bob.open("", "Firms in business")
-    pick_scenario(a, "recession")
-    expect(a.get_by_text("banks cut credit lines").first).to_be_visible()
-    for k in range(1, 4):
-        step(a, expect, k)
-    assert month(a) == "3 of 120"
-    assert month(b) == "0 of 120"  # Bob's model did not move
-    expect(b.get_by_text("No shock and no policy").first).to_be_visible()
-    step(b, expect, 1)
-    assert month(b) == "1 of 120" and month(a) == "3 of 120"
-    expect(a.get_by_text("banks cut credit lines").first).to_be_visible()
-    alice.shot("sessions-alice")
-    bob.shot("sessions-bob")
+    for round_ in range(ROUNDS):
+        users = USERS[round_:] + USERS[:round_]  # who steps how far changes each round
+        pages = [session().open("", "Firms in business") for _ in users]
+        for page, (name, phrase, _) in zip(pages, users):
+            if name != "baseline":
+                pick_scenario(page, name)
+            expect(page.get_by_text(phrase).first).to_be_visible()
+        for k in range(1, max(n for *_, n in users) + 1):  # one month each, in turn
+            for page, (*_, months) in zip(pages, users):
+                if k <= months:
+                    step(page, expect, k)
+        for page, (name, phrase, months) in zip(pages, users):
+            assert month(page) == f"{months} of 120", (round_, name)
+            expect(page.get_by_text(phrase).first).to_be_visible()
+            for other, other_phrase, _ in users:
+                if other != name:
+                    expect(page.get_by_text(other_phrase)).to_have_count(0)
 
 
 def test_impossible_settings_give_a_message_and_the_server_keeps_running(session, sync_api):
@@ -316,7 +326,13 @@ def test_compare_runs_a_small_comparison_to_its_table_and_cancels_a_big_one(sess
         .to_be_visible()
     reader.shot("results-compare-folder")
 
-    # a big comparison is cancelled while it runs, and the page keeps working
+    # another user starts a comparison of their own ...
+    other = reader.open("compare", "Run comparison")
+    fill(other, "Number of firms", 1000)
+    fill(other, "Runs per scenario", 2)
+    fill(other, "Months after the warm-up", 24)
+    other.get_by_role("button", name="Run comparison").click()
+    # ... while a big comparison is cancelled in the first session, whose page keeps working
     fill(page, "Number of firms", 5000)
     fill(page, "Runs per scenario", 30)
     page.get_by_role("button", name="Run comparison").click()
@@ -324,5 +340,41 @@ def test_compare_runs_a_small_comparison_to_its_table_and_cancels_a_big_one(sess
     page.get_by_role("button", name="Cancel").click()
     expect(page.get_by_text(re.compile("^Cancelled: "))).to_be_visible()
     user.shot("compare-cancelled")
+    # the other user's comparison was not touched: it runs to its table
+    expect(other.get_by_text("Finished:")).to_be_visible(timeout=180_000)
+    expect(other.get_by_text("Cancelled")).to_have_count(0)
+    expect(other.locator(".results-table table").get_by_text("Firms alive at end").first) \
+        .to_be_visible()
+    reader.shot("compare-other-session-finished")
     user.check_offline_and_rendered()
     reader.check_offline_and_rendered()
+
+
+# --------------------------------------------------------------------------- bind address
+def _listening(port: int) -> list[str]:
+    """Local addresses (hex, as the kernel shows them) listening on `port`, IPv4 and IPv6."""
+    found = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            local, state = row.split()[1], row.split()[3]
+            address, hexport = local.rsplit(":", 1)
+            if state == "0A" and int(hexport, 16) == port:  # 0A: LISTEN
+                found.append(address)
+    return found
+
+
+def test_the_server_listens_on_127_0_0_1_only(server):
+    port = int(server.rsplit(":", 1)[1].strip("/"))
+    if not Path("/proc/net/tcp").exists():
+        pytest.skip("no /proc/net/tcp to read the listening sockets from")
+    assert _listening(port) == ["0100007F"]  # 127.0.0.1, and no IPv6 or wildcard socket
+    others = {info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None,
+                                                        socket.AF_INET)} - {"127.0.0.1"}
+    for address in others:  # this computer's other addresses refuse the connection
+        with socket.socket() as s, pytest.raises(OSError):
+            s.settimeout(5)
+            s.connect((address, port))
