@@ -17,7 +17,8 @@ from simulation import SMEEcosystem
 from simulation.economy import add_demand_jumps
 from simulation.params import defaults
 
-JUMPS = dict(demand_jump_rate=1.2, demand_jump_size=0.1, demand_jump_up_share=0.7, demand_jump_cap=3.0)
+JUMPS = dict(demand_jump_rate=1.2, demand_jump_size=0.1, demand_jump_up_share=0.7,
+             demand_jump_cap=3.0)
 
 
 def _steps(size_factor: np.ndarray, seed: int = 0, **params) -> np.ndarray:
