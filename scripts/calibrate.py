@@ -222,26 +222,31 @@ ROBUSTNESS = {"narrow": (ROUNDED, GRID, ROBUSTNESS_SEEDS),
               "jumps": (ROUNDED_JUMPS, GRID_JUMPS, (42, 43, 44, 45))}
 
 
+def full_size_runs(point: dict, seeds, targets: pd.DataFrame) -> list:
+    """The point through `validate`'s own code (10,000 firms, a real sample of 500), once per
+    seed: the replications."""
+    from analysis.validation import replicate
+
+    reps = []
+    for seed in seeds:
+        with presets(point):
+            reps.append(replicate(seed, scenario_for(point, 10_000), targets=targets))
+    return reps
+
+
 def robustness(targets: pd.DataFrame, out: Path, space: str) -> None:
     """Each grid point through `validate`'s own code at full size, on the space's seeds:
     Table 1 passes and, for the jumps grid, the stylized facts inside their ranges."""
-    from analysis.validation import replicate
-
     base, grid, seeds = ROBUSTNESS[space]
     rows = []
     for values in itertools.product(*grid.values()):
-        point = {**base, **dict(zip(grid, values))}
-        passes, facts = [], []
-        for seed in seeds:
-            with presets(point):
-                rep = replicate(seed, scenario_for(point, 10_000), targets=targets)
-            passes.append(sum(v["passed"] for v in rep.table1.values()))
-            facts.append(rep.facts)
+        reps = full_size_runs({**base, **dict(zip(grid, values))}, seeds, targets)
+        passes = [sum(v["passed"] for v in rep.table1.values()) for rep in reps]
         row = {**dict(zip(grid, values)), "seeds_all_pass": sum(p == 5 for p in passes),
                "statistics_passed": sum(passes)}
         if space == "jumps":
-            row["facts_passed"] = sum(f["pass"] for fs in facts for f in fs.values())
-            row.update({f"{k}_seed{seeds[0]}": facts[0][k]["value"] for k in facts[0]})
+            row["facts_passed"] = sum(f["pass"] for rep in reps for f in rep.facts.values())
+            row.update({f"{k}_seed{seeds[0]}": f["value"] for k, f in reps[0].facts.items()})
         rows.append(row)
         print(rows[-1], flush=True)
     keys = ["seeds_all_pass", "statistics_passed"] + (["facts_passed"] if space == "jumps" else [])
@@ -268,15 +273,12 @@ def full_size(args, targets: pd.DataFrame, out: Path) -> None:
     """A Latin hypercube over FULL_SIZE (with FULL_SIZE_BASE), each point run through
     `validate`'s own code at 10,000 firms on FULL_SIZE_SEEDS; ranked by the seeds on which
     every Table 1 statistic passes, then the stylized facts passed. Writes full_size.csv."""
-    from analysis.validation import replicate
-
     rows = []
     for k, values in enumerate(lhs_points(FULL_SIZE, args.points, args.seed)):
-        point = {**FULL_SIZE_BASE, **values}
+        reps = full_size_runs({**FULL_SIZE_BASE, **values}, FULL_SIZE_SEEDS, targets)
         row = {"point": k, **values}
         t1 = facts = 0
-        for seed in FULL_SIZE_SEEDS:
-            rep = replicate(seed, scenario_for(point, 10_000), targets=targets)
+        for seed, rep in zip(FULL_SIZE_SEEDS, reps):
             ok = all(v["passed"] for v in rep.table1.values())
             n_facts = sum(f["pass"] for f in rep.facts.values())
             t1, facts = t1 + ok, facts + n_facts
