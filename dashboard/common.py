@@ -71,6 +71,10 @@ PARAM_LABELS = {
     # economy
     "demand_growth": "Growth of customer demand",
     "revenue_volatility": "Month-to-month ups and downs of a firm's sales",
+    "demand_jump_rate": "How often a firm wins or loses a major customer",
+    "demand_jump_size": "How much a major customer or contract changes sales",
+    "demand_jump_cap": "Largest change from one customer or contract (x the typical one)",
+    "demand_jump_up_share": "Share of those changes that are wins",
     "variable_cost_ratio": "Running costs per unit of sales",
     "fixed_cost_ratio": "Fixed monthly costs (rent, staff)",
     "closure_rate": "Firms closing voluntarily",

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """The calibration search behind the registry defaults (docs/ODD.md, Section 10.2).
 
-    .venv/bin/python scripts/calibrate.py search [--space wide|narrow] [--points 600]
+    .venv/bin/python scripts/calibrate.py search [--space wide|narrow|jumps] [--points 600]
                                                  [--top 15] [--seeds 3] [--firms 2500]
                                                  [--out DIR]
-    .venv/bin/python scripts/calibrate.py robustness [--out DIR]
+    .venv/bin/python scripts/calibrate.py robustness [--space narrow|jumps] [--out DIR]
+    .venv/bin/python scripts/calibrate.py full_size [--points 24] [--out DIR]
 
 `search`: stage 1 evaluates a Latin hypercube of `--points` points of the space (one model
 seed each); stage 2 re-evaluates the `--top` best with `--seeds` seeds and ranks them by
@@ -14,10 +15,16 @@ every firm alive through the two survey years, and computes the Table 1 statisti
 stratified sample would have in expectation (design weights) and the stylized facts; the
 loss is `analysis.validation.calibration_loss`. Writes stage1.csv and stage2.csv.
 
-`robustness`: the rounded winner of the narrow search and a small grid around it, each
-run through `run.py validate`'s own code (10,000 firms, seeds 42-49, a real sample of
-500); ranked by the number of seeds on which every Table 1 statistic passes. Writes
-robustness.csv.
+`robustness`: the rounded winner of a search and a small grid around it, each run through
+`run.py validate`'s own code (10,000 firms, a real sample of 500; seeds 42-49 for the
+narrow space, 42-45 for the jumps space); ranked by the number of seeds on which every
+Table 1 statistic passes (and, for the jumps space, then by the stylized facts passed).
+Writes robustness.csv.
+
+The jumps space (docs/ODD.md, Section 10.2) was searched after demand jumps were added:
+`search --space jumps --points 240 --top 12 --seeds 3 --firms 5000`, then
+`full_size --points 24` (a Latin hypercube of the region it pointed to, at full size through
+`validate`'s code on seeds 42-45; writes full_size.csv), then `robustness --space jumps`.
 
 Only the survey's descriptive statistics and the stylized facts are looked at: never the
 regressions (TARGETS §1). Runs in one process.
@@ -86,7 +93,20 @@ NARROW = {
     "shock_start": (44, 46, int),
     "innovation_mult_technology": (1.1, 1.6, float),  # preset (regions.SECTOR_PRESETS)
 }
-SPACES = {"wide": WIDE, "narrow": NARROW}
+# after demand jumps were added (docs/ODD.md, Section 7.10): the jump process and the
+# parameters it interacts with (walk volatility, growth, reinvestment, closures, size tail);
+# everything else stays at the narrow search's calibrated defaults
+JUMPS = {
+    "demand_jump_rate": (0.15, 0.5, float),
+    "demand_jump_size": (0.07, 0.16, float),
+    "demand_jump_up_share": (0.6, 0.9, float),
+    "demand_jump_cap": (1.5, 4.0, float),
+    "revenue_volatility": (0.0, 0.012, float),
+    "demand_growth": (0.075, 0.09, float),
+    "invest_share": (0.012, 0.025, float),
+    "closure_rate": (0.062, 0.072, float),
+}
+SPACES = {"wide": WIDE, "narrow": NARROW, "jumps": JUMPS}
 
 
 def lhs_points(space: dict, n: int, seed: int) -> list[dict]:
@@ -192,31 +212,89 @@ ROUNDED = dict(share_micro=0.92, share_medium=0.02, search_prob=0.07, max_allian
 GRID = {"innovation_mult_technology": (1.2, 1.3), "revenue_volatility": (0.016, 0.0175),
         "shock_depth": (0.42, 0.46)}
 ROBUSTNESS_SEEDS = tuple(range(42, 50))
+# the jumps calibration's chosen point (docs/ODD.md, Section 10.2; the other values stay at
+# the shipped defaults) and the grid run around it
+ROUNDED_JUMPS = dict(demand_jump_rate=0.25, demand_jump_size=0.08, demand_jump_up_share=0.75,
+                     demand_jump_cap=3.0, revenue_volatility=0.01, demand_growth=0.083,
+                     invest_share=0.017, closure_rate=0.068)
+GRID_JUMPS = {"demand_jump_size": (0.08, 0.09), "demand_jump_up_share": (0.75, 0.8)}
+ROBUSTNESS = {"narrow": (ROUNDED, GRID, ROBUSTNESS_SEEDS),
+              "jumps": (ROUNDED_JUMPS, GRID_JUMPS, (42, 43, 44, 45))}
 
 
-def robustness(targets: pd.DataFrame, out: Path) -> None:
+def full_size_runs(point: dict, seeds, targets: pd.DataFrame) -> list:
+    """The point through `validate`'s own code (10,000 firms, a real sample of 500), once per
+    seed: the replications."""
     from analysis.validation import replicate
 
+    reps = []
+    for seed in seeds:
+        with presets(point):
+            reps.append(replicate(seed, scenario_for(point, 10_000), targets=targets))
+    return reps
+
+
+def robustness(targets: pd.DataFrame, out: Path, space: str) -> None:
+    """Each grid point through `validate`'s own code at full size, on the space's seeds:
+    Table 1 passes and, for the jumps grid, the stylized facts inside their ranges."""
+    base, grid, seeds = ROBUSTNESS[space]
     rows = []
-    for values in itertools.product(*GRID.values()):
-        point = {**ROUNDED, **dict(zip(GRID, values))}
-        passes = []
-        for seed in ROBUSTNESS_SEEDS:
-            with presets(point):
-                rep = replicate(seed, scenario_for(point, 10_000), targets=targets)
-            passes.append(sum(v["passed"] for v in rep.table1.values()))
-        rows.append({**dict(zip(GRID, values)), "seeds_all_pass": sum(p == 5 for p in passes),
-                     "statistics_passed": sum(passes)})
+    for values in itertools.product(*grid.values()):
+        reps = full_size_runs({**base, **dict(zip(grid, values))}, seeds, targets)
+        passes = [sum(v["passed"] for v in rep.table1.values()) for rep in reps]
+        row = {**dict(zip(grid, values)), "seeds_all_pass": sum(p == 5 for p in passes),
+               "statistics_passed": sum(passes)}
+        if space == "jumps":
+            row["facts_passed"] = sum(f["pass"] for rep in reps for f in rep.facts.values())
+            row.update({f"{k}_seed{seeds[0]}": f["value"] for k, f in reps[0].facts.items()})
+        rows.append(row)
         print(rows[-1], flush=True)
-    table = pd.DataFrame(rows).sort_values(["seeds_all_pass", "statistics_passed"],
-                                           ascending=False)
+    keys = ["seeds_all_pass", "statistics_passed"] + (["facts_passed"] if space == "jumps" else [])
+    table = pd.DataFrame(rows).sort_values(keys, ascending=False)
     table.to_csv(out / "robustness.csv", index=False)
     print(table.to_string(index=False))
 
 
+# stage 3 of the jumps calibration: the family the search and the grids pointed to (gains
+# far more often than losses, capped jumps), sampled at full size through `validate`'s code
+FULL_SIZE = {
+    "demand_jump_rate": (0.3, 0.45, float),
+    "demand_jump_size": (0.11, 0.16, float),
+    "demand_jump_up_share": (0.88, 0.97, float),
+    "demand_jump_cap": (1.4, 2.0, float),
+    "revenue_volatility": (0.004, 0.01, float),
+    "demand_growth": (0.08, 0.088, float),
+}
+FULL_SIZE_SEEDS = (42, 43, 44, 45)
+FULL_SIZE_BASE = dict(invest_share=0.016, closure_rate=0.068)
+
+
+def full_size(args, targets: pd.DataFrame, out: Path) -> None:
+    """A Latin hypercube over FULL_SIZE (with FULL_SIZE_BASE), each point run through
+    `validate`'s own code at 10,000 firms on FULL_SIZE_SEEDS; ranked by the seeds on which
+    every Table 1 statistic passes, then the stylized facts passed. Writes full_size.csv."""
+    rows = []
+    for k, values in enumerate(lhs_points(FULL_SIZE, args.points, args.seed)):
+        reps = full_size_runs({**FULL_SIZE_BASE, **values}, FULL_SIZE_SEEDS, targets)
+        row = {"point": k, **values}
+        t1 = facts = 0
+        for seed, rep in zip(FULL_SIZE_SEEDS, reps):
+            ok = all(v["passed"] for v in rep.table1.values())
+            n_facts = sum(f["pass"] for f in rep.facts.values())
+            t1, facts = t1 + ok, facts + n_facts
+            row[f"table1_seed{seed}"], row[f"facts_seed{seed}"] = ok, n_facts
+        row.update(seeds_table1_pass=t1, facts_passed=facts)
+        rows.append(row)
+        print(row, flush=True)
+    table = pd.DataFrame(rows).sort_values(["seeds_table1_pass", "facts_passed"],
+                                           ascending=False)
+    table.to_csv(out / "full_size.csv", index=False)
+    print(table.head(10).to_string(index=False))
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("stage", choices=("search", "robustness"))
+    ap.add_argument("stage", choices=("search", "robustness", "full_size"))
     ap.add_argument("--space", choices=SPACES, default="narrow")
     ap.add_argument("--points", type=int, default=600)
     ap.add_argument("--top", type=int, default=15)
@@ -230,8 +308,10 @@ def main(argv=None) -> int:
     targets = load_targets()
     if args.stage == "search":
         search(args, targets, out)
+    elif args.stage == "full_size":
+        full_size(args, targets, out)
     else:
-        robustness(targets, out)
+        robustness(targets, out, args.space)
     return 0
 
 

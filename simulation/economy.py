@@ -13,7 +13,7 @@ from .params import COUNTRIES
 from .regions import SECTORS, region_array, sector_array, size_class_of
 
 SUPPLIER_FAILURE_LOSS = 0.3  # share of a month's output lost in a supplier failure
-TRANSITORY_SD = 0.03  # month-to-month noise around the firm's demand level
+TRANSITORY_SD = 0.03  # month-to-month noise around the firm's demand level, at 20 thousand a month
 SECTOR_CYCLE_SD = 0.01  # common monthly demand noise per sector and country
 CAPACITY_ADJUSTMENT = 0.03  # share of the demand-capacity gap closed each month
 
@@ -42,25 +42,29 @@ def produce(state, p: dict, rng: np.random.Generator, index: np.ndarray, shock, 
     capacity = demand index x scale;  expected = capacity x level
     volume   = expected x demand shock (after diversification) x (1 - supplier failure loss)
                x (1 + contract share x joint-bid boost) x transitory noise + public contracts
+    transitory noise = exp(N(0, sd) - sd^2 / 2), sd = 0.03 x (trend/20)^-0.2 (the size factor)
     revenue  = volume x (1 + export share x co-marketing premium)
     fixed    = fixed ratio x capacity x (1 - infra share x infra cut - R&D share x R&D cut)
     variable = volume x variable ratio
                x [(1 - ls) x inputs + ls x (1 - logistics cut) x logistics]
     cost     = fixed + variable + compliance + interest on drawn credit + coordination
     The firm's demand level follows a random walk with Laplace steps whose scale falls
-    with size (x size^-0.2), so growth rates are tent-shaped (TARGETS §4); capacity (and
+    with size (x size^-0.2) and rare large jumps (a major customer or contract won or lost,
+    `add_demand_jumps`), so growth rates are tent-shaped (TARGETS §4); capacity (and
     fixed cost) closes 3 % of its gap to demand each month.
     """
     n = state.n
     alive = state.alive
     # firm-specific demand: a random walk (Gibrat) with size-dependent volatility
     rel = np.clip(state.trend.astype(np.float32) / np.float32(20.0), 0.05, 1e6)
-    b = np.minimum(np.float32(p["revenue_volatility"] / np.sqrt(2.0)) * rel ** np.float32(-0.2),
+    size_factor = rel ** np.float32(-0.2)
+    b = np.minimum(np.float32(p["revenue_volatility"] / np.sqrt(2.0)) * size_factor,
                    np.float32(0.5))
     # Laplace steps (inverse CDF of one uniform), mean-corrected: E[exp(bL)] = 1 / (1 - b^2)
     v = rng.random(n, dtype=np.float32) - np.float32(0.5)
     laplace = -np.sign(v) * np.log1p(np.float32(-2.0) * np.minimum(np.abs(v), np.float32(0.4999)))
     step = laplace * b + np.log1p(-(b * b))
+    add_demand_jumps(step, size_factor, p, rng)
     state.level *= np.exp(step * alive)
     # capacity (and with it fixed cost) follows demand with a lag
     adjust = np.exp(np.log(state.level) * (CAPACITY_ADJUSTMENT * alive))
@@ -73,8 +77,9 @@ def produce(state, p: dict, rng: np.random.Generator, index: np.ndarray, shock, 
     failed = rng.random(n, dtype=np.float32) < shock.failure_prob
     loss = failed * np.where(effects.in_supply_chain, np.float32(SUPPLIER_FAILURE_LOSS / 2),
                              np.float32(SUPPLIER_FAILURE_LOSS))
-    noise = np.exp(rng.standard_normal(n, dtype=np.float32) * np.float32(TRANSITORY_SD)
-                   - np.float32(0.5 * TRANSITORY_SD**2))
+    # month-to-month noise in orders is firm-specific too, so it falls with size like the walk
+    sd = np.float32(TRANSITORY_SD) * size_factor
+    noise = np.exp(rng.standard_normal(n, dtype=np.float32) * sd - np.float32(0.5) * sd * sd)
     # volume (at list prices) carries variable cost; the co-marketing premium is pure price
     volume = (
         expected
@@ -120,6 +125,42 @@ def produce(state, p: dict, rng: np.random.Generator, index: np.ndarray, shock, 
     state.employees[:] = np.where(alive, np.maximum(state.trend / state.revenue_per_employee, 1.0),
                                   state.employees)
     state.size_class[:] = size_class_of(state.employees)
+
+
+def add_demand_jumps(step: np.ndarray, size_factor: np.ndarray, p: dict,
+                     rng: np.random.Generator) -> None:
+    """Rare, large changes of a firm's demand level: a major customer or contract won or lost.
+
+    Inputs: the month's log demand steps (changed in place) and each firm's size factor
+    (trend/20)^-0.2. With probability demand_jump_rate / 12 a month a firm's log demand jumps
+    by +-s min(E, m), E ~ Exponential(1), m = demand_jump_cap, s = min(demand_jump_size x size
+    factor, 0.5): a gain with probability demand_jump_up_share, else a loss. Lumpy
+    opportunities make growth rates tent-shaped (Bottazzi and Secchi 2006); a jump is a smaller
+    share of a larger firm's demand, so volatility falls with size (Stanley et al. 1996; Amaral
+    et al. 1997); and one customer or contract is a bounded share of demand (the cap). Every
+    firm's step is corrected by -ln(1 + c), c = E[exp(jump)] - 1, so that jumps leave the mean
+    demand level unchanged. One float32 uniform per firm decides whether, which way and how far.
+    """
+    prob = np.float32(p["demand_jump_rate"] / 12.0)
+    u = rng.random(step.size, dtype=np.float32)  # drawn even when off: streams stay aligned
+    if prob <= 0.0 or p["demand_jump_size"] <= 0.0:
+        return
+    up_share = np.float32(p["demand_jump_up_share"])
+    cap = np.float32(p["demand_jump_cap"])
+    s = np.minimum(np.float32(p["demand_jump_size"]) * size_factor, np.float32(0.5))
+    # E[exp(a min(E, m))] = (1 - k) / (1 - a) + k with k = exp(-(1 - a) m), for a = s and -s
+    # (k_up x k_down = exp(-2m), which saves a second exponential over all firms)
+    k_up = np.exp((s - 1) * cap)
+    k_down = np.float32(np.exp(-2.0 * cap)) / k_up
+    gain = (1 - k_up) / (1 - s) + k_up - 1
+    loss = (1 - k_down) / (1 + s) + k_down - 1
+    step -= np.log1p(prob * (up_share * gain + (1 - up_share) * loss))
+    hit = np.flatnonzero(u < prob)
+    w = u[hit] / prob  # uniform on [0, 1) given a jump
+    up = w < up_share
+    e = np.where(up, w / max(up_share, 1e-9), (w - up_share) / max(1 - up_share, 1e-9))
+    size = np.minimum(-np.log(np.maximum(e, np.float32(1e-30))), cap) * s[hit]
+    step[hit] += np.where(up, size, -size)
 
 
 def update_credit(state, p: dict, credit_mult: np.ndarray) -> None:

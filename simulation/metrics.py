@@ -93,7 +93,8 @@ def update_resilience(state) -> None:
 
     An episode runs while revenue < 95 % of the trend of the month before; its depth
     is the largest shortfall and its length the months until revenue is back at 95 %.
-    The score weighs the worse of the ongoing and the last finished episode:
+    The score weighs the worse of the ongoing episode and the remembered finished ones (a
+    finished episode's depth and length replace the memory only where larger):
     5 - 2.5 min(depth / 0.4, 1) - 1.5 min(months / 12, 1), in [1, 5].
     Call before the trend is updated with this month's revenue.
     """
@@ -104,8 +105,10 @@ def update_resilience(state) -> None:
     np.maximum(state.episode_depth, (1.0 - ratio) * below, out=state.episode_depth)
     state.episode_months += below
     if ended.any():
-        state.last_depth[ended] = state.episode_depth[ended]
-        state.last_recovery[ended] = state.episode_months[ended]
+        # a small later dip must not overwrite the (fading) memory of a deep one
+        state.last_depth[ended] = np.maximum(state.last_depth[ended], state.episode_depth[ended])
+        state.last_recovery[ended] = np.maximum(state.last_recovery[ended],
+                                                state.episode_months[ended])
         state.episode_depth[ended] = 0.0
         state.episode_months[ended] = 0
     # old episodes fade from memory (half-life about two years)

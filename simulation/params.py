@@ -214,13 +214,28 @@ PARAMS_LIST: list[Param] = [
     _P("referral_trust_discount", 0.8, 0.0, 1.0, "share", "trust",
        "Share of a referrer's trust inherited by a referred stranger.", float),
     # --- economy -----------------------------------------------------------
-    _P("demand_growth", 0.08, -0.2, 0.3, "per year", "economy",
+    _P("demand_growth", 0.083, -0.2, 0.3, "per year", "economy",
        f"Trend growth of market demand (all sectors); {CAL}: mean revenue growth "
        "(TARGETS §1).", float),
-    _P("revenue_volatility", 0.0175, 0.0, 0.5, "log sd per month", "economy",
+    _P("revenue_volatility", 0.01, 0.0, 0.5, "log sd per month", "economy",
        "Monthly firm-specific demand volatility at 20 thousand revenue a month; "
        f"Laplace-distributed, scaled by size^-0.2 (TARGETS §4); {CAL}: spread of revenue "
        "growth (TARGETS §1).", float),
+    _P("demand_jump_rate", 0.25, 0.0, 12.0, "per year", "economy",
+       "Rate of large jumps in a firm's demand (a major customer or contract won or lost); "
+       "lumpy opportunities make growth rates tent-shaped (Bottazzi and Secchi 2006); "
+       f"{CAL}: growth-rate kurtosis and volatility-size slope (TARGETS §4).", float),
+    _P("demand_jump_size", 0.08, 0.0, 0.5, "log change", "economy",
+       "Mean size of a demand jump at 20 thousand revenue a month (exponential), scaled by "
+       "size^-0.2 (Stanley et al. 1996; Amaral et al. 1997); "
+       f"{CAL}: growth-rate kurtosis and volatility-size slope (TARGETS §4).", float),
+    _P("demand_jump_cap", 3.0, 0.5, 10.0, "mean jump sizes", "economy",
+       "Largest demand jump, in mean jump sizes: one customer or contract is a bounded share "
+       f"of a firm's demand; {CAL}: the survey's growth range, -5 % to +45 % (TARGETS §1).",
+       float),
+    _P("demand_jump_up_share", 0.75, 0.0, 1.0, "share", "economy",
+       "Share of demand jumps that are gains (the rest are losses); "
+       f"{CAL}: the survey's growth range is skewed up, -5 % to +45 % (TARGETS §1).", float),
     _P("variable_cost_ratio", 0.76, 0.3, 1.2, "share of revenue", "economy",
        "Mean variable cost per unit of revenue (incl. logistics and inputs); assumption.",
        float),
@@ -238,7 +253,7 @@ PARAMS_LIST: list[Param] = [
        "Credit line as months of expected revenue.", float),
     _P("interest_rate", 0.10, 0.0, 1.0, "per year", "economy",
        "Interest on drawn credit.", float),
-    _P("invest_share", 0.027, 0.0, 1.0, "per month", "economy",
+    _P("invest_share", 0.017, 0.0, 1.0, "per month", "economy",
        "Share of capital above the target buffer invested in capacity each month; "
        f"{CAL}: mean and spread of revenue growth (TARGETS §1).", float),
     _P("innovation_rate", 0.125, 0.0, 2.0, "per month", "economy",
