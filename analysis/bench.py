@@ -235,6 +235,9 @@ def bench_command(firms: str, months: int, burn_in: int, out: str, quiet: bool =
         raise UserError(f"--months {months}: must be from 1 to 120")
     if not 0 <= burn_in <= 240:
         raise UserError(f"--burn-in {burn_in}: must be from 0 to 240")
+    from .resources import check_memory
+
+    check_memory(max(sizes), burn_in + months)  # one size at a time, each in its own process
     out_path = Path(out)
     if out_path.suffix != ".json":
         raise UserError(f"--out {out}: expected a .json file path")

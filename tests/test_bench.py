@@ -63,3 +63,16 @@ def test_minimal_mesa_model_moves_wealth_but_keeps_the_total():
         m.step()
     wealth = [a.wealth for a in m.agents]
     assert sum(wealth) == 500 and max(wealth) > 1 and len(m.agents) == 500
+
+
+def test_bench_refuses_a_size_the_memory_cannot_hold_before_running_anything(tmp_path):
+    import os
+
+    out = tmp_path / "bench.json"
+    res = subprocess.run([sys.executable, "run.py", "bench", "--firms", "1000,2000000",
+                          "--out", out, "--quiet"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=120, env={**os.environ, "SME_MEMORY_LIMIT": "500M"})
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    line = res.stderr.strip()
+    assert "\n" not in line and "2,000,000 firms" in line and "SME_MEMORY_LIMIT=off" in line
+    assert not out.exists()
