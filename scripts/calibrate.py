@@ -6,6 +6,8 @@
                                                  [--out DIR]
     .venv/bin/python scripts/calibrate.py robustness [--space narrow|jumps] [--out DIR]
     .venv/bin/python scripts/calibrate.py full_size [--points 24] [--out DIR]
+    .venv/bin/python scripts/calibrate.py seeds --grid seeds1..seeds5 | --point JSON
+                                                [--seed-range 42-51] [--part i/n] [--out DIR]
 
 `search`: stage 1 evaluates a Latin hypercube of `--points` points of the space (one model
 seed each); stage 2 re-evaluates the `--top` best with `--seeds` seeds and ranks them by
@@ -26,8 +28,16 @@ The jumps space (docs/ODD.md, Section 10.2) was searched after demand jumps were
 `full_size --points 24` (a Latin hypercube of the region it pointed to, at full size through
 `validate`'s code on seeds 42-45; writes full_size.csv), then `robustness --space jumps`.
 
+`seeds` (docs/ODD.md, Section 10.2, seeds robustness): every point of a small grid
+(GRIDS_SEEDS) through `validate`'s own code at full size on each seed of `--seed-range`, one
+row per point and seed with every Table 1 row and stylized fact (writes seeds_part{i}.csv);
+`--part i/n` splits the points between n processes. Grids 1-3 ran on seeds 42-51, grids 4
+and 5 on seeds 42-61. `--point JSON` runs one point instead of a grid (the comparisons of
+docs/calibration/seeds_per_seed.csv) on top of the shipped defaults: `--point '{}'` is the
+shipped point; the grids start from SEEDS_BASE, the defaults of the jumps calibration.
+
 Only the survey's descriptive statistics and the stylized facts are looked at: never the
-regressions (TARGETS §1). Runs in one process.
+regressions (TARGETS §1). Runs in one process (the seeds stage in `--part`s).
 """
 
 from __future__ import annotations
@@ -35,6 +45,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import itertools
+import json
 import sys
 import time
 from contextlib import contextmanager
@@ -140,6 +151,7 @@ def scenario_for(point: dict, firms: int):
 
 PRESETS = {  # point key -> (preset table, entry, field)
     "innovation_mult_technology": ("SECTOR_PRESETS", "technology", "innovation_mult"),
+    "innovation_mult_services": ("SECTOR_PRESETS", "services", "innovation_mult"),
     "institutions_kenya": ("REGIONS", "kenya", "institutions"),
 }
 
@@ -292,9 +304,84 @@ def full_size(args, targets: pd.DataFrame, out: Path) -> None:
     print(table.head(10).to_string(index=False))
 
 
+# robustness across seeds after the jumps calibration (docs/ODD.md, Section 10.2): the
+# innovation pipeline's speed and its spread across sectors (the sample's innovation sd fell
+# short once jumps moved firms between size classes) and the jump cap (the sampled growth
+# minimum fell below its tolerance), every grid point through `validate`'s own code at full
+# size on seeds 42-51; everything else at the defaults of the jumps calibration
+# (SEEDS_BASE: the values the seeds robustness later changed)
+SEEDS_BASE = dict(innovation_rate=0.125, innovation_mult_services=0.8, demand_growth=0.083)
+GRID_SEEDS = {"innovation_rate": (0.125, 0.13, 0.135, 0.14),
+              "innovation_mult_technology": (1.2, 1.3),
+              "innovation_mult_services": (0.8, 0.7),
+              "demand_jump_cap": (3.0, 2.5)}
+# the second grid, after the first showed a lower cap costing kurtosis without helping the
+# growth range and a wider sector spread helping the innovation sd: further down for
+# services, a faster pipeline to hold the mean, and slightly fewer demand losses
+GRID_SEEDS2 = {"innovation_rate": (0.13, 0.135, 0.14, 0.145),
+               "innovation_mult_technology": (1.2, 1.3),
+               "innovation_mult_services": (0.7, 0.6),
+               "demand_jump_up_share": (0.75, 0.8)}
+# the third grid: over both grids the sampled mean revenue growth averaged 12.1 %, below the
+# survey's 12.8 % (a quarter of the runs under the tolerance of 11.5 %), so market growth
+# rises towards it, around the two best innovation settings of the first grid
+GRID_SEEDS3 = {"innovation_rate": (0.13, 0.135, 0.14),
+               "innovation_mult_technology": (1.2,),
+               "innovation_mult_services": (0.8, 0.7),
+               "demand_growth": (0.087, 0.09),
+               "demand_jump_up_share": (0.75, 0.8)}
+# the fourth grid, around the third's best point re-run on seeds 52-71 (innovation_rate
+# 0.135, services 0.7, demand_growth 0.087): the growth row was now the one failing most,
+# both extremes beyond their tolerances, so smaller or rarer jumps and a quieter walk
+GRID_SEEDS4 = {"innovation_rate": (0.135,), "innovation_mult_services": (0.7,),
+               "demand_growth": (0.087,),
+               "demand_jump_size": (0.07, 0.08), "demand_jump_rate": (0.25, 0.3),
+               "revenue_volatility": (0.008, 0.01)}
+# the fifth grid: the fourth's best point (walk volatility 0.008) passed Table 1 on 10 of
+# 20 seeds with both growth-shape facts far better, but not on the default seed 42 (one
+# sampled firm at -16 % growth); its neighbourhood in walk volatility and market growth
+GRID_SEEDS5 = {"innovation_rate": (0.135,), "innovation_mult_services": (0.7,),
+               "demand_growth": (0.085, 0.087, 0.089),
+               "revenue_volatility": (0.007, 0.008, 0.009)}
+GRIDS_SEEDS = {"seeds1": GRID_SEEDS, "seeds2": GRID_SEEDS2, "seeds3": GRID_SEEDS3,
+               "seeds4": GRID_SEEDS4, "seeds5": GRID_SEEDS5}
+
+
+def seeds_stage(args, targets: pd.DataFrame, out: Path) -> None:
+    """Every point of the `--grid` (GRIDS_SEEDS; this process's share of them with
+    `--part i/n`) through `validate`'s own code at full size on each seed of `--seed-range`:
+    one row per point and seed with every Table 1 row's pass and statistics and every
+    stylized fact's value and pass. Writes seeds_part{i}.csv."""
+    part, parts = (int(x) for x in args.part.split("/"))
+    if args.point:
+        grid = [json.loads(args.point)]
+    else:
+        space = GRIDS_SEEDS[args.grid]
+        grid = [{**SEEDS_BASE, **dict(zip(space, v))}
+                for v in itertools.product(*space.values())]
+    first, last = (int(x) for x in args.seed_range.split("-"))
+    seeds = tuple(range(first, last + 1))
+    rows = []
+    for k, point in enumerate(grid):
+        if k % parts != part:
+            continue
+        for seed, rep in zip(seeds, full_size_runs(point, seeds, targets)):
+            row = {"point": k, **point, "seed": seed}
+            for v, r in rep.table1.items():
+                row[f"t1_{v}"] = r["passed"]
+                row.update({f"{v}_{s}": r["simulated"][s] for s in ("mean", "sd", "min", "max")})
+            for name, f in rep.facts.items():
+                row[f"f_{name}"], row[name] = bool(f["pass"]), f["value"]
+            rows.append(row)
+        done = pd.DataFrame([r for r in rows if r["point"] == k])
+        t1 = done[[c for c in done if c.startswith("t1_")]].all(axis=1).sum()
+        print(f"point {k} {point}: Table 1 on {t1} of {len(done)} seeds", flush=True)
+        pd.DataFrame(rows).to_csv(out / f"seeds_part{part}.csv", index=False)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("stage", choices=("search", "robustness", "full_size"))
+    ap.add_argument("stage", choices=("search", "robustness", "full_size", "seeds"))
     ap.add_argument("--space", choices=SPACES, default="narrow")
     ap.add_argument("--points", type=int, default=600)
     ap.add_argument("--top", type=int, default=15)
@@ -302,6 +389,10 @@ def main(argv=None) -> int:
     ap.add_argument("--firms", type=int, default=2500)
     ap.add_argument("--seed", type=int, default=2026, help="seed of the design and runs")
     ap.add_argument("--out", default="results/calibration")
+    ap.add_argument("--part", default="0/1", help="seeds stage: this process's share, i/n")
+    ap.add_argument("--grid", choices=GRIDS_SEEDS, default="seeds1", help="seeds stage: grid")
+    ap.add_argument("--seed-range", default="42-51", help="seeds stage: first-last seed")
+    ap.add_argument("--point", help="seeds stage: one point (JSON) instead of --grid")
     args = ap.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -310,6 +401,8 @@ def main(argv=None) -> int:
         search(args, targets, out)
     elif args.stage == "full_size":
         full_size(args, targets, out)
+    elif args.stage == "seeds":
+        seeds_stage(args, targets, out)
     else:
         robustness(targets, out, args.space)
     return 0

@@ -214,9 +214,9 @@ PARAMS_LIST: list[Param] = [
     _P("referral_trust_discount", 0.8, 0.0, 1.0, "share", "trust",
        "Share of a referrer's trust inherited by a referred stranger.", float),
     # --- economy -----------------------------------------------------------
-    _P("demand_growth", 0.083, -0.2, 0.3, "per year", "economy",
+    _P("demand_growth", 0.087, -0.2, 0.3, "per year", "economy",
        f"Trend growth of market demand (all sectors); {CAL}: mean revenue growth "
-       "(TARGETS §1).", float),
+       "(TARGETS §1), over seeds 42-71 (Section 10.2, seeds robustness).", float),
     _P("revenue_volatility", 0.01, 0.0, 0.5, "log sd per month", "economy",
        "Monthly firm-specific demand volatility at 20 thousand revenue a month; "
        f"Laplace-distributed, scaled by size^-0.2 (TARGETS §4); {CAL}: spread of revenue "
@@ -256,9 +256,10 @@ PARAMS_LIST: list[Param] = [
     _P("invest_share", 0.017, 0.0, 1.0, "per month", "economy",
        "Share of capital above the target buffer invested in capacity each month; "
        f"{CAL}: mean and spread of revenue growth (TARGETS §1).", float),
-    _P("innovation_rate", 0.125, 0.0, 2.0, "per month", "economy",
+    _P("innovation_rate", 0.135, 0.0, 2.0, "per month", "economy",
        "Base monthly innovation rate (development speed, docs/ODD.md Section 7.15); "
-       f"{CAL}: survey mean of 2.4 innovations a year (TARGETS §1).", float),
+       f"{CAL}: survey mean and sd of 2.4 and 1.3 innovations a year (TARGETS §1), over "
+       "seeds 42-71 (Section 10.2, seeds robustness).", float),
     _P("innovation_productivity_gain", 0.01, 0.0, 0.2, "share", "economy",
        "Productivity gain per innovation (cut in variable cost ratio); assumption.", float),
     # --- shocks ------------------------------------------------------------
