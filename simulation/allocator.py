@@ -3,9 +3,11 @@
 A month of the model allocates and frees a few hundred temporary arrays of 0.1-30 MB. By
 default glibc serves each of them with a fresh `mmap` and returns it with `munmap` (or
 trims the heap), so every month pays the kernel's page faults again: about 15-20 % of a
-month at 100,000 firms (docs/PERFORMANCE.md). Raising the mmap threshold and the trim
-threshold to 32 / 64 MB keeps those pages in the process's heap for reuse; peak memory is
-what the model needs plus at most ~64 MB kept free.
+month at 100,000 firms, and 133 ms of system time a month at 1,000,000
+(docs/PERFORMANCE.md). Raising the mmap threshold to 32 MB and the trim threshold to 1 GB
+keeps those pages in the process's heap for reuse: the process keeps its peak memory
+instead of handing it back and faulting it in again each month (measured at 1M firms: the
+same peak RSS, 1.11 GB, and 4 ms of system time a month).
 
 Set SME_MALLOC_TUNING=0 to leave the allocator alone. The results do not depend on it.
 """
@@ -18,7 +20,7 @@ import sys
 
 M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_THRESHOLD = -1, -2, -3  # glibc's mallopt parameters
 MMAP_THRESHOLD = 32 << 20  # glibc's largest allowed value on 64-bit systems
-TRIM_THRESHOLD = 64 << 20
+TRIM_THRESHOLD = 1 << 30  # freed heap memory is kept (RSS stays at the peak, not above it)
 TOP_PAD = 16 << 20
 
 _done: bool | None = None
