@@ -98,9 +98,6 @@ def complementarity(state: FirmState, i: np.ndarray, j: np.ndarray) -> np.ndarra
     return np.clip(np.abs(state.capability[i] - state.capability[j]).mean(axis=1) * 2.5, 0, 1)
 
 
-# (members - 1)^0.7 for 0..MAX_MEMBERS members: coordination cost grows with group size
-
-
 def _slot_patterns(pairs: bool):
     """For each occupancy code (bit k set: member slot k is taken): the taken slots, or the
     partner-pair cells 4 s + t (s != t, both taken), in order. Returned as one flat table,
@@ -138,6 +135,7 @@ def _expand(code: np.ndarray, rows: np.ndarray, patterns) -> tuple[np.ndarray, n
     return rep, table[np.repeat(start[c] - first, per_row) + np.arange(rep.size)]
 
 
+# (members - 1)^0.7 for 0..MAX_MEMBERS members: coordination cost grows with group size
 _GROUP_COST = np.maximum(np.arange(MAX_MEMBERS + 1) - 1.0, 0.0) ** 0.7
 
 
@@ -162,6 +160,7 @@ class Alliances:
         self.ended_total = 0
         self._slots = None  # cached (alliance, slot, firm) of all memberships
         self._cells = None  # cached partner-pair cells of the trust tensor (pair_cells)
+        self._code = None  # cached occupancy code of every alliance row (_occupancy)
         # per alliance, after this month's trust update: some member's trust in a partner is
         # below the break threshold / below the renewal level (0.5)
         self.trust_low = self.trust_below_half = np.zeros(0, dtype=bool)
@@ -178,7 +177,7 @@ class Alliances:
             b = self.book
             # alliances in type order (inactive rows hold no members and expand to nothing)
             order = np.argsort(b.kind, kind="stable")
-            a, s = _expand(_occupancy(b.members), order, _SLOTS)
+            a, s = _expand(self._occupancy_code(), order, _SLOTS)
             self._slot_index = a * MAX_MEMBERS + s
             self._slots = (a, s, b.members.reshape(-1)[self._slot_index])
             self._type_bounds = np.searchsorted(b.kind[a], np.arange(len(ALLIANCE_TYPES) + 1))
@@ -206,7 +205,7 @@ class Alliances:
         """
         if self._cells is None:
             b = self.book
-            alliance, cell = _expand(_occupancy(b.members), np.arange(b.n), _CELLS)
+            alliance, cell = _expand(self._occupancy_code(), np.arange(b.n), _CELLS)
             cells = alliance * (MAX_MEMBERS * MAX_MEMBERS) + cell
             self._cells = (cells, alliance, alliance * MAX_MEMBERS + cell % MAX_MEMBERS)
         return self._cells
@@ -223,13 +222,20 @@ class Alliances:
             flags.append(flag)
         return flags[0], flags[1]
 
+    def _occupancy_code(self) -> np.ndarray:
+        """Occupancy code of every alliance row, shared by member_slots() and pair_cells()."""
+        if self._code is None:
+            self._code = _occupancy(self.book.members)
+        return self._code
+
     def _forget_membership(self) -> None:
         """Drop the caches that depend on who is a member of which alliance."""
         self._slots = None
         self._cells = None
+        self._code = None
 
     def _membership_changed(self, ids: np.ndarray, state: FirmState) -> None:
-        """Recompute per-membership statics of alliances `ids`; drop the slot cache."""
+        """Recompute per-membership statics of alliances `ids`; drop the membership caches."""
         self._forget_membership()
         if ids.size == 0:
             return
@@ -637,7 +643,7 @@ class Alliances:
         """
         p, b = self.p, self.book
         n = state.n
-        a, s, f = self.member_slots()
+        a, _s, f = self.member_slots()
         ms = self.slot_index()
         z = np.zeros(n)
         if a.size == 0:
@@ -675,7 +681,8 @@ class Alliances:
             shrink = np.where(w_sum > 0.6, 0.6 / np.maximum(w_sum, 1e-12), 1.0)
             demand = own_demand * (1.0 - w_sum * shrink) + w_dem * shrink
         cnt = np.bincount(f, minlength=n)
-        partner_div = np.bincount(f, weights=b.diversity.reshape(-1)[ms], minlength=n) / np.maximum(cnt, 1)
+        partner_div = (np.bincount(f, weights=b.diversity.reshape(-1)[ms], minlength=n)
+                       / np.maximum(cnt, 1))
         coordination = np.bincount(f, weights=coord, minlength=n)
 
         # net benefit per alliance: value to members at this participation minus their cost
@@ -810,7 +817,7 @@ class Alliances:
         """
         p, b = self.p, self.book
         self.aid_paid = self.aid_received = 0.0
-        a, s, f = self.member_slots()
+        a, _s, f = self.member_slots()
         if a.size == 0 or p["mutual_aid_share"] <= 0:
             return
         # only alliances with a distressed member take part (found from the few firms in
