@@ -29,7 +29,7 @@ from analysis.compare import (
 from analysis.outcomes import OUTCOMES
 from analysis.resilience import NO_SHOCK, system_resilience
 from analysis.runner import Experiment, replication_seed, run
-from analysis.sampling import check_samples, design_points, make_factor
+from analysis.sampling import check_samples, design_points, make_factor, point_count
 from analysis.spec import load_spec
 from analysis.sweep import grouped_ci
 from scenarios.loader import load_scenario
@@ -218,6 +218,7 @@ def test_grid_design_is_the_full_factorial():
     f2 = make_factor("country", "grid", values=["kenya", "uk"])
     points, x = design_points("grid", [f1, f2])
     assert x is None and len(points) == 6
+    assert point_count("grid", [f1, f2]) == 6  # the count the engine refuses huge plans by
     assert points[0] == {"trust_build_rate": 0.05, "country": "kenya"}
     assert points[-1] == {"trust_build_rate": 0.2, "country": "uk"}
 
@@ -229,6 +230,7 @@ def test_sampled_designs_respect_bounds_and_integers(design, samples, expected):
                make_factor("max_alliances", design)]  # the registry's bounds, an integer
     points, x = design_points(design, factors, check_samples(design, samples, 2), seed=7)
     assert len(points) == expected and x.shape == (expected, 2)
+    assert point_count(design, factors, samples) == expected  # counted without drawing
     for p in points:
         assert 0.02 <= p["search_prob"] <= 0.1
         assert isinstance(p["max_alliances"], int)
@@ -236,6 +238,7 @@ def test_sampled_designs_respect_bounds_and_integers(design, samples, expected):
     assert design_points(design, factors, samples, seed=7)[0] == points  # reproducible
     if design == "sobol":
         assert len(design_points(design, factors, samples, 7, second_order=True)[0]) == 16 * 6
+        assert point_count(design, factors, samples, second_order=True) == 16 * 6
 
 
 @pytest.mark.parametrize("kwargs, needles", [
