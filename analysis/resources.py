@@ -21,6 +21,7 @@ import os
 import re
 
 from simulation.errors import UserError
+from simulation.params import defaults
 
 BYTES_PER_FIRM = 1200  # peak RSS per firm at 1M firms (docs/PERFORMANCE.md)
 FIXED_BYTES = 250 * 2**20  # the process itself: Python, numpy, pandas, Mesa
@@ -83,6 +84,13 @@ def _fix(workers: int, fits_workers: int, most_firms: int, place: str, flag: boo
     if most_firms >= 1:
         return f"use at most about {most_firms:,} firms ({place})"
     return "close other programs"
+
+
+def run_size(params: dict) -> tuple[int, int]:
+    """(firms, months including the burn-in) of a run with these (validated) parameters;
+    the registry's defaults fill what they leave out."""
+    p = {**defaults(), **params}
+    return p["n_firms"], p["burn_in"] + p["months"]
 
 
 def check_memory(n_firms: int, steps: int, workers: int = 1, place: str = "--firms",

@@ -61,7 +61,7 @@ from simulation.params import defaults, validate
 
 from . import store
 from .outcomes import OUTCOMES_LIST, job_outcomes
-from .resources import check_memory
+from .resources import check_memory, run_size
 from .sampling import Factor, design_points, point_count
 
 DEFAULT_SEED = 42
@@ -510,9 +510,9 @@ def check_experiment_memory(command: str, tasks: list[Task], workers: int | None
     if scheduler is not None or not tasks:
         return
     slots = dask_local if dask_local is not None else (workers or default_workers())
-    sizes = [{**defaults(), **t.scenario.params, **t.params} for t in tasks]
-    firms = max(p["n_firms"] for p in sizes)
-    steps = max(p["burn_in"] + p["months"] for p in sizes)
+    sizes = [run_size({**t.scenario.params, **t.params}) for t in tasks]
+    firms = max(n for n, _ in sizes)
+    steps = max(m for _, m in sizes)
     check_memory(firms, steps, min(slots, len(tasks)),
                  place="firms" if command == "sweep" else "--firms")
 

@@ -12,10 +12,10 @@ from tqdm import tqdm
 from scenarios.loader import load_scenario, to_toml
 from simulation import SMEEcosystem
 from simulation.errors import UserError
-from simulation.params import PARAMS, defaults, parse_assignment, validate
+from simulation.params import PARAMS, parse_assignment, validate
 
 from . import plots, store
-from .resources import check_memory
+from .resources import check_memory, run_size
 from .summary import format_summary, summarize
 
 
@@ -47,8 +47,7 @@ def simulate(scenario: str = "baseline", firms: int | None = None, months: int |
         raise UserError(f"--seed {seed}: must be a whole number from 0 to 2^63 - 1")
     scen = load_scenario(scenario)
     overrides = resolve_overrides(firms, months, assignments or [])
-    resolved = {**defaults(), **validate({**scen.params, **overrides})}
-    check_memory(resolved["n_firms"], resolved["burn_in"] + resolved["months"])
+    check_memory(*run_size(validate({**scen.params, **overrides})))
     if out is None:
         stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         out = Path("results") / f"{scen.name}-seed{seed}-{stamp}"

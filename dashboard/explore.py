@@ -26,7 +26,7 @@ from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 from PIL import Image as PILImage
 
-from analysis.resources import check_memory
+from analysis.resources import check_memory, run_size
 from scenarios.loader import list_scenarios, load_scenario
 from simulation import SMEEcosystem
 from simulation.alliances import ALLIANCE_TYPES
@@ -84,8 +84,7 @@ class ExploreModel(SMEEcosystem):
         self.scenario_name = scenario_name
         try:
             spec = load_scenario(scenario_name)
-            size = {**defaults(), **validate({**spec.params, **validate(params)})}
-            check_memory(size["n_firms"], size["burn_in"] + size["months"],
+            check_memory(*run_size(validate({**spec.params, **validate(params)})),
                          place="n_firms")
         except UserError as e:
             self.input_error = plain_error(str(e))
