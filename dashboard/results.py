@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,8 +26,8 @@ from simulation.errors import UserError
 from simulation.params import defaults
 
 from .common import param_label
+from .serve import RESULTS_ROOT, ROOTS_ENV
 
-RESULTS_ROOT = Path("results")
 MAX_ROWS = 40  # rows of a sweep's points table shown in the page (all are in points.csv)
 
 
@@ -50,12 +51,25 @@ def find_results(root: Path = RESULTS_ROOT, limit: int = 12) -> list[Path]:
     return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)[:limit]
 
 
+def _check_allowed(folder: Path, text: str) -> None:
+    """On a dashboard open to the network, refuse folders outside the allowed roots."""
+    roots = [Path(r).resolve() for r in os.environ.get(ROOTS_ENV, "").split(os.pathsep) if r]
+    if not roots:
+        return
+    real = folder.resolve()
+    if not any(real == r or real.is_relative_to(r) for r in roots):
+        raise UserError(f"'{text}' is outside the results folder ({roots[0]}). This dashboard "
+                        "is open to the network (--host), so it opens only folders under it; "
+                        "move or copy the folder there.")
+
+
 def open_results(path: str | Path) -> Results:
     """Read a results folder; UserError if it is not one (or not finished)."""
     text = str(path).strip()
     if not text:
         raise UserError("Type the path of a results folder, e.g. results/compare-recession-...")
     folder = Path(text).expanduser()
+    _check_allowed(folder, text)
     if not folder.exists():
         raise UserError(f"There is no folder at '{text}'. Check the path (it is read on the "
                         "computer that runs the dashboard).")

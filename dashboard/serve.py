@@ -8,6 +8,7 @@ or Solara's check for a newer version.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import shutil
 import signal
@@ -23,6 +24,10 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 SCRATCH_ENV = "SME_DASHBOARD_SCRATCH"  # where sessions put their folders (see Session.folder)
+RESULTS_ROOT = Path("results")  # where the Results page looks for experiments (cwd: ROOT)
+# Set when the server listens beyond this computer (--host 0.0.0.0 or an outside address):
+# the only folders the Results page may open (results/ and the sessions' scratch folder).
+ROOTS_ENV = "SME_RESULTS_ROOTS"
 
 
 def check_address(host: str, port: int) -> None:
@@ -44,6 +49,16 @@ def check_address(host: str, port: int) -> None:
                             f"({e.strerror or e}); choose another --port") from None
 
 
+def is_local(host: str) -> bool:
+    """Does the server listen on this computer only (a loopback address)?"""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def url(host: str, port: int) -> str:
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     return f"http://[{shown}]:{port}/" if ":" in shown else f"http://{shown}:{port}/"
@@ -54,8 +69,14 @@ def server_command(host: str, port: int) -> list[str]:
             "--port", str(port), "--production", "--no-open", "--no-check-version"]
 
 
-def server_env() -> dict[str, str]:
+def server_env(host: str = DEFAULT_HOST, scratch: str | None = None) -> dict[str, str]:
+    """The server's environment; `scratch` is the folder the sessions' folders go in."""
     env = dict(os.environ)
+    if scratch is not None:
+        env[SCRATCH_ENV] = scratch
+    if not is_local(host):  # the Results page opens only results/ and the sessions' folders
+        env[ROOTS_ENV] = os.pathsep.join([str(ROOT / RESULTS_ROOT)]
+                                         + ([scratch] if scratch else []))
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
     # Solara warns on every page load that plain-http cookies cannot be samesite=none;
@@ -89,8 +110,7 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> int:
     # the sessions' folders live in one scratch folder that goes when the server stops, so
     # that sessions still open then leave nothing behind
     scratch = tempfile.mkdtemp(prefix="sme-dashboard-")
-    env = {**server_env(), SCRATCH_ENV: scratch}
-    proc = subprocess.Popen(server_command(host, port), cwd=ROOT, env=env)
+    proc = subprocess.Popen(server_command(host, port), cwd=ROOT, env=server_env(host, scratch))
 
     def stop(signum, frame):  # `kill` of this process stops the server too
         raise KeyboardInterrupt

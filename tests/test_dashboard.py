@@ -5,6 +5,7 @@ The same pages in a real browser, served by `run.py dashboard`, are in tests/bro
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from pathlib import Path
@@ -348,6 +349,42 @@ def test_a_folder_that_is_not_results_gets_a_clear_message(tmp_path, make, needl
     with pytest.raises(UserError) as error:
         results.open_results(make(tmp_path))
     assert needle in str(error.value)
+
+
+def test_a_dashboard_open_to_the_network_opens_only_folders_under_its_roots(tmp_path,
+                                                                            monkeypatch):
+    inside, outside = tmp_path / "results", tmp_path / "elsewhere"
+    inside.mkdir()
+    outside.mkdir()
+    monkeypatch.setenv(serve.ROOTS_ENV, str(inside))
+    for refused in (outside, inside / ".." / "elsewhere"):
+        with pytest.raises(UserError) as error:
+            results.open_results(refused)
+        assert "is outside the results folder" in str(error.value)
+        assert "\n" not in str(error.value)
+    with pytest.raises(UserError) as error:  # inside: on to the usual checks
+        results.open_results(inside)
+    assert "is not a results folder" in str(error.value)
+    monkeypatch.delenv(serve.ROOTS_ENV)  # on this computer only: any folder
+    with pytest.raises(UserError) as error:
+        results.open_results(outside)
+    assert "is not a results folder" in str(error.value)
+
+
+@pytest.mark.parametrize("host, local", [("127.0.0.1", True), ("localhost", True),
+                                         ("::1", True), ("127.0.0.2", True),
+                                         ("0.0.0.0", False), ("::", False),
+                                         ("192.168.1.5", False), ("example.org", False)])
+def test_only_loopback_hosts_count_as_this_computer(host, local, monkeypatch):
+    monkeypatch.delenv(serve.ROOTS_ENV, raising=False)
+    assert serve.is_local(host) is local
+    env = serve.server_env(host, "/tmp/scratch-x")
+    assert env[serve.SCRATCH_ENV] == "/tmp/scratch-x"
+    if local:
+        assert serve.ROOTS_ENV not in env
+    else:
+        assert env[serve.ROOTS_ENV].split(os.pathsep) == [
+            str(serve.ROOT / "results"), "/tmp/scratch-x"]
 
 
 def test_results_of_a_sweep_are_tabled_and_plotted(tmp_path):
