@@ -66,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="comma-separated firm counts (default: 10000,100000,1000000)")
     bp.add_argument("--months", type=int, default=12, help="months timed after the burn-in")
     bp.add_argument("--burn-in", type=int, default=24, help="months run before timing")
+    bp.add_argument("--alliance-firms", type=int, default=None,
+                    help="firm count at which to measure the cost against alliances "
+                         "(default: the middle of --firms; 0 skips it)")
     bp.add_argument("--out", default="results/bench.json", help="JSON file (plot beside it)")
     bp.add_argument("--quiet", action="store_true", help="no progress lines")
 
@@ -203,7 +206,8 @@ def cmd_validate(args) -> int:
 def cmd_bench(args) -> int:
     from analysis.bench import bench_command
 
-    bench_command(args.firms, args.months, args.burn_in, args.out, args.quiet)
+    bench_command(args.firms, args.months, args.burn_in, args.out, args.quiet,
+                  args.alliance_firms)
     return 0
 
 

@@ -6,6 +6,11 @@ steps Mesa's minimal model at the same agent count: the Boltzmann wealth model
 without space, each agent giving one unit of wealth to a random agent, one
 `model.agents.shuffle_do("step")` per step (written here, not imported from
 Mesa's examples, which add a grid).
+
+Cost against alliances: at one firm count, our model again with the monthly search
+probability at 0, 1/4, 1/2, 1 and 2 times its default, so that the same firms hold from no
+alliances to about twice the usual number; time per month against the mean number of active
+alliances, as a straight-line fit and as the log-log exponent of the part that alliances add.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 FULL_RUN_BURN_IN, FULL_RUN_MONTHS = 24, 120  # the default run the table's last column estimates
+SEARCH_MULTIPLIERS = (0.0, 0.25, 0.5, 1.0, 2.0)  # of the default search_prob: alliance scaling
 
 
 class WealthAgent(mesa.Agent):
@@ -55,20 +61,23 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
 
 
-def measure_ours(n: int, months: int, burn_in: int, seed: int = 1) -> dict:
+def measure_ours(n: int, months: int, burn_in: int, seed: int = 1,
+                 overrides: dict | None = None) -> dict:
     from simulation import SMEEcosystem
 
     t0 = time.perf_counter()
-    model = SMEEcosystem(n_firms=n, rng=seed, burn_in=burn_in, months=months)
+    model = SMEEcosystem(n_firms=n, rng=seed, burn_in=burn_in, months=months,
+                         **(overrides or {}))
     t1 = time.perf_counter()
     for _ in range(burn_in):
         model.step()
     collect_before = model.collect_seconds
-    firm_months = 0
+    firm_months = alliance_months = 0
     t2 = time.perf_counter()
     for _ in range(months):
         model.step()
         firm_months += int(model.report["firms_alive"])
+        alliance_months += int(model.report["alliances_active"])
     t3 = time.perf_counter()
     collect = model.collect_seconds - collect_before
     return {
@@ -79,6 +88,7 @@ def measure_ours(n: int, months: int, burn_in: int, seed: int = 1) -> dict:
         "ns_per_firm_month": (t3 - t2) / max(firm_months, 1) * 1e9,
         "collect_ms_per_month": collect / months * 1e3,
         "alliances_end": int(model.report["alliances_active"]),
+        "alliances_mean": alliance_months / max(months, 1),
         "firms_end": int(model.report["firms_alive"]),
     }
 
@@ -98,10 +108,11 @@ def measure_mesa(n: int, steps: int, seed: int = 1) -> dict:
     }
 
 
-def one_size(n: int, months: int, burn_in: int, which: str) -> dict:
+def one_size(n: int, months: int, burn_in: int, which: str,
+             overrides: dict | None = None) -> dict:
     """Measure one size in this process (called in a fresh subprocess)."""
     if which == "ours":
-        out = measure_ours(n, months, burn_in)
+        out = measure_ours(n, months, burn_in, overrides=overrides)
     else:
         steps = max(2, min(20, int(2_000_000 / n)))
         out = measure_mesa(n, steps)
@@ -109,9 +120,11 @@ def one_size(n: int, months: int, burn_in: int, which: str) -> dict:
     return out
 
 
-def _in_subprocess(n: int, months: int, burn_in: int, which: str) -> dict:
+def _in_subprocess(n: int, months: int, burn_in: int, which: str,
+                   overrides: dict | None = None) -> dict:
     code = ("import json, sys; from analysis.bench import one_size; "
-            f"print(json.dumps(one_size({n}, {months}, {burn_in}, {which!r})))")
+            f"print(json.dumps(one_size({n}, {months}, {burn_in}, {which!r}, "
+            f"{overrides!r})))")
     res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                          text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
     if res.returncode != 0:
@@ -126,6 +139,40 @@ def _exponent(sizes: list[int], values: list[float]) -> float | None:
     return float(np.polyfit(np.log(sizes), np.log(values), 1)[0])
 
 
+def alliance_scaling(n: int, months: int, burn_in: int, progress=print) -> dict:
+    """Time per month against active alliances at n firms (search probability varied)."""
+    from simulation.params import defaults
+
+    base = defaults()["search_prob"]
+    points = []
+    for mult in SEARCH_MULTIPLIERS:
+        prob = min(base * mult, 1.0)
+        progress(f"  {n:>9,} firms, search probability {prob:.4g}: our model ...")
+        ours = _in_subprocess(n, months, burn_in, "ours", {"search_prob": prob})
+        points.append({"search_prob": prob, "alliances_mean": ours["alliances_mean"],
+                       "ms_per_month": ours["months_s"] / months * 1e3,
+                       "firms_end": ours["firms_end"]})
+    return {"firms": n, "points": points, **_alliance_fit(points)}
+
+
+def _alliance_fit(points: list[dict]) -> dict:
+    """Straight line ms = a + b x alliances (least squares, with R^2), and the log-log exponent
+    of the time that alliances add (ms - ms at the fewest alliances) against alliances."""
+    x = np.array([p["alliances_mean"] for p in points])
+    y = np.array([p["ms_per_month"] for p in points])
+    if len(x) < 2 or np.ptp(x) == 0:
+        return {"ms_base": None, "us_per_alliance": None, "r2": None, "exponent": None}
+    b, a = np.polyfit(x, y, 1)
+    resid = y - (a + b * x)
+    r2 = 1.0 - float(resid @ resid) / float(((y - y.mean()) ** 2).sum())
+    low = int(np.argmin(x))
+    added = y - y[low]
+    use = (x > x[low]) & (added > 0)
+    exponent = _exponent(list(x[use]), list(added[use])) if use.sum() >= 2 else None
+    return {"ms_base": float(a), "us_per_alliance": float(b) * 1e3, "r2": r2,
+            "exponent": exponent}
+
+
 def full_run_estimate(ours: dict, months: int, burn_in: int) -> float:
     """Seconds for the default run at this size: initialisation, 24 burn-in months at the
     measured burn-in rate, and 120 months at the measured horizon rate."""
@@ -133,8 +180,10 @@ def full_run_estimate(ours: dict, months: int, burn_in: int) -> float:
             + ours["months_s"] / max(months, 1) * FULL_RUN_MONTHS)
 
 
-def run_bench(sizes: list[int], months: int = 12, burn_in: int = 24, progress=print) -> dict:
-    """Measure every size for both models; return the results (also for JSON)."""
+def run_bench(sizes: list[int], months: int = 12, burn_in: int = 24, progress=print,
+              alliance_firms: int = 0) -> dict:
+    """Measure every size for both models, and (alliance_firms > 0) the cost against
+    alliances at that size; return the results (also for JSON)."""
     rows = []
     for n in sizes:
         progress(f"  {n:>9,} firms: our model ...")
@@ -163,6 +212,8 @@ def run_bench(sizes: list[int], months: int = 12, burn_in: int = 24, progress=pr
         "burn_in": burn_in,
         "rows": rows,
         "scaling_exponent_time_vs_firms": _exponent([r["firms"] for r in rows], per_month),
+        "alliance_scaling": (alliance_scaling(alliance_firms, months, burn_in, progress)
+                             if alliance_firms else None),
     }
 
 
@@ -182,6 +233,19 @@ def format_table(result: dict) -> str:
     exp = result["scaling_exponent_time_vs_firms"]
     if exp is not None and not math.isnan(exp):
         lines.append(f"scaling exponent of time per month against firms: {exp:.2f} (1 = linear)")
+    al = result.get("alliance_scaling")
+    if al:
+        lines.append("")
+        lines.append(f"Cost against alliances at {al['firms']:,} firms:")
+        lines.append(f"{'search prob.':>13} {'alliances (mean)':>17} {'ms/month':>9}")
+        for p in al["points"]:
+            lines.append(f"{p['search_prob']:>13.4g} {p['alliances_mean']:>17,.0f} "
+                         f"{p['ms_per_month']:>9.1f}")
+        if al["us_per_alliance"] is not None:
+            exp_text = (f"; exponent of the time alliances add: {al['exponent']:.2f} "
+                        "(1 = linear)" if al["exponent"] is not None else "")
+            lines.append(f"fit: {al['ms_base']:.1f} ms + {al['us_per_alliance']:.3f} us per "
+                         f"alliance (R^2 {al['r2']:.3f}){exp_text}")
     return "\n".join(lines)
 
 
@@ -196,7 +260,9 @@ def bench_figure(result: dict, path: Path) -> Path:
 
     rows = result["rows"]
     firms = [r["firms"] for r in rows]
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+    al = result.get("alliance_scaling")
+    fig, axes = plt.subplots(1, 3 if al else 2, figsize=(15 if al else 10, 4))
+    ax1, ax2 = axes[0], axes[1]
     ours = [r["ours"]["ns_per_firm_month"] * r["firms"] / 1e9 for r in rows]
     mesa_t = [r["mesa"]["ns_per_agent_step"] * r["firms"] / 1e9 for r in rows]
     ax1.loglog(firms, ours, "o-", label="SME ecosystem: one month")
@@ -209,7 +275,18 @@ def bench_figure(result: dict, path: Path) -> Path:
     ax2.set_xlabel("firms (agents)")
     ax2.set_ylabel("peak RSS (MB)")
     ax2.set_title("Peak memory of the process")
-    for ax in (ax1, ax2):
+    if al:
+        ax3 = axes[2]
+        x = [p["alliances_mean"] for p in al["points"]]
+        ax3.plot(x, [p["ms_per_month"] for p in al["points"]], "o", label="one month")
+        if al["us_per_alliance"] is not None:
+            xs = np.linspace(0, max(x), 50)
+            ax3.plot(xs, al["ms_base"] + al["us_per_alliance"] / 1e3 * xs, "-", alpha=0.6,
+                     label=f"fit: {al['us_per_alliance']:.2f} us per alliance")
+        ax3.set_xlabel("active alliances (mean over the timed months)")
+        ax3.set_ylabel("ms per month")
+        ax3.set_title(f"Cost against alliances ({al['firms']:,} firms)")
+    for ax in axes:
         ax.grid(alpha=0.3, which="both")
         ax.legend(fontsize=8, frameon=False)
     fig.tight_layout()
@@ -218,7 +295,8 @@ def bench_figure(result: dict, path: Path) -> Path:
     return Path(path)
 
 
-def bench_command(firms: str, months: int, burn_in: int, out: str, quiet: bool = False) -> dict:
+def bench_command(firms: str, months: int, burn_in: int, out: str, quiet: bool = False,
+                  alliance_firms: int | None = None) -> dict:
     """`run.py bench`: measure, print the table, write JSON and the scaling plot."""
     from simulation.errors import UserError
 
@@ -235,9 +313,16 @@ def bench_command(firms: str, months: int, burn_in: int, out: str, quiet: bool =
         raise UserError(f"--months {months}: must be from 1 to 120")
     if not 0 <= burn_in <= 240:
         raise UserError(f"--burn-in {burn_in}: must be from 0 to 240")
+    sizes = sorted(sizes)
+    if alliance_firms is None:  # the middle size
+        alliance_firms = sizes[len(sizes) // 2]
+    if alliance_firms and not 10 <= alliance_firms <= 5_000_000:
+        raise UserError(f"--alliance-firms {alliance_firms}: must be 0 (skip) or from 10 "
+                        "to 5000000")
     from .resources import check_memory
 
-    check_memory(max(sizes), burn_in + months)  # one size at a time, each in its own process
+    # one size at a time, each in its own process; twice the search, about twice the alliances
+    check_memory(max(sizes + [alliance_firms]), burn_in + months)
     out_path = Path(out)
     if out_path.suffix != ".json":
         raise UserError(f"--out {out}: expected a .json file path")
@@ -250,7 +335,8 @@ def bench_command(firms: str, months: int, burn_in: int, out: str, quiet: bool =
         if not quiet:
             print(msg, file=sys.stderr, flush=True)
 
-    result = run_bench(sorted(sizes), months=months, burn_in=burn_in, progress=progress)
+    result = run_bench(sizes, months=months, burn_in=burn_in, progress=progress,
+                       alliance_firms=alliance_firms)
     print(format_table(result))
     write_json(out_path, result)
     figure = bench_figure(result, out_path.with_suffix(".png"))

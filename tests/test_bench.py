@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from simulation.params import defaults
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -35,6 +37,17 @@ def test_bench_writes_json_with_both_models_at_each_size(tmp_path):
         assert row["full_run_estimate_s"] == pytest.approx(
             o["init_s"] + o["burn_in_s"] / 2 * 24 + o["months_s"] / 2 * 120)
     assert isinstance(data["scaling_exponent_time_vs_firms"], float)
+    # cost against alliances, at the middle size: no search, no alliances; more search, more
+    al = data["alliance_scaling"]
+    assert al["firms"] == 400
+    probs = [p["search_prob"] for p in al["points"]]
+    base = defaults()["search_prob"]
+    assert probs == pytest.approx([base * m for m in (0.0, 0.25, 0.5, 1.0, 2.0)])
+    alliances = [p["alliances_mean"] for p in al["points"]]
+    assert alliances[0] == 0 and alliances[-1] > alliances[1] > 0
+    assert all(p["ms_per_month"] > 0 for p in al["points"])
+    assert al["us_per_alliance"] is not None and 0 <= al["r2"] <= 1
+    assert "Cost against alliances at 400 firms" in res.stdout
     assert data["machine"]["mesa"].startswith("3.")
     assert out.with_suffix(".png").stat().st_size > 1000
     assert "Mesa ns/agent-step" in res.stdout and "ratio" in res.stdout
@@ -45,6 +58,7 @@ def test_bench_writes_json_with_both_models_at_each_size(tmp_path):
     (["--firms", "5"], ["--firms", "from 10"]),
     (["--months", "0"], ["--months", "from 1"]),
     (["--out", "bench.txt"], ["--out", ".json"]),
+    (["--alliance-firms", "5"], ["--alliance-firms", "0 (skip)"]),
 ])
 def test_bench_bad_input_is_one_line_and_exit_2(args, words):
     res = run_cli("bench", *args, "--quiet")
