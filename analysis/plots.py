@@ -245,7 +245,8 @@ def growth_distribution_plot(g: np.ndarray, laplace: tuple, normal: tuple, path:
     ax.semilogy(grid, stats.norm.pdf(grid, *normal), color="0.3", linestyle="--",
                 label="normal fit")
     ax.set_ylim(bottom=max(density[density > 0].min() / 3, 1e-4))
-    return _label_and_save(fig, ax, "Growth-rate distribution", "annual log growth of revenue",
+    return _label_and_save(fig, ax, "Growth-rate distribution",
+                           "annual log growth of revenue, less its market's mean",
                            "density (log scale)", path)
 
 
@@ -261,5 +262,5 @@ def volatility_size_plot(table: pd.DataFrame, slope: float, path: Path) -> Path:
         ax.loglog(size, centre[1] * (size / centre[0]) ** beta, style, color="tab:red"
                   if style == "-" else "0.4", label=label)
     return _label_and_save(fig, ax, "Growth volatility against size",
-                           "revenue in the previous year (thousand)", "sd of annual log growth",
-                           path)
+                           "revenue in the previous year (thousand)",
+                           "sd of annual log growth (less market mean)", path)

@@ -48,6 +48,9 @@ def produce(state, p: dict, rng: np.random.Generator, index: np.ndarray, shock, 
     variable = volume x variable ratio
                x [(1 - ls) x inputs + ls x (1 - logistics cut) x logistics]
     cost     = fixed + variable + compliance + interest on drawn credit + coordination
+    Each alliance effect above (joint-bid boost, co-marketing premium, infrastructure, R&D
+    and logistics cuts) is multiplied by the firm's reach, min(1, (trend/20)^-e) with
+    e = alliance_size_elasticity: a partner matters less to a larger firm's business.
     The firm's demand level follows a random walk with Laplace steps whose scale falls
     with size (x size^-0.2) and rare large jumps (a major customer or contract won or lost,
     `add_demand_jumps`), so growth rates are tent-shaped (TARGETS §4); capacity (and
@@ -74,6 +77,13 @@ def produce(state, p: dict, rng: np.random.Generator, index: np.ndarray, shock, 
     capacity = capacity_revenue(state, index)
     expected = capacity * state.level
     demand = effects.demand
+    # alliances reach a smaller share of a larger firm's business: above the reference size
+    # their effects are diluted by (size / reference)^-e (1 at e = 0: every firm alike)
+    reach = np.minimum(rel.astype(np.float64) ** -p["alliance_size_elasticity"], 1.0)
+    contract_boost = effects.contract_boost * reach
+    price_premium = effects.price_premium * reach
+    logistics_cut = effects.logistics_cut * reach
+    infra_cut, rd_cut = effects.infra_cut * reach, effects.rd_speedup * reach
     failed = rng.random(n, dtype=np.float32) < shock.failure_prob
     loss = failed * np.where(effects.in_supply_chain, np.float32(SUPPLIER_FAILURE_LOSS / 2),
                              np.float32(SUPPLIER_FAILURE_LOSS))
@@ -85,19 +95,19 @@ def produce(state, p: dict, rng: np.random.Generator, index: np.ndarray, shock, 
         expected
         * demand
         * (1.0 - loss)
-        * (1.0 + state.contract_share * effects.contract_boost)
+        * (1.0 + state.contract_share * contract_boost)
         * noise
         + extra_revenue
     )
     volume = np.where(alive, volume, 0.0)
-    revenue = volume * (1.0 + state.export_share * effects.price_premium)
+    revenue = volume * (1.0 + state.export_share * price_premium)
 
     ls = state.logistics_share
     fixed = state.fixed_cost_ratio * capacity * (
-        1.0 - state.infra_share * effects.infra_cut - state.rd_share * effects.rd_speedup
+        1.0 - state.infra_share * infra_cut - state.rd_share * rd_cut
     )
     variable = volume * state.var_cost_ratio * (
-        (1.0 - ls) * shock.inputs + ls * (1.0 - effects.logistics_cut) * shock.logistics
+        (1.0 - ls) * shock.inputs + ls * (1.0 - logistics_cut) * shock.logistics
     )
     compliance = shock.compliance * revenue
     interest = np.maximum(-state.capital, 0.0) * p["interest_rate"] / 12.0 * shock.interest
