@@ -55,7 +55,8 @@ FACTS: dict[str, Fact] = {
         "Laplace 3)", 1.0, 10.0,
         "Stanley et al. (1996); Bottazzi and Secchi (2006): tent-shaped", 1.0),
     "growth_laplace_vs_normal": Fact(
-        "Log-likelihood per firm of a Laplace fit minus a normal fit (> 0: tent-shaped)",
+        "Log-likelihood per firm of a Laplace fit minus a normal fit to annual growth less "
+        "its market's mean (> 0: tent-shaped)",
         0.0, np.inf, "Stanley et al. (1996): Laplace, not Gaussian", 0.05),
     "volatility_size_slope": Fact(
         "Slope of log sd of annual growth (less its market's mean) on log size (revenue)",

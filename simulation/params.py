@@ -126,10 +126,10 @@ PARAMS_LIST: list[Param] = [
        help="Country preset of the population, or 'all' for equal shares of the five "
             "survey countries (TARGETS: ~100 firms per country).",
        kind=str, choices=("all",) + COUNTRIES),
-    _P("share_micro", 0.91, 0.0, 1.0, "share", "population",
+    _P("share_micro", 0.915, 0.0, 1.0, "share", "population",
        f"Share of micro firms (<10 employees) at start; {CAL}: with share_small, a Zipf-like "
        "upper tail of firm size (TARGETS §4), as in OECD SME demography (about nine in ten "
-       "SMEs are micro); 0.91 since the reach of alliances (Section 10.2).", float),
+       "SMEs are micro); 0.915 since the reach of alliances (Section 10.2).", float),
     _P("share_small", 0.06, 0.0, 1.0, "share", "population",
        f"Share of small firms (10-49 employees) at start; medium firms take the rest; {CAL}: "
        "size tail (TARGETS §4).", float),
@@ -192,12 +192,13 @@ PARAMS_LIST: list[Param] = [
     _P("mutual_aid_share", 0.2, 0.0, 1.0, "share", "alliances",
        "Share of its spare capital a partner gives to distressed members (not repaid), "
        "scaled by trust (TARGETS §2: shared risk buffers).", float),
-    _P("alliance_size_elasticity", 0.3, 0.0, 1.0, "", "alliances",
+    _P("alliance_size_elasticity", 0.2, 0.0, 1.0, "", "alliances",
        "Elasticity e with which alliance effects on revenue and cost (co-marketing premium, "
        "joint-bid boost, logistics, infrastructure and R&D cost cuts) fall with firm size "
        "above 20 thousand revenue a month: there they reach a share (size/20)^-e of the "
        "firm's business (a partner matters more to a small firm; Stuart 2000); 0 = every "
-       f"firm alike; {CAL}: volatility-size slope (TARGETS §4).", float),
+       f"firm alike; {CAL}: volatility-size slope (TARGETS §4); 0.2, the exponent of the "
+       "demand walk's volatility.", float),
     # --- trust -------------------------------------------------------------
     _P("trust_build_rate", 0.10, 0.0, 1.0, "per month", "trust",
        "Trust gained per honoured month: t += rate*(1-t) (DESIGN §3 default).", float),
@@ -220,9 +221,9 @@ PARAMS_LIST: list[Param] = [
     _P("referral_trust_discount", 0.8, 0.0, 1.0, "share", "trust",
        "Share of a referrer's trust inherited by a referred stranger.", float),
     # --- economy -----------------------------------------------------------
-    _P("demand_growth", 0.093, -0.2, 0.3, "per year", "economy",
+    _P("demand_growth", 0.09, -0.2, 0.3, "per year", "economy",
        f"Trend growth of market demand (all sectors); {CAL}: mean revenue growth "
-       "(TARGETS §1), over seeds 42-61 (Section 10.2, reach of alliances).", float),
+       "(TARGETS §1), over seeds 42-71 (Section 10.2, reach of alliances).", float),
     _P("revenue_volatility", 0.01, 0.0, 0.5, "log sd per month", "economy",
        "Monthly firm-specific demand volatility at 20 thousand revenue a month; "
        f"Laplace-distributed, scaled by size^-0.2 (TARGETS §4); {CAL}: spread of revenue "
