@@ -59,6 +59,7 @@ PARAM_LABELS = {
     "infra_cost_cut": "Infrastructure cost saved by sharing it",
     "loss_months_to_break": "Months of losses before a partnership ends",
     "mutual_aid_share": "Share of spare cash partners give a partner in trouble",
+    "alliance_size_elasticity": "How much less partnerships matter to bigger firms",
     # trust
     "trust_build_rate": "How fast trust grows when partners keep their word",
     "trust_erosion_rate": "Trust lost when a partner is caught cutting corners",
