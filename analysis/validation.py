@@ -443,6 +443,7 @@ def validate(out: str | Path | None = None, seed: int = 42, reps: int = 1,
     from tqdm import tqdm
 
     from . import store
+    from .resources import check_memory, run_size
     from .simulate import resolve_overrides
 
     if not 0 <= seed < 2**63:
@@ -454,6 +455,7 @@ def validate(out: str | Path | None = None, seed: int = 42, reps: int = 1,
     chosen = {**defaults(), **validate_params({**scenario.params, **overrides})}
     if chosen["months"] < 2 * YEAR:
         raise UserError(f"months: the survey needs at least {2 * YEAR} months of horizon")
+    check_memory(*run_size(chosen), place="--set n_firms")  # replications run one at a time
     if out is None:
         stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         out = Path("results") / f"validate-seed{seed}-{stamp}"

@@ -67,3 +67,11 @@ def test_an_experiment_whose_workers_do_not_fit_is_one_line(tmp_path):
     result = run_cli("sweep", spec, "--out", out, "--workers", "1", env={resources.ENV: "3G"})
     one_line_error(result, "firms 4,000,000: one run", "needs about")
     assert not out.exists()
+
+
+def test_validate_too_big_is_one_line_and_writes_nothing(tmp_path):
+    out = tmp_path / "out"
+    result = run_cli("validate", "--set", "n_firms=3000000", "--out", out,
+                     env={resources.ENV: "500M"})
+    one_line_error(result, "--set n_firms 3,000,000", "needs about", "500.0 MB is available")
+    assert not out.exists()
