@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .params import COUNTRIES
+from .sizes import alliance_reach, relative_size
 from .state import MAX_MEMBERS, MEMORY_SLOTS, AllianceBook, FirmState
 
 ALLIANCE_TYPES = (
@@ -85,11 +86,13 @@ def type_values(state: FirmState, f: np.ndarray, p: dict, bonus: np.ndarray) -> 
     """Monthly value of each alliance type to firms f, as a share of their revenue.
 
     Inputs: firm rows f, registry values p, policy bonus per type.
-    Output: array (len(f), 5), column k the gain from type k at full participation.
+    Output: array (len(f), 5), column k the gain from type k at full participation, within
+    the firm's reach (economy.alliance_reach), plus the policy bonus.
     """
     out = np.empty((f.size, len(ALLIANCE_TYPES)))
+    reach = alliance_reach(relative_size(state.trend[f]), p)
     for k, value in enumerate(_TYPE_VALUE):
-        out[:, k] = value(state, f, p)
+        out[:, k] = value(state, f, p) * reach
     return out + bonus[None, :]
 
 
@@ -688,8 +691,9 @@ class Alliances:
         # net benefit per alliance: value to members at this participation minus their cost
         # (expected policy support counts when choosing partners, not here)
         value = np.empty(f.size)
+        reach = alliance_reach(relative_size(state.trend[f]), p)
         for k, sl in enumerate(slices):
-            value[sl] = _TYPE_VALUE[k](state, f[sl], p)
+            value[sl] = _TYPE_VALUE[k](state, f[sl], p) * reach[sl]
         value *= eff * state.trend[f]
         b.net_benefit[:] = np.bincount(a, weights=value - coord * (1.0 - month.coord_subsidy[f]),
                                        minlength=b.n)

@@ -11,6 +11,7 @@ import numpy as np
 from .metrics import update_resilience
 from .params import COUNTRIES
 from .regions import SECTORS, region_array, sector_array, size_class_of
+from .sizes import alliance_reach, relative_size
 
 SUPPLIER_FAILURE_LOSS = 0.3  # share of a month's output lost in a supplier failure
 TRANSITORY_SD = 0.03  # month-to-month noise around the firm's demand level, at 20 thousand a month
@@ -59,7 +60,7 @@ def produce(state, p: dict, rng: np.random.Generator, index: np.ndarray, shock, 
     n = state.n
     alive = state.alive
     # firm-specific demand: a random walk (Gibrat) with size-dependent volatility
-    rel = np.clip(state.trend.astype(np.float32) / np.float32(20.0), 0.05, 1e6)
+    rel = relative_size(state.trend)
     size_factor = rel ** np.float32(-0.2)
     b = np.minimum(np.float32(p["revenue_volatility"] / np.sqrt(2.0)) * size_factor,
                    np.float32(0.5))
@@ -79,7 +80,7 @@ def produce(state, p: dict, rng: np.random.Generator, index: np.ndarray, shock, 
     demand = effects.demand
     # alliances reach a smaller share of a larger firm's business: above the reference size
     # their effects are diluted by (size / reference)^-e (1 at e = 0: every firm alike)
-    reach = np.minimum(rel.astype(np.float64) ** -p["alliance_size_elasticity"], 1.0)
+    reach = alliance_reach(rel, p)
     contract_boost = effects.contract_boost * reach
     price_premium = effects.price_premium * reach
     logistics_cut = effects.logistics_cut * reach

@@ -221,7 +221,7 @@ PARAMS_LIST: list[Param] = [
     _P("referral_trust_discount", 0.8, 0.0, 1.0, "share", "trust",
        "Share of a referrer's trust inherited by a referred stranger.", float),
     # --- economy -----------------------------------------------------------
-    _P("demand_growth", 0.09, -0.2, 0.3, "per year", "economy",
+    _P("demand_growth", 0.095, -0.2, 0.3, "per year", "economy",
        f"Trend growth of market demand (all sectors); {CAL}: mean revenue growth "
        "(TARGETS §1), over seeds 42-71 (Section 10.2, reach of alliances).", float),
     _P("revenue_volatility", 0.01, 0.0, 0.5, "log sd per month", "economy",

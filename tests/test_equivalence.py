@@ -7,6 +7,7 @@ import pytest
 from simulation import SMEEcosystem
 from simulation.alliances import _TYPE_VALUE, ALLIANCE_TYPES, BID, INFRA, MARKETING, RD, SUPPLY
 from simulation.economy import _develop
+from simulation.sizes import alliance_reach, relative_size
 from simulation.state import MAX_MEMBERS
 
 
@@ -56,7 +57,8 @@ def reference_effects(m, own_demand):
             out["coordination"][f] += coord
             out["div_sum"][f] += b.diversity[a, slot]
             out["div_cnt"][f] += 1
-            value = _TYPE_VALUE[k](s, np.array([f]), p)[0] * e * s.trend[f]
+            reach = alliance_reach(relative_size(s.trend[[f]]), p)[0]
+            value = _TYPE_VALUE[k](s, np.array([f]), p)[0] * reach * e * s.trend[f]
             net[a] += value - coord * (1.0 - month.coord_subsidy[f])
     for key in keep:
         out[key] = 1.0 - keep[key]
@@ -236,11 +238,16 @@ def test_structure_stats_every_month_equal_the_yearly_ones_in_their_months():
     assert len(set(fa["clustering"])) > len(set(fb["clustering"]))
 
 
-def test_type_values_are_the_columns_of_every_type():
+def test_type_values_are_the_columns_of_every_type_within_the_firms_reach():
     m = SMEEcosystem(rng=1, n_firms=50)
+    m.run(3)
     f = np.arange(50)
     from simulation.alliances import type_values
 
-    table = type_values(m.firms, f, m.p, np.zeros(len(ALLIANCE_TYPES)))
+    bonus = np.arange(len(ALLIANCE_TYPES)) * 0.01
+    table = type_values(m.firms, f, m.p, bonus)
+    rel = np.clip(m.firms.trend[f].astype(np.float32) / np.float32(20.0), 0.05, 1e6)
+    reach = np.minimum(rel.astype(float) ** -m.p["alliance_size_elasticity"], 1.0)
+    assert reach.min() < 1.0  # some firms are above the reference size
     for k, value in enumerate(_TYPE_VALUE):
-        np.testing.assert_array_equal(table[:, k], value(m.firms, f, m.p))
+        np.testing.assert_array_equal(table[:, k], value(m.firms, f, m.p) * reach + bonus[k])
