@@ -57,7 +57,7 @@ def _check_allowed(folder: Path, text: str) -> None:
     if not roots:
         return
     real = folder.resolve()
-    if not any(real == r or real.is_relative_to(r) for r in roots):
+    if not any(real.is_relative_to(r) for r in roots):  # a root itself is relative to it
         raise UserError(f"'{text}' is outside the results folder ({roots[0]}). This dashboard "
                         "is open to the network (--host), so it opens only folders under it; "
                         "move or copy the folder there.")

@@ -35,8 +35,8 @@ row per point and seed with every Table 1 row and stylized fact (writes seeds_pa
 and 5 on seeds 42-61. `--point JSON` runs one point instead of a grid (the comparisons of
 docs/calibration/seeds_per_seed.csv) on top of the shipped defaults: `--point '{}'` is the
 shipped point; the grids start from SEEDS_BASE, the defaults of the jumps calibration,
-except `--grid reach` (the reach of alliances, seeds 42-61), which starts from the shipped
-defaults.
+except the grids of the reach of alliances (`--grid reach`, `reach2`, `reach3`, seeds 42-61;
+GRID_BASES), which start from the shipped defaults.
 
 Only the survey's descriptive statistics and the stylized facts are looked at: never the
 regressions (TARGETS §1). Runs in one process (the seeds stage in `--part`s).

@@ -87,7 +87,7 @@ def type_values(state: FirmState, f: np.ndarray, p: dict, bonus: np.ndarray) -> 
 
     Inputs: firm rows f, registry values p, policy bonus per type.
     Output: array (len(f), 5), column k the gain from type k at full participation, within
-    the firm's reach (economy.alliance_reach), plus the policy bonus.
+    the firm's reach (sizes.alliance_reach), plus the policy bonus.
     """
     out = np.empty((f.size, len(ALLIANCE_TYPES)))
     reach = alliance_reach(relative_size(state.trend[f]), p)
