@@ -37,6 +37,9 @@ class Month:
     formation: np.ndarray  # per-firm shock multiplier on search and acceptance
     value_bonus: np.ndarray  # per-type extra value share from running policies (5,)
     coord_subsidy: np.ndarray  # per-firm share of coordination cost a programme pays
+    # (firms, 5): type_values of every firm row without the bonus, computed once a month (the
+    # fields it reads do not change between formation and effects)
+    values: np.ndarray
 
 
 @dataclass
@@ -82,18 +85,19 @@ def _value_infra(state, f, p):
 _TYPE_VALUE = (_value_supply, _value_marketing, _value_bid, _value_rd, _value_infra)
 
 
-def type_values(state: FirmState, f: np.ndarray, p: dict, bonus: np.ndarray) -> np.ndarray:
+def type_values(state: FirmState, f, p: dict, bonus: np.ndarray | None = None) -> np.ndarray:
     """Monthly value of each alliance type to firms f, as a share of their revenue.
 
-    Inputs: firm rows f, registry values p, policy bonus per type.
-    Output: array (len(f), 5), column k the gain from type k at full participation, within
+    Inputs: firm rows f (an index array, or slice(None) for every row), registry values p,
+    policy bonus per type (none: no bonus).
+    Output: array (firms, 5), column k the gain from type k at full participation, within
     the firm's reach (sizes.alliance_reach), plus the policy bonus.
     """
-    out = np.empty((f.size, len(ALLIANCE_TYPES)))
     reach = alliance_reach(relative_size(state.trend[f]), p)
+    out = np.empty((reach.size, len(ALLIANCE_TYPES)))
     for k, value in enumerate(_TYPE_VALUE):
         out[:, k] = value(state, f, p) * reach
-    return out + bonus[None, :]
+    return out if bonus is None else out + bonus[None, :]
 
 
 def complementarity(state: FirmState, i: np.ndarray, j: np.ndarray) -> np.ndarray:
@@ -420,8 +424,8 @@ class Alliances:
         if i.size == 0:
             return 0
         comp = complementarity(state, i, j)
-        vi = type_values(state, i, p, month.value_bonus)
-        vj = type_values(state, j, p, month.value_bonus)
+        vi = month.values[i] + month.value_bonus[None, :]  # type_values(state, i, p, bonus)
+        vj = month.values[j] + month.value_bonus[None, :]
         # the type: drawn with weights = value to the partner who gains less
         w = np.minimum(vi, vj).clip(1e-9)
         cum = np.cumsum(w, axis=1)
@@ -494,7 +498,7 @@ class Alliances:
                 break
             cand = pool[rng.integers(0, pool.size, want.size)]
             comp_k = complementarity(state, i[want], cand)
-            vk = type_values(state, cand, p, month.value_bonus)[np.arange(want.size), kind[want]]
+            vk = month.values[cand, kind[want]] + month.value_bonus[kind[want]]
             ck = p["coordination_cost"] * state.fixed_cost_ratio[cand] * month.coord_mult[cand]
             gk = vk * (0.5 + comp_k) * (slot / 2.0) ** -0.3
             tk = state.trust_propensity[cand]
@@ -690,10 +694,7 @@ class Alliances:
 
         # net benefit per alliance: value to members at this participation minus their cost
         # (expected policy support counts when choosing partners, not here)
-        value = np.empty(f.size)
-        reach = alliance_reach(relative_size(state.trend[f]), p)
-        for k, sl in enumerate(slices):
-            value[sl] = _TYPE_VALUE[k](state, f[sl], p) * reach[sl]
+        value = month.values.reshape(-1)[f * len(ALLIANCE_TYPES) + b.kind[a]]
         value *= eff * state.trend[f]
         b.net_benefit[:] = np.bincount(a, weights=value - coord * (1.0 - month.coord_subsidy[f]),
                                        minlength=b.n)

@@ -1,11 +1,22 @@
 """The optimised array code gives the same results as straightforward loops on small cases."""
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from simulation import SMEEcosystem
-from simulation.alliances import _TYPE_VALUE, ALLIANCE_TYPES, BID, INFRA, MARKETING, RD, SUPPLY
+from simulation.alliances import (
+    _TYPE_VALUE,
+    ALLIANCE_TYPES,
+    BID,
+    INFRA,
+    MARKETING,
+    RD,
+    SUPPLY,
+    type_values,
+)
 from simulation.economy import _develop
 from simulation.sizes import alliance_reach, relative_size
 from simulation.state import MAX_MEMBERS
@@ -16,6 +27,9 @@ def model():
     m = SMEEcosystem(rng=21, n_firms=400, burn_in=0, months=30, consortium_prob=0.6)
     for _ in range(14):
         m.step()
+    # the month's table of type values reads the firms as they were at its start; the
+    # references below read them as they are now, so the table is brought up to date
+    m.last_month = dataclasses.replace(m.last_month, values=type_values(m.firms, slice(None), m.p))
     return m
 
 
