@@ -37,7 +37,7 @@ class Month:
     formation: np.ndarray  # per-firm shock multiplier on search and acceptance
     value_bonus: np.ndarray  # per-type extra value share from running policies (5,)
     coord_subsidy: np.ndarray  # per-firm share of coordination cost a programme pays
-    # (firms, 5): type_values of every firm row without the bonus, computed once a month (the
+    # (5, firms): type_value_table of every firm row (no bonus), computed once a month (the
     # fields it reads do not change between formation and effects)
     values: np.ndarray
 
@@ -85,19 +85,18 @@ def _value_infra(state, f, p):
 _TYPE_VALUE = (_value_supply, _value_marketing, _value_bid, _value_rd, _value_infra)
 
 
-def type_values(state: FirmState, f, p: dict, bonus: np.ndarray | None = None) -> np.ndarray:
+def type_value_table(state: FirmState, f, p: dict) -> np.ndarray:
     """Monthly value of each alliance type to firms f, as a share of their revenue.
 
-    Inputs: firm rows f (an index array, or slice(None) for every row), registry values p,
-    policy bonus per type (none: no bonus).
-    Output: array (firms, 5), column k the gain from type k at full participation, within
-    the firm's reach (sizes.alliance_reach), plus the policy bonus.
+    Inputs: firm rows f (an index array, or slice(None) for every row), registry values p.
+    Output: array (5, firms), row k the gain from type k at full participation, within the
+    firm's reach (sizes.alliance_reach). Type-major, so that a gather by type reads one row.
     """
     reach = alliance_reach(relative_size(state.trend[f]), p)
-    out = np.empty((reach.size, len(ALLIANCE_TYPES)))
+    out = np.empty((len(ALLIANCE_TYPES), reach.size))
     for k, value in enumerate(_TYPE_VALUE):
-        out[:, k] = value(state, f, p) * reach
-    return out if bonus is None else out + bonus[None, :]
+        np.multiply(value(state, f, p), reach, out=out[k])
+    return out
 
 
 def complementarity(state: FirmState, i: np.ndarray, j: np.ndarray) -> np.ndarray:
@@ -424,8 +423,8 @@ class Alliances:
         if i.size == 0:
             return 0
         comp = complementarity(state, i, j)
-        vi = month.values[i] + month.value_bonus[None, :]  # type_values(state, i, p, bonus)
-        vj = month.values[j] + month.value_bonus[None, :]
+        vi = month.values[:, i].T + month.value_bonus[None, :]  # (firms, 5) with the bonus
+        vj = month.values[:, j].T + month.value_bonus[None, :]
         # the type: drawn with weights = value to the partner who gains less
         w = np.minimum(vi, vj).clip(1e-9)
         cum = np.cumsum(w, axis=1)
@@ -498,7 +497,7 @@ class Alliances:
                 break
             cand = pool[rng.integers(0, pool.size, want.size)]
             comp_k = complementarity(state, i[want], cand)
-            vk = month.values[cand, kind[want]] + month.value_bonus[kind[want]]
+            vk = month.values[kind[want], cand] + month.value_bonus[kind[want]]
             ck = p["coordination_cost"] * state.fixed_cost_ratio[cand] * month.coord_mult[cand]
             gk = vk * (0.5 + comp_k) * (slot / 2.0) ** -0.3
             tk = state.trust_propensity[cand]
@@ -627,10 +626,10 @@ class Alliances:
         self.trust_low, self.trust_below_half = self._trust_flags(values, alliance)
 
         # reputation: what partners saw, averaged over the firm's alliances
-        obs = (~detected_m).astype(np.float64)
-        cnt = np.bincount(f, minlength=state.n)
-        seen = np.bincount(f, weights=obs, minlength=state.n)
-        share = seen / np.maximum(cnt, 1)
+        # (n_alliances = np.bincount(f): the firm's memberships of active alliances; the few
+        # detected shirkers are counted apart rather than summing a weight per membership)
+        cnt = state.n_alliances.astype(np.int64)
+        share = (cnt - np.bincount(f[detected_m], minlength=state.n)) / np.maximum(cnt, 1)
         state.reputation += (np.float32(0.1) * (share - state.reputation) * (cnt > 0)).astype(
             np.float32)
 
@@ -687,14 +686,16 @@ class Alliances:
             w_dem = np.bincount(f[sel], weights=w * partner_demand, minlength=n)
             shrink = np.where(w_sum > 0.6, 0.6 / np.maximum(w_sum, 1e-12), 1.0)
             demand = own_demand * (1.0 - w_sum * shrink) + w_dem * shrink
-        cnt = np.bincount(f, minlength=n)
+        cnt = state.n_alliances  # = np.bincount(f, minlength=n)
         partner_div = (np.bincount(f, weights=b.diversity.reshape(-1)[ms], minlength=n)
                        / np.maximum(cnt, 1))
         coordination = np.bincount(f, weights=coord, minlength=n)
 
         # net benefit per alliance: value to members at this participation minus their cost
         # (expected policy support counts when choosing partners, not here)
-        value = month.values.reshape(-1)[f * len(ALLIANCE_TYPES) + b.kind[a]]
+        value = np.empty(f.size)
+        for k, sl in enumerate(slices):
+            value[sl] = month.values[k][f[sl]]
         value *= eff * state.trend[f]
         b.net_benefit[:] = np.bincount(a, weights=value - coord * (1.0 - month.coord_subsidy[f]),
                                        minlength=b.n)

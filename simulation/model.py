@@ -13,7 +13,7 @@ from mesa.experimental.scenarios import Scenario as MesaScenario
 
 from . import allocator, economy, policies
 from .agents import SME
-from .alliances import ALLIANCE_TYPES, BID, RD, Alliances, Month, type_values
+from .alliances import ALLIANCE_TYPES, BID, RD, Alliances, Month, type_value_table
 from .errors import ParameterError
 from .metrics import REPORTERS, gini, network_stats
 from .params import PARAMS, defaults, suggest, validate
@@ -189,7 +189,7 @@ class SMEEcosystem(mesa.Model):
             formation=shock.formation,
             value_bonus=bonus,
             coord_subsidy=policies.subsidy_share(book, s, t),
-            values=type_values(s, slice(None), p),
+            values=type_value_table(s, slice(None), p),
         )
         self.last_month = month  # this month's context, for inspection and tests
 

@@ -15,7 +15,7 @@ from simulation.alliances import (
     MARKETING,
     RD,
     SUPPLY,
-    type_values,
+    type_value_table,
 )
 from simulation.economy import _develop
 from simulation.sizes import alliance_reach, relative_size
@@ -29,7 +29,8 @@ def model():
         m.step()
     # the month's table of type values reads the firms as they were at its start; the
     # references below read them as they are now, so the table is brought up to date
-    m.last_month = dataclasses.replace(m.last_month, values=type_values(m.firms, slice(None), m.p))
+    m.last_month = dataclasses.replace(m.last_month,
+                                       values=type_value_table(m.firms, slice(None), m.p))
     return m
 
 
@@ -252,16 +253,16 @@ def test_structure_stats_every_month_equal_the_yearly_ones_in_their_months():
     assert len(set(fa["clustering"])) > len(set(fb["clustering"]))
 
 
-def test_type_values_are_the_columns_of_every_type_within_the_firms_reach():
+def test_type_values_are_the_rows_of_every_type_within_the_firms_reach():
     m = SMEEcosystem(rng=1, n_firms=50)
     m.run(3)
     f = np.arange(50)
-    from simulation.alliances import type_values
-
-    bonus = np.arange(len(ALLIANCE_TYPES)) * 0.01
-    table = type_values(m.firms, f, m.p, bonus)
+    table = type_value_table(m.firms, f, m.p)
+    assert table.shape == (len(ALLIANCE_TYPES), 50)
     rel = np.clip(m.firms.trend[f].astype(np.float32) / np.float32(20.0), 0.05, 1e6)
     reach = np.minimum(rel.astype(float) ** -m.p["alliance_size_elasticity"], 1.0)
     assert reach.min() < 1.0  # some firms are above the reference size
     for k, value in enumerate(_TYPE_VALUE):
-        np.testing.assert_array_equal(table[:, k], value(m.firms, f, m.p) * reach + bonus[k])
+        np.testing.assert_array_equal(table[k], value(m.firms, f, m.p) * reach)
+    # the month's table (every row, as formation and effects read it) agrees with it
+    np.testing.assert_array_equal(type_value_table(m.firms, slice(None), m.p)[:, f], table)
