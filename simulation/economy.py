@@ -6,6 +6,8 @@ arrays of firms; dead rows are carried along and masked.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from .metrics import update_resilience
@@ -36,26 +38,23 @@ def capacity_revenue(state, index: np.ndarray) -> np.ndarray:
     return state.scale * index.ravel()[state.market]
 
 
-def produce(state, p: dict, rng: np.random.Generator, index: np.ndarray, shock, effects,
-            extra_revenue: np.ndarray) -> None:
-    """Revenue, costs and profit of the month; profit flows into capital.
+@dataclass
+class Walk:
+    """This month's demand walk (demand_walk), before any alliance effect."""
 
-    capacity = demand index x scale;  expected = capacity x level
-    volume   = expected x demand shock (after diversification) x (1 - supplier failure loss)
-               x (1 + contract share x joint-bid boost) x transitory noise + public contracts
-    transitory noise = exp(N(0, sd) - sd^2 / 2), sd = 0.03 x (trend/20)^-0.2 (the size factor)
-    revenue  = volume x (1 + export share x co-marketing premium)
-    fixed    = fixed ratio x capacity x (1 - infra share x infra cut - R&D share x R&D cut)
-    variable = volume x variable ratio
-               x [(1 - ls) x inputs + ls x (1 - logistics cut) x logistics]
-    cost     = fixed + variable + compliance + interest on drawn credit + coordination
-    Each alliance effect above (joint-bid boost, co-marketing premium, infrastructure, R&D
-    and logistics cuts) is multiplied by the firm's reach, min(1, (trend/20)^-e) with
-    e = alliance_size_elasticity: a partner matters less to a larger firm's business.
-    The firm's demand level follows a random walk with Laplace steps whose scale falls
-    with size (x size^-0.2) and rare large jumps (a major customer or contract won or lost,
-    `add_demand_jumps`), so growth rates are tent-shaped (TARGETS §4); capacity (and
-    fixed cost) closes 3 % of its gap to demand each month.
+    capacity: np.ndarray  # capacity revenue after this month's adjustment
+    expected: np.ndarray  # capacity x the firm's demand level
+    reach: np.ndarray  # sizes.alliance_reach of every firm
+    failed: np.ndarray  # supplier failure this month
+    noise: np.ndarray  # transitory noise in orders
+
+
+def demand_walk(state, p: dict, rng: np.random.Generator, index: np.ndarray, shock) -> Walk:
+    """The part of production that no alliance phase touches: each firm's demand level takes
+    its step, capacity follows it, and the month's supplier failures and noise are drawn
+    (from the economy stream, in this order). It reads the firms' trend, demand level and
+    capacity and writes only the last two, which the alliance phases never read, so the model
+    can take it on a second core while alliances are formed (see `produce`).
     """
     n = state.n
     alive = state.alive
@@ -76,28 +75,56 @@ def produce(state, p: dict, rng: np.random.Generator, index: np.ndarray, shock, 
     state.level /= adjust
 
     capacity = capacity_revenue(state, index)
-    expected = capacity * state.level
+    failed = rng.random(n, dtype=np.float32) < shock.failure_prob
+    # month-to-month noise in orders is firm-specific too, so it falls with size like the walk
+    sd = np.float32(TRANSITORY_SD) * size_factor
+    noise = np.exp(rng.standard_normal(n, dtype=np.float32) * sd - np.float32(0.5) * sd * sd)
+    return Walk(capacity=capacity, expected=capacity * state.level,
+                reach=alliance_reach(rel, p), failed=failed, noise=noise)
+
+
+def produce(state, p: dict, rng: np.random.Generator, index: np.ndarray, shock, effects,
+            extra_revenue: np.ndarray, walk: Walk | None = None) -> None:
+    """Revenue, costs and profit of the month; profit flows into capital.
+
+    capacity = demand index x scale;  expected = capacity x level
+    volume   = expected x demand shock (after diversification) x (1 - supplier failure loss)
+               x (1 + contract share x joint-bid boost) x transitory noise + public contracts
+    transitory noise = exp(N(0, sd) - sd^2 / 2), sd = 0.03 x (trend/20)^-0.2 (the size factor)
+    revenue  = volume x (1 + export share x co-marketing premium)
+    fixed    = fixed ratio x capacity x (1 - infra share x infra cut - R&D share x R&D cut)
+    variable = volume x variable ratio
+               x [(1 - ls) x inputs + ls x (1 - logistics cut) x logistics]
+    cost     = fixed + variable + compliance + interest on drawn credit + coordination
+    Each alliance effect above (joint-bid boost, co-marketing premium, infrastructure, R&D
+    and logistics cuts) is multiplied by the firm's reach, min(1, (trend/20)^-e) with
+    e = alliance_size_elasticity: a partner matters less to a larger firm's business.
+    The firm's demand level follows a random walk with Laplace steps whose scale falls
+    with size (x size^-0.2) and rare large jumps (a major customer or contract won or lost,
+    `add_demand_jumps`), so growth rates are tent-shaped (TARGETS §4); capacity (and
+    fixed cost) closes 3 % of its gap to demand each month. `walk`: this month's
+    demand_walk if it has been taken already (else it is taken here, from `rng`).
+    """
+    if walk is None:
+        walk = demand_walk(state, p, rng, index, shock)
+    alive = state.alive
+    capacity, expected, reach, failed = walk.capacity, walk.expected, walk.reach, walk.failed
     demand = effects.demand
     # alliances reach a smaller share of a larger firm's business: above the reference size
     # their effects are diluted by (size / reference)^-e (1 at e = 0: every firm alike)
-    reach = alliance_reach(rel, p)
     contract_boost = effects.contract_boost * reach
     price_premium = effects.price_premium * reach
     logistics_cut = effects.logistics_cut * reach
     infra_cut, rd_cut = effects.infra_cut * reach, effects.rd_speedup * reach
-    failed = rng.random(n, dtype=np.float32) < shock.failure_prob
     loss = failed * np.where(effects.in_supply_chain, np.float32(SUPPLIER_FAILURE_LOSS / 2),
                              np.float32(SUPPLIER_FAILURE_LOSS))
-    # month-to-month noise in orders is firm-specific too, so it falls with size like the walk
-    sd = np.float32(TRANSITORY_SD) * size_factor
-    noise = np.exp(rng.standard_normal(n, dtype=np.float32) * sd - np.float32(0.5) * sd * sd)
     # volume (at list prices) carries variable cost; the co-marketing premium is pure price
     volume = (
         expected
         * demand
         * (1.0 - loss)
         * (1.0 + state.contract_share * contract_boost)
-        * noise
+        * walk.noise
         + extra_revenue
     )
     volume = np.where(alive, volume, 0.0)
@@ -180,7 +207,8 @@ def update_credit(state, p: dict, credit_mult: np.ndarray) -> None:
     state.credit_limit[:] = p["credit_months"] * state.trend * access * credit_mult
 
 
-def innovate(state, p: dict, rng: np.random.Generator, effects, grant_boost: np.ndarray) -> int:
+def innovate(state, p: dict, rng: np.random.Generator, effects, grant_boost: np.ndarray,
+             steps: np.ndarray | None = None) -> int:
     """Innovations this month; each lowers the firm's variable cost ratio.
 
     hazard = rate x sector multiplier x (0.5 + absorptive capacity)
@@ -190,6 +218,7 @@ def innovate(state, p: dict, rng: np.random.Generator, effects, grant_boost: np.
     Competitors copy: each sector's mean productivity gain is passed on to prices, so
     an innovation is a relative advantage (the ratio of the innovator falls, the
     sector's rises by the sector mean). Absorptive capacity grows with alliance experience.
+    `steps`: this month's development_steps if drawn already (else drawn here, from `rng`).
     Output: the number of innovations.
     """
     alive = state.alive
@@ -201,7 +230,9 @@ def innovate(state, p: dict, rng: np.random.Generator, effects, grant_boost: np.
         / (1.0 - np.minimum(effects.rd_speedup, 0.9))
         * (1.0 + grant_boost)
     )
-    count = _develop(state.innovation_progress, rng, np.where(alive, hazard, 0.0))
+    if steps is None:
+        steps = development_steps(rng, state.n)
+    count = _develop(state.innovation_progress, steps, np.where(alive, hazard, 0.0))
     state.innovations += count.astype(np.int32)
     gain = -count * np.log1p(-p["innovation_productivity_gain"])  # log productivity gain
     n_sec = len(SECTORS)
@@ -220,31 +251,39 @@ def innovate(state, p: dict, rng: np.random.Generator, effects, grant_boost: np.
     return int(count.sum())
 
 
-def _develop(progress: np.ndarray, rng: np.random.Generator, rate: np.ndarray) -> np.ndarray:
+def development_steps(rng: np.random.Generator, n: int) -> np.ndarray:
+    """n Exponential(1) draws for _develop, from one float32 uniform each."""
+    return -np.log1p(-rng.random(n, dtype=np.float32))
+
+
+def _develop(progress: np.ndarray, steps: np.ndarray, rate: np.ndarray) -> np.ndarray:
     """Advance every firm's development project; return the innovations launched this month.
 
-    Progress (in projects) grows by rate x an Exponential(1) draw a month (one float32 uniform
-    each), and an innovation is launched each time it passes a whole project. The expected
-    number a month is `rate`, but launches come more regularly than a Poisson process: yearly
-    counts are under-dispersed (variance below the mean), as in the survey (TARGETS §1:
-    mean 2.4, variance 1.7), which no Poisson process or mixture of them can give.
+    Progress (in projects) grows by rate x an Exponential(1) draw a month (`steps`, from
+    development_steps), and an innovation is launched each time it passes a whole project.
+    The expected number a month is `rate`, but launches come more regularly than a Poisson
+    process: yearly counts are under-dispersed (variance below the mean), as in the survey
+    (TARGETS §1: mean 2.4, variance 1.7), which no Poisson process or mixture of them can give.
     """
-    u = rng.random(rate.size, dtype=np.float32)
-    progress += rate.astype(np.float32) * -np.log1p(-u)
+    progress += rate.astype(np.float32) * steps
     count = np.floor(progress).astype(np.int32)
     progress -= count
     return count
 
 
-def exits(state, p: dict, rng: np.random.Generator) -> tuple[np.ndarray, int]:
+def exits(state, p: dict, rng: np.random.Generator,
+          u: np.ndarray | None = None) -> tuple[np.ndarray, int]:
     """Firms leave: bankrupt (capital and credit exhausted) or closing voluntarily.
 
     Voluntary closure hazard = closure_rate / 12, six times higher for firms in debt.
+    `u`: one uniform per firm row if drawn already (else drawn here, from `rng`).
     Output: the rows of all exits, and how many were bankruptcies.
     """
     bankrupt = state.alive & (state.capital < -state.credit_limit)
     hazard = p["closure_rate"] / 12.0 * np.where(state.capital < 0, 6.0, 1.0)
-    close = state.alive & ~bankrupt & (rng.random(state.n) < hazard)
+    if u is None:
+        u = rng.random(state.n)
+    close = state.alive & ~bankrupt & (u < hazard)
     gone = np.flatnonzero(bankrupt | close)
     state.alive[gone] = False
     return gone, int(bankrupt.sum())

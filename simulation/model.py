@@ -11,7 +11,7 @@ import mesa
 import numpy as np
 from mesa.experimental.scenarios import Scenario as MesaScenario
 
-from . import allocator, economy, policies
+from . import allocator, economy, policies, side
 from .agents import SME
 from .alliances import ALLIANCE_TYPES, BID, RD, Alliances, Month, type_value_table
 from .errors import ParameterError
@@ -29,6 +29,14 @@ POLICY_VALUE_BONUS = 0.01  # extra value share of R&D / joint-bid alliances when
 
 def _report(model: SMEEcosystem, key: str):
     return model.report[key]
+
+
+def _independent_draws(s: FirmState, p: dict, streams: dict, index: np.ndarray, shock):
+    """The month's work that no alliance phase reads or writes (see simulation/side.py): the
+    demand walk, and the uniforms of innovation and exit, each from its own stream."""
+    return (economy.demand_walk(s, p, streams["economy"], index, shock),
+            economy.development_steps(streams["innovation"], s.n),
+            streams["entry"].random(s.n))
 
 
 class SMEEcosystem(mesa.Model):
@@ -64,6 +72,7 @@ class SMEEcosystem(mesa.Model):
         self.p = {**defaults(), **validate(chosen)}
         p = self.p
         allocator.tune()  # keep the month's large temporaries in the heap (glibc)
+        side.mode()  # a bad SME_SIDE_THREAD is refused now, not in the first month
 
         seeds = self.rng.integers(0, 2**63 - 1, size=len(STREAMS))
         self.streams = {name: np.random.default_rng(int(s)) for name, s in zip(STREAMS, seeds)}
@@ -192,6 +201,10 @@ class SMEEcosystem(mesa.Model):
             values=type_value_table(s, slice(None), p),
         )
         self.last_month = month  # this month's context, for inspection and tests
+        # the demand walk and the uniforms of innovation and exit depend on no alliance phase:
+        # on a second core while alliances are formed (simulation/side.py), or in line
+        independent = side.submit(side.use(s.n), _independent_draws, s, p, self.streams,
+                                  self.demand_index, shock)
 
         # alliances: search, form, contribute, update trust, benefits and costs
         brokered = policies.trust_brokering(book, s, t, self.streams["policy"],
@@ -206,8 +219,9 @@ class SMEEcosystem(mesa.Model):
         rd_grant, grant_boost = policies.research_grants(book, s, t, effects.rd_member)
         extra = (policies.public_contracts(book, s, t, self.alliances.largest_of_type(s, BID))
                  if book.any_running("procurement_access", t) else np.zeros(s.n))
-        economy.produce(s, p, self.streams["economy"], self.demand_index, shock, effects,
-                               extra)
+        walk, development, exit_draws = independent.result()
+        economy.produce(s, p, self.streams["economy"], self.demand_index, shock, effects, extra,
+                        walk)
         grants = subsidy + rd_grant
         s.capital += grants
         s.flow_grants += grants
@@ -219,10 +233,11 @@ class SMEEcosystem(mesa.Model):
         self.alliances.mutual_aid(s, month.fixed_cost)
         dissolved_before = sum(self.alliances.dissolved.values())
         self.alliances.dissolve(s, self.steps)
-        innovations = economy.innovate(s, p, self.streams["innovation"], effects, grant_boost)
+        innovations = economy.innovate(s, p, self.streams["innovation"], effects, grant_boost,
+                                       development)
 
         # exit and entry
-        gone, bankrupt = economy.exits(s, p, self.streams["entry"])
+        gone, bankrupt = economy.exits(s, p, self.streams["entry"], exit_draws)
         self.alliances.remove_firms(s, gone, self.steps)
         economy.forget_exited(s, gone)
         self._remove_agents(gone)

@@ -1,0 +1,62 @@
+"""A second core for the part of a month that no alliance phase depends on.
+
+The month's demand walk (`economy.demand_walk`) and the uniforms of innovation and exit
+read and write nothing that search, formation, contribution and the effects of alliances
+read or write, and draw from their own random streams (economy, innovation, entry). The
+model hands them to one worker thread while the main thread forms alliances, and collects
+them before production. numpy releases Python's lock inside its loops and random fills,
+so the two run at the same time; the results are bit-identical to running them in line
+(each stream is used by one thread at a time, in the same order), whatever runs them.
+
+SME_SIDE_THREAD sets it: `auto` (default: on for models of at least AUTO_MIN_FIRMS firm
+rows, where the arrays are large enough to gain), `on`, or `off`.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from .errors import ParameterError
+
+ENV = "SME_SIDE_THREAD"
+MODES = ("auto", "on", "off")
+AUTO_MIN_FIRMS = 50_000
+
+_pool: ThreadPoolExecutor | None = None
+
+
+def mode() -> str:
+    """The setting from SME_SIDE_THREAD: auto (default), on or off."""
+    value = os.environ.get(ENV, "auto").strip().lower() or "auto"
+    if value not in MODES:
+        raise ParameterError(f"{ENV}={value!r}: use one of {', '.join(MODES)} "
+                             "(or leave it unset)")
+    return value
+
+
+def use(n_rows: int) -> bool:
+    """Run the side work of a model with n_rows firm rows on the worker thread?"""
+    m = mode()
+    return m == "on" or (m == "auto" and n_rows >= AUTO_MIN_FIRMS)
+
+
+def submit(threaded: bool, fn, *args) -> Future:
+    """fn(*args) on the worker thread (threaded) or here and now; either way a Future."""
+    if threaded:
+        global _pool
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sme-side")
+        return _pool.submit(fn, *args)
+    done: Future = Future()
+    done.set_result(fn(*args))
+    return done
+
+
+def _forget_pool() -> None:
+    """A forked child has no worker thread: it makes its own on first use."""
+    global _pool
+    _pool = None
+
+
+os.register_at_fork(after_in_child=_forget_pool)

@@ -1,0 +1,88 @@
+"""The month's independent work on a second core (simulation/side.py) changes no number,
+survives a fork, and a bad setting is refused in one line."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulation import SMEEcosystem, economy, side
+from simulation.errors import ParameterError
+from tests.test_cli import FAST, assert_user_error, run_cli
+
+KW = dict(rng=5, n_firms=600, burn_in=3, months=9, scenario="recession")
+
+
+def _run(monkeypatch, setting: str) -> SMEEcosystem:
+    monkeypatch.setenv(side.ENV, setting)
+    m = SMEEcosystem(**KW)
+    m.run()
+    return m
+
+
+def test_the_side_thread_changes_no_number(monkeypatch):
+    threads = []
+    walk = economy.demand_walk
+
+    def recording_walk(*args):
+        threads.append(threading.current_thread().name)
+        return walk(*args)
+
+    monkeypatch.setattr(economy, "demand_walk", recording_walk)
+    inline = _run(monkeypatch, "off")
+    assert threads and all(name == threading.main_thread().name for name in threads)
+    threads.clear()
+    beside = _run(monkeypatch, "on")
+    assert threads and all(name.startswith("sme-side") for name in threads)  # it ran there
+
+    pd.testing.assert_frame_equal(inline.datacollector.get_model_vars_dataframe(),
+                                  beside.datacollector.get_model_vars_dataframe(),
+                                  check_exact=True)
+    for a, b in ((inline.firms, beside.firms), (inline.alliances.book, beside.alliances.book)):
+        for field in a.FIELDS:
+            np.testing.assert_array_equal(getattr(a, field), getattr(b, field), err_msg=field)
+
+
+def test_auto_uses_the_thread_only_for_large_models(monkeypatch):
+    monkeypatch.delenv(side.ENV, raising=False)
+    assert not side.use(side.AUTO_MIN_FIRMS - 1) and side.use(side.AUTO_MIN_FIRMS)
+    monkeypatch.setenv(side.ENV, "off")
+    assert not side.use(10**7)
+    monkeypatch.setenv(side.ENV, " On ")
+    assert side.use(10)
+
+
+def _child_revenue(queue) -> None:
+    m = SMEEcosystem(**KW)  # SME_SIDE_THREAD=on is inherited
+    m.run()
+    queue.put(float(m.firms.revenue.sum()))
+
+
+def test_a_forked_child_makes_its_own_worker(monkeypatch):
+    parent = _run(monkeypatch, "on")  # the parent's worker thread exists now
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    child = ctx.Process(target=_child_revenue, args=(queue,))
+    with warnings.catch_warnings():  # Python 3.12+ warns that a process with threads forks
+        warnings.simplefilter("ignore", DeprecationWarning)
+        child.start()
+    child.join(120)
+    if child.is_alive():  # it waited for the parent's thread, which the child does not have
+        child.kill()
+        pytest.fail("the forked child hung on the side thread")
+    assert child.exitcode == 0
+    assert queue.get(timeout=5) == float(parent.firms.revenue.sum())
+
+
+def test_a_bad_setting_is_refused_before_the_first_month(monkeypatch, tmp_path):
+    monkeypatch.setenv(side.ENV, "sometimes")  # subprocesses inherit it too
+    with pytest.raises(ParameterError, match="SME_SIDE_THREAD='sometimes'.*auto, on, off"):
+        SMEEcosystem(n_firms=50)
+    out = tmp_path / "run"
+    assert_user_error(run_cli("simulate", *FAST, "--out", out), "SME_SIDE_THREAD", "auto, on, off")
+    assert not out.exists() or not any(out.iterdir())
