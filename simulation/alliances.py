@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import side
 from .params import COUNTRIES
 from .sizes import alliance_reach, relative_size
 from .state import MAX_MEMBERS, MEMORY_SLOTS, AllianceBook, FirmState
@@ -151,6 +152,17 @@ def _row_sum(x: np.ndarray) -> np.ndarray:
     for k in range(1, x.shape[1]):
         out += x[:, k]
     return out
+
+
+def _update_reputation(state: FirmState, f: np.ndarray, detected: np.ndarray) -> None:
+    """Reputation moves 10 % towards the share of the firm's memberships (f) in which it was
+    not caught shirking this month (`detected`, per membership)."""
+    # n_alliances = np.bincount(f): the firm's memberships of active alliances; the few
+    # detected shirkers are counted apart rather than summing a weight per membership
+    cnt = state.n_alliances.astype(np.int64)
+    share = (cnt - np.bincount(f[detected], minlength=state.n)) / np.maximum(cnt, 1)
+    state.reputation += (np.float32(0.1) * (share - state.reputation) * (cnt > 0)).astype(
+        np.float32)
 
 
 class Alliances:
@@ -537,7 +549,9 @@ class Alliances:
         b.end[ids] = month.step + np.where(formal, p["contract_term"], INFORMAL_REVIEW)
         b.formal[ids] = formal
         b.trust[ids] = trust
-        self._membership_changed(ids, state)
+        # the new alliances' statics on the second core (simulation/side.py) while the
+        # members take their slots, pay and remember each other here
+        statics_job = side.submit(side.use(state.n), self._membership_changed, ids, state)
 
         # firm side: alliance slots, counts, memory, transaction costs
         aid, slot = np.nonzero(present)
@@ -552,6 +566,7 @@ class Alliances:
         state.flow_profit[firm] -= cost
         state.capital[firm] -= cost
         self._remember_pairs(state, ids)
+        statics_job.result()
         self.formed += k
         return k
 
@@ -592,6 +607,11 @@ class Alliances:
         group = (1.0 + 0.25 * (members - 2.0))
         per_alliance = ((1.0 - 0.4 * formal) * (1.0 - 0.3 * remaining) * group
                         * np.float32(2.0 * p["shirk_temptation"]))
+        # the partner-pair cells are listed on the second core (simulation/side.py) while the
+        # memberships are listed here; both expand the occupancy code, made first
+        threaded = side.use(state.n)
+        self._occupancy_code()
+        cells_job = side.submit(threaded, self.pair_cells)
         # per membership (ms: flat index of the member slot), on (alliances x members) arrays
         # whose empty slots hold 0 / False; one uniform per slot, empty or not
         a, _s, f = self.member_slots()
@@ -614,8 +634,10 @@ class Alliances:
 
         # trust[a, s, t]: s's trust in t moves with what s sees of t, on the partner-pair cells
         # only: t <- t (1 - erode) if t's shirking was detected, else t (1 - build) + build.
-        # Cells that are not partner pairs are 0 and are left alone.
-        cells, alliance, target = self.pair_cells()
+        # Cells that are not partner pairs are 0 and are left alone. Reputation, which reads
+        # only who was caught, is updated beside it.
+        cells, alliance, target = cells_job.result()
+        reputation_job = side.submit(threaded, _update_reputation, state, f, detected_m)
         build, erode = np.float32(p["trust_build_rate"]), np.float32(p["trust_erosion_rate"])
         seen = detected.reshape(-1)[target]
         mult = np.where(seen, np.float32(1.0) - erode, np.float32(1.0) - build)
@@ -624,14 +646,7 @@ class Alliances:
         values = np.minimum(flat[cells] * mult + add, np.float32(1.0))
         flat[cells] = values
         self.trust_low, self.trust_below_half = self._trust_flags(values, alliance)
-
-        # reputation: what partners saw, averaged over the firm's alliances
-        # (n_alliances = np.bincount(f): the firm's memberships of active alliances; the few
-        # detected shirkers are counted apart rather than summing a weight per membership)
-        cnt = state.n_alliances.astype(np.int64)
-        share = (cnt - np.bincount(f[detected_m], minlength=state.n)) / np.maximum(cnt, 1)
-        state.reputation += (np.float32(0.1) * (share - state.reputation) * (cnt > 0)).astype(
-            np.float32)
+        reputation_job.result()
 
     # ------------------------------------------------------------ 5. benefit and cost
     def effects(self, state: FirmState, month: Month, own_demand: np.ndarray,
@@ -659,6 +674,9 @@ class Alliances:
         coord = (p["coordination_cost"] * _GROUP_COST[b.n_members[a]] * month.fixed_cost[f]
                  * month.coord_mult[f]) * ~b.shirked.reshape(-1)[ms]
         slices = self.type_slices()
+        # each alliance's net benefit on the second core (simulation/side.py) while the
+        # firms' effects are summed here
+        net_job = side.submit(side.use(n), self._net_benefit, state, month, eff, coord)
 
         def cut(k, magnitude):  # overlapping cuts combine as 1 - prod(1 - e)
             sl = slices[k]
@@ -690,20 +708,9 @@ class Alliances:
         partner_div = (np.bincount(f, weights=b.diversity.reshape(-1)[ms], minlength=n)
                        / np.maximum(cnt, 1))
         coordination = np.bincount(f, weights=coord, minlength=n)
-
-        # net benefit per alliance: value to members at this participation minus their cost
-        # (expected policy support counts when choosing partners, not here)
-        value = np.empty(f.size)
-        for k, sl in enumerate(slices):
-            value[sl] = month.values[k][f[sl]]
-        value *= eff * state.trend[f]
-        b.net_benefit[:] = np.bincount(a, weights=value - coord * (1.0 - month.coord_subsidy[f]),
-                                       minlength=b.n)
-        act = b.active
-        loss = act & (b.net_benefit < 0)
-        b.loss_months[loss] += 1
-        b.loss_months[act & ~loss] = 0
-
+        in_supply_chain = np.bincount(f[slices[SUPPLY]], minlength=n) > 0
+        rd_member = np.bincount(f[slices[RD]], minlength=n) > 0
+        net_job.result()
         return Effects(
             logistics_cut=logistics,
             price_premium=premium,
@@ -712,10 +719,29 @@ class Alliances:
             infra_cut=infra,
             demand=demand,
             partner_diversity=partner_div,
-            in_supply_chain=np.bincount(f[slices[SUPPLY]], minlength=n) > 0,
+            in_supply_chain=in_supply_chain,
             coordination_cost=coordination,
-            rd_member=np.bincount(f[slices[RD]], minlength=n) > 0,
+            rd_member=rd_member,
         )
+
+    def _net_benefit(self, state: FirmState, month: Month, eff: np.ndarray,
+                     coord: np.ndarray) -> None:
+        """Each alliance's net benefit: the value to its members at this participation (eff,
+        per membership of member_slots()) minus their coordination cost (coord) less what a
+        programme pays of it; and its months of loss in a row. Expected policy support
+        counts when choosing partners, not here."""
+        b = self.book
+        a, _s, f = self.member_slots()
+        value = np.empty(f.size)
+        for k, sl in enumerate(self.type_slices()):
+            value[sl] = month.values[k][f[sl]]
+        value *= eff * state.trend[f]
+        b.net_benefit[:] = np.bincount(a, weights=value - coord * (1.0 - month.coord_subsidy[f]),
+                                       minlength=b.n)
+        act = b.active
+        loss = act & (b.net_benefit < 0)
+        b.loss_months[loss] += 1
+        b.loss_months[act & ~loss] = 0
 
     def _other_sector_demand(self, state, a, f, own_demand):
         """For each membership: the mean demand shock multiplier of its partners in another
