@@ -38,9 +38,9 @@ class Month:
     formation: np.ndarray  # per-firm shock multiplier on search and acceptance
     value_bonus: np.ndarray  # per-type extra value share from running policies (5,)
     coord_subsidy: np.ndarray  # per-firm share of coordination cost a programme pays
-    # (5, firms): type_value_table of every firm row (no bonus), computed once a month (the
-    # fields it reads do not change between formation and effects)
-    values: np.ndarray
+    # (5, firms): type_value_table of every firm row (no bonus), computed once a month before
+    # formation (the fields it reads do not change between formation and effects)
+    values: np.ndarray | None = None
 
 
 @dataclass

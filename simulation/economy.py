@@ -217,7 +217,8 @@ def innovate(state, p: dict, rng: np.random.Generator, effects, grant_boost: np.
     towards its next launch at that speed (see `_develop`).
     Competitors copy: each sector's mean productivity gain is passed on to prices, so
     an innovation is a relative advantage (the ratio of the innovator falls, the
-    sector's rises by the sector mean). Absorptive capacity grows with alliance experience.
+    sector's rises by the sector mean). It reads no alliance, so the model runs it beside
+    mutual aid and dissolution (simulation/side.py); `gain_experience` follows them.
     `steps`: this month's development_steps if drawn already (else drawn here, from `rng`).
     Output: the number of innovations.
     """
@@ -242,13 +243,20 @@ def innovate(state, p: dict, rng: np.random.Generator, effects, grant_boost: np.
     )
     state.var_cost_ratio *= np.exp(-gain + mean_gain[state.sector])
     np.clip(state.var_cost_ratio, 0.3, 1.5, out=state.var_cost_ratio)
+    return int(count.sum())
+
+
+def gain_experience(state) -> None:
+    """A month older; absorptive capacity grows with alliance experience (by 1 % of the gap
+    to 1 in each month spent in at least one alliance, counted after this month's
+    dissolutions)."""
+    alive = state.alive
     in_alliance = state.n_alliances > 0
     state.absorptive += np.where(alive & in_alliance, 0.01 * (1.0 - state.absorptive), 0.0).astype(
         np.float32
     )
     state.alliance_months += (alive & in_alliance).astype(np.int32)
     state.age += alive.astype(np.int32)
-    return int(count.sum())
 
 
 def development_steps(rng: np.random.Generator, n: int) -> np.ndarray:

@@ -184,6 +184,10 @@ class SMEEcosystem(mesa.Model):
         policies.platform_adoption(book, s, t, self.streams["policy"])
         policies.institution_building(book, s, t)
 
+        # the month's table of type values is made on the second core (simulation/side.py)
+        # while the month's context is set up and partners are searched for
+        threaded = side.use(s.n)
+        values_job = side.submit(threaded, type_value_table, s, slice(None), p)
         capacity = economy.capacity_revenue(s, self.demand_index)
         bonus = np.zeros(5)
         if book.any_running("rd_grants", t):
@@ -198,18 +202,18 @@ class SMEEcosystem(mesa.Model):
             formation=shock.formation,
             value_bonus=bonus,
             coord_subsidy=policies.subsidy_share(book, s, t),
-            values=type_value_table(s, slice(None), p),
         )
         self.last_month = month  # this month's context, for inspection and tests
         # the demand walk and the uniforms of innovation and exit depend on no alliance phase:
-        # on a second core while alliances are formed (simulation/side.py), or in line
-        independent = side.submit(side.use(s.n), _independent_draws, s, p, self.streams,
+        # on the second core while alliances are formed, or in line
+        independent = side.submit(threaded, _independent_draws, s, p, self.streams,
                                   self.demand_index, shock)
 
         # alliances: search, form, contribute, update trust, benefits and costs
         brokered = policies.trust_brokering(book, s, t, self.streams["policy"],
                                             p["max_alliances"])
         found = self.alliances.search(s, month, brokered)
+        month.values = values_job.result()
         formed = self.alliances.form(s, month, found)
         self.alliances.contribute_and_update_trust(s, self.steps)
         effects = self.alliances.effects(s, month, shock.demand, shock.demand_hit)
@@ -229,12 +233,16 @@ class SMEEcosystem(mesa.Model):
         # credit (a crunch tightens it, a guarantee restores part), mutual aid, dissolution
         base = p["credit_months"] * s.trend * region_array("credit_access")[s.region]
         credit_mult = policies.credit_guarantee(book, s, t, shock.credit, base)
+        # innovation reads no alliance: on the second core beside these
+        innovation_job = side.submit(threaded, economy.innovate, s, p,
+                                     self.streams["innovation"], effects, grant_boost,
+                                     development)
         economy.update_credit(s, p, credit_mult)
         self.alliances.mutual_aid(s, month.fixed_cost)
         dissolved_before = sum(self.alliances.dissolved.values())
         self.alliances.dissolve(s, self.steps)
-        innovations = economy.innovate(s, p, self.streams["innovation"], effects, grant_boost,
-                                       development)
+        innovations = innovation_job.result()
+        economy.gain_experience(s)
 
         # exit and entry
         gone, bankrupt = economy.exits(s, p, self.streams["entry"], exit_draws)
