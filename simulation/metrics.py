@@ -74,16 +74,17 @@ def network_stats(u: np.ndarray, v: np.ndarray, alive: np.ndarray):
     adj = ((adj + adj.T) > 0).astype(np.float64)
     edges = adj.nnz / 2
     density = edges / (n_alive * (n_alive - 1) / 2)
-    deg = np.asarray(adj.sum(axis=1)).ravel()
+    deg = np.diff(adj.indptr)  # entries are 0 / 1: a row's count is its degree
     triples = float((deg * (deg - 1)).sum())
+    # edges oriented from the lower to the higher id: each triangle u < v < w once, and
+    # the same components from half the entries
+    up = sp.triu(adj, k=1, format="csr")
     if triples > 0:
-        # each triangle u < v < w once: edges oriented from the lower to the higher id
-        up = sp.triu(adj, k=1, format="csr")
         triangles = float((up @ up).multiply(up).sum())
         transitivity = 6.0 * triangles / triples
     else:
         transitivity = 0.0
-    _, labels = connected_components(adj, directed=False)
+    _, labels = connected_components(up, directed=False)
     sizes = np.bincount(labels[alive])
     return density, transitivity, float(sizes.max() / n_alive)
 

@@ -283,7 +283,10 @@ class SMEEcosystem(mesa.Model):
         n_active = int(book.active.sum())
         every = self.p["structure_stats_every"]
         if self.steps % every == 0 or self.steps == 1 or self.steps >= self.total_steps:
-            self._structure_cache = (*network_stats(*a.edges(), alive), gini(revenue))
+            # the Gini sort on the second core beside the network statistics (scipy keeps
+            # Python's lock there; numpy's sort does not)
+            gini_job = side.submit(side.use(s.n), gini, revenue)
+            self._structure_cache = (*network_stats(*a.edges(), alive), gini_job.result())
         density, trans, lcc, revenue_gini = self._structure_cache
         r = self.report
         r["month"] = self.month
