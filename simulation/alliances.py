@@ -165,6 +165,15 @@ def _update_reputation(state: FirmState, f: np.ndarray, detected: np.ndarray) ->
         np.float32)
 
 
+def _diversity_and_coordination(state: FirmState, f: np.ndarray, diversity: np.ndarray,
+                                coord: np.ndarray):
+    """Per firm: the mean capability diversity of its alliances and its coordination cost
+    (sums over its memberships f; n_alliances = np.bincount(f))."""
+    n = state.n
+    partner_div = np.bincount(f, weights=diversity, minlength=n) / np.maximum(state.n_alliances, 1)
+    return partner_div, np.bincount(f, weights=coord, minlength=n)
+
+
 class Alliances:
     """The alliance book and the monthly alliance phases."""
 
@@ -320,6 +329,10 @@ class Alliances:
         t = np.where(known, (state.memory_trust[f] * match).sum(axis=1), 0.0)
         return known, t
 
+    def _memory_both_ways(self, state: FirmState, i: np.ndarray, j: np.ndarray):
+        """((known, trust) of i in j, (known, trust) of j in i) from their memories."""
+        return self._memory_trust(state, i, j), self._memory_trust(state, j, i)
+
     # ------------------------------------------------------------------ 1. search
     def search(self, state: FirmState, month: Month, brokered=None):
         """Phase 1. Who looks for a partner this month, and which candidate each finds.
@@ -434,6 +447,8 @@ class Alliances:
                                                                     boost))
         if i.size == 0:
             return 0
+        # what each side remembers of the other, on the second core beside the scoring
+        memory_job = side.submit(side.use(state.n), self._memory_both_ways, state, i, j)
         comp = complementarity(state, i, j)
         vi = month.values[:, i].T + month.value_bonus[None, :]  # (firms, 5) with the bonus
         vj = month.values[:, j].T + month.value_bonus[None, :]
@@ -452,8 +467,7 @@ class Alliances:
         gain_i = gi / (gi + coord_i + 0.01)
         gain_j = gj / (gj + coord_j + 0.01)
 
-        known_i, mem_i = self._memory_trust(state, i, j)
-        known_j, mem_j = self._memory_trust(state, j, i)
+        (known_i, mem_i), (known_j, mem_j) = memory_job.result()
         stranger_i = np.where(
             channel == 2,
             inherited,
@@ -676,7 +690,10 @@ class Alliances:
         slices = self.type_slices()
         # each alliance's net benefit on the second core (simulation/side.py) while the
         # firms' effects are summed here
-        net_job = side.submit(side.use(n), self._net_benefit, state, month, eff, coord)
+        threaded = side.use(n)
+        net_job = side.submit(threaded, self._net_benefit, state, month, eff, coord)
+        sums_job = side.submit(threaded, _diversity_and_coordination, state, f,
+                               b.diversity.reshape(-1)[ms], coord)
 
         def cut(k, magnitude):  # overlapping cuts combine as 1 - prod(1 - e)
             sl = slices[k]
@@ -704,10 +721,7 @@ class Alliances:
             w_dem = np.bincount(f[sel], weights=w * partner_demand, minlength=n)
             shrink = np.where(w_sum > 0.6, 0.6 / np.maximum(w_sum, 1e-12), 1.0)
             demand = own_demand * (1.0 - w_sum * shrink) + w_dem * shrink
-        cnt = state.n_alliances  # = np.bincount(f, minlength=n)
-        partner_div = (np.bincount(f, weights=b.diversity.reshape(-1)[ms], minlength=n)
-                       / np.maximum(cnt, 1))
-        coordination = np.bincount(f, weights=coord, minlength=n)
+        partner_div, coordination = sums_job.result()
         in_supply_chain = np.bincount(f[slices[SUPPLY]], minlength=n) > 0
         rd_member = np.bincount(f[slices[RD]], minlength=n) > 0
         net_job.result()
