@@ -690,10 +690,7 @@ class Alliances:
         slices = self.type_slices()
         # each alliance's net benefit on the second core (simulation/side.py) while the
         # firms' effects are summed here
-        threaded = side.use(n)
-        net_job = side.submit(threaded, self._net_benefit, state, month, eff, coord)
-        sums_job = side.submit(threaded, _diversity_and_coordination, state, f,
-                               b.diversity.reshape(-1)[ms], coord)
+        net_job = side.submit(side.use(n), self._net_benefit, state, month, eff, coord)
 
         def cut(k, magnitude):  # overlapping cuts combine as 1 - prod(1 - e)
             sl = slices[k]
@@ -721,7 +718,8 @@ class Alliances:
             w_dem = np.bincount(f[sel], weights=w * partner_demand, minlength=n)
             shrink = np.where(w_sum > 0.6, 0.6 / np.maximum(w_sum, 1e-12), 1.0)
             demand = own_demand * (1.0 - w_sum * shrink) + w_dem * shrink
-        partner_div, coordination = sums_job.result()
+        partner_div, coordination = _diversity_and_coordination(
+            state, f, b.diversity.reshape(-1)[ms], coord)
         in_supply_chain = np.bincount(f[slices[SUPPLY]], minlength=n) > 0
         rd_member = np.bincount(f[slices[RD]], minlength=n) > 0
         net_job.result()
