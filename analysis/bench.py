@@ -63,7 +63,7 @@ def _peak_rss_mb() -> float:
 
 def measure_ours(n: int, months: int, burn_in: int, seed: int = 1,
                  overrides: dict | None = None) -> dict:
-    from simulation import SMEEcosystem
+    from simulation import SMEEcosystem, side
 
     t0 = time.perf_counter()
     model = SMEEcosystem(n_firms=n, rng=seed, burn_in=burn_in, months=months,
@@ -73,12 +73,12 @@ def measure_ours(n: int, months: int, burn_in: int, seed: int = 1,
         model.step()
     collect_before = model.collect_seconds
     firm_months = alliance_months = 0
-    t2 = time.perf_counter()
+    t2, cpu2 = time.perf_counter(), time.process_time()
     for _ in range(months):
         model.step()
         firm_months += int(model.report["firms_alive"])
         alliance_months += int(model.report["alliances_active"])
-    t3 = time.perf_counter()
+    t3, cpu3 = time.perf_counter(), time.process_time()
     collect = model.collect_seconds - collect_before
     return {
         "init_s": t1 - t0,
@@ -86,6 +86,9 @@ def measure_ours(n: int, months: int, burn_in: int, seed: int = 1,
         "burn_in_s": t2 - t1,
         "months_s": t3 - t2,
         "ns_per_firm_month": (t3 - t2) / max(firm_months, 1) * 1e9,
+        # CPU time of both threads (the second core takes part from side.AUTO_MIN_FIRMS on)
+        "cpu_ns_per_firm_month": (cpu3 - cpu2) / max(firm_months, 1) * 1e9,
+        "side_thread": side.use(model.firms.n),
         "collect_ms_per_month": collect / months * 1e3,
         "alliances_end": int(model.report["alliances_active"]),
         "alliances_mean": alliance_months / max(months, 1),
@@ -218,14 +221,17 @@ def run_bench(sizes: list[int], months: int = 12, burn_in: int = 24, progress=pr
 
 
 def format_table(result: dict) -> str:
-    head = (f"{'firms':>10} {'ours ns/firm-month':>19} {'Mesa ns/agent-step':>19} "
+    head = (f"{'firms':>10} {'ours ns/firm-month':>19} {'(CPU ns)':>9} {'2 cores':>7} "
+            f"{'Mesa ns/agent-step':>19} "
             f"{'ratio':>7} {'init ns/firm':>13} {'Mesa init ns':>13} {'init ratio':>10} "
             f"{'RSS KB/firm':>12} {'collect ms/month':>17} {'144-month run s':>16}")
     lines = [head, "-" * len(head)]
     for r in result["rows"]:
         o, m = r["ours"], r["mesa"]
         lines.append(
-            f"{r['firms']:>10,} {o['ns_per_firm_month']:>19,.0f} {m['ns_per_agent_step']:>19,.0f} "
+            f"{r['firms']:>10,} {o['ns_per_firm_month']:>19,.0f} "
+            f"{o['cpu_ns_per_firm_month']:>9,.0f} {'yes' if o['side_thread'] else 'no':>7} "
+            f"{m['ns_per_agent_step']:>19,.0f} "
             f"{r['ratio_step']:>7.3f} {o['init_ns_per_firm']:>13,.0f} "
             f"{m['init_ns_per_agent']:>13,.0f} {r['ratio_init']:>10.2f} "
             f"{r['rss_kb_per_firm']:>12.2f} {o['collect_ms_per_month']:>17.2f} "

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from simulation import side
 from simulation.params import defaults
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,6 +30,9 @@ def test_bench_writes_json_with_both_models_at_each_size(tmp_path):
                     "peak_rss_mb"):
             assert row["ours"][key] > 0
         assert row["mesa"]["ns_per_agent_step"] > 0 and row["mesa"]["steps"] >= 2
+        # CPU time is measured too; tiny models run on one core unless told (simulation/side.py)
+        assert row["ours"]["cpu_ns_per_firm_month"] > 0
+        assert row["ours"]["side_thread"] is side.use(row["firms"])
         assert row["ratio_step"] == pytest.approx(
             row["ours"]["ns_per_firm_month"] / row["mesa"]["ns_per_agent_step"])
         assert row["rss_kb_per_firm"] > 0
@@ -51,6 +55,7 @@ def test_bench_writes_json_with_both_models_at_each_size(tmp_path):
     assert data["machine"]["mesa"].startswith("3.")
     assert out.with_suffix(".png").stat().st_size > 1000
     assert "Mesa ns/agent-step" in res.stdout and "ratio" in res.stdout
+    assert "(CPU ns)" in res.stdout and "2 cores" in res.stdout
 
 
 @pytest.mark.parametrize("args, words", [
