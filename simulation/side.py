@@ -15,6 +15,7 @@ rows, where the arrays are large enough to gain), `on`, or `off`.
 from __future__ import annotations
 
 import os
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from .errors import ParameterError
@@ -24,6 +25,8 @@ MODES = ("auto", "on", "off")
 AUTO_MIN_FIRMS = 50_000
 
 _pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+_worker = threading.local()  # .active is set on the worker thread
 
 
 def mode() -> str:
@@ -42,21 +45,34 @@ def use(n_rows: int) -> bool:
 
 
 def submit(threaded: bool, fn, *args) -> Future:
-    """fn(*args) on the worker thread (threaded) or here and now; either way a Future."""
-    if threaded:
+    """fn(*args) on the worker thread (threaded) or here and now; either way a Future.
+
+    One worker serves every model of the process (several dashboard sessions, say) in the
+    order the work was handed over; work handed over by the worker itself runs in line, so
+    no job ever waits for one queued behind it.
+    """
+    if threaded and not getattr(_worker, "active", False):
         global _pool
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sme-side")
-        return _pool.submit(fn, *args)
+        with _pool_lock:
+            if _pool is None:
+                _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sme-side",
+                                           initializer=_mark_worker)
+            pool = _pool
+        return pool.submit(fn, *args)
     done: Future = Future()
     done.set_result(fn(*args))
     return done
 
 
+def _mark_worker() -> None:
+    _worker.active = True
+
+
 def _forget_pool() -> None:
     """A forked child has no worker thread: it makes its own on first use."""
-    global _pool
+    global _pool, _pool_lock
     _pool = None
+    _pool_lock = threading.Lock()  # in case another thread held it at the fork
 
 
 os.register_at_fork(after_in_child=_forget_pool)

@@ -86,3 +86,11 @@ def test_a_bad_setting_is_refused_before_the_first_month(monkeypatch, tmp_path):
     out = tmp_path / "run"
     assert_user_error(run_cli("simulate", *FAST, "--out", out), "SME_SIDE_THREAD", "auto, on, off")
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_work_handed_over_by_the_worker_runs_in_line(monkeypatch):
+    monkeypatch.setenv(side.ENV, "on")
+    names = side.submit(True, lambda: (threading.current_thread().name,
+                                       side.submit(True, lambda: threading.current_thread().name
+                                                   ).result())).result(timeout=30)
+    assert names[0].startswith("sme-side") and names[1] == names[0]  # no deadlock, same thread
