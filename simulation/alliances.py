@@ -105,22 +105,26 @@ def complementarity(state: FirmState, i: np.ndarray, j: np.ndarray) -> np.ndarra
     return np.clip(np.abs(state.capability[i] - state.capability[j]).mean(axis=1) * 2.5, 0, 1)
 
 
-def _slot_patterns(pairs: bool):
-    """For each occupancy code (bit k set: member slot k is taken): the taken slots, or the
-    partner-pair cells 4 s + t (s != t, both taken), in order. Returned as one flat table,
-    each code's start in it, and each code's count."""
+def _pair_patterns():
+    """For each occupancy code (bit k set: member slot k is taken): the partner-pair cells
+    4 s + t (s != t, both taken), in order, as one flat table, each code's start in it and
+    each code's count."""
     codes = 1 << MAX_MEMBERS
     table, start, count = [], np.zeros(codes, dtype=np.int64), np.zeros(codes, dtype=np.int64)
     for code in range(codes):
         taken = [k for k in range(MAX_MEMBERS) if code >> k & 1]
-        entries = [MAX_MEMBERS * s + t for s in taken for t in taken if s != t] if pairs else taken
+        entries = [MAX_MEMBERS * s + t for s in taken for t in taken if s != t]
         start[code], count[code] = len(table), len(entries)
         table += entries
     return np.array(table, dtype=np.int64), start, count
 
 
-_SLOTS = _slot_patterns(pairs=False)
-_CELLS = _slot_patterns(pairs=True)
+_CELLS = _pair_patterns()
+# one unsigned word holds a row's MAX_MEMBERS "slot taken" flags (gathered as one element);
+# flat indices of (alliances x members) arrays split into row and slot by shift and mask
+_ROW_WORD = np.dtype(f"u{MAX_MEMBERS}")
+_SLOT_BITS = MAX_MEMBERS.bit_length() - 1
+assert 1 << _SLOT_BITS == MAX_MEMBERS, "member slots: a power of two"
 
 
 def _occupancy(members: np.ndarray) -> np.ndarray:
@@ -130,16 +134,6 @@ def _occupancy(members: np.ndarray) -> np.ndarray:
     for k in range(1, MAX_MEMBERS):
         code |= taken[:, k] << k
     return code
-
-
-def _expand(code: np.ndarray, rows: np.ndarray, patterns) -> tuple[np.ndarray, np.ndarray]:
-    """Rows, each repeated once per entry of its code's pattern, and those entries (in order)."""
-    table, start, count = patterns
-    c = code[rows]
-    per_row = count[c]
-    first = np.cumsum(per_row) - per_row  # where each row's entries begin in the output
-    rep = np.repeat(rows, per_row)
-    return rep, table[np.repeat(start[c] - first, per_row) + np.arange(rep.size)]
 
 
 # (members - 1)^0.7 for 0..MAX_MEMBERS members: coordination cost grows with group size
@@ -202,9 +196,13 @@ class Alliances:
         """
         if self._slots is None:
             b = self.book
-            # alliances in type order (inactive rows hold no members and expand to nothing)
+            # alliances in type order (inactive rows hold no members), each one's taken slots
+            # in slot order: the flat index of the gathered (rows x slots) flags is
+            # MAX_MEMBERS x (position in `order`) + slot
             order = np.argsort(b.kind, kind="stable")
-            a, s = _expand(self._occupancy_code(), order, _SLOTS)
+            taken = (b.members >= 0).view(_ROW_WORD).reshape(-1)
+            flat = np.flatnonzero(taken[order].view(np.bool_))
+            a, s = order[flat >> _SLOT_BITS], flat & (MAX_MEMBERS - 1)
             self._slot_index = a * MAX_MEMBERS + s
             self._slots = (a, s, b.members.reshape(-1)[self._slot_index])
             self._type_bounds = np.searchsorted(b.kind[a], np.arange(len(ALLIANCE_TYPES) + 1))
@@ -226,15 +224,24 @@ class Alliances:
         """Every partner pair of active alliances: (cell, alliance, target).
 
         `cell` = a * 16 + 4 s + t indexes `book.trust.reshape(-1)` (slot s's trust in slot t,
-        s != t, both members), in increasing order; `target` = 4 a + t indexes the (alliances
-        x members) arrays of the trusted member. About 2.3 cells an alliance instead of 16
-        (most alliances are bilateral). Cached until membership changes.
+        s != t, both members), each once, grouped by occupancy (no use depends on the order);
+        `target` = 4 a + t indexes the (alliances x members) arrays of the trusted member.
+        About 2.3 cells an alliance instead of 16 (most alliances are bilateral). Cached until
+        membership changes.
         """
         if self._cells is None:
-            b = self.book
-            alliance, cell = _expand(self._occupancy_code(), np.arange(b.n), _CELLS)
-            cells = alliance * (MAX_MEMBERS * MAX_MEMBERS) + cell
-            self._cells = (cells, alliance, alliance * MAX_MEMBERS + cell % MAX_MEMBERS)
+            # the alliances of each occupancy code together, each code's cells from its pattern
+            code = self._occupancy_code()
+            table, start, count = _CELLS
+            order = np.argsort(code, kind="stable")
+            bounds = np.searchsorted(code[order], np.arange(count.size + 1))
+            cells = np.concatenate([np.zeros(0, dtype=np.int64)] + [
+                (order[bounds[c]:bounds[c + 1], None] * (MAX_MEMBERS * MAX_MEMBERS)
+                 + table[start[c]:start[c] + count[c]]).reshape(-1)
+                for c in range(count.size) if count[c] and bounds[c] < bounds[c + 1]])
+            alliance = cells >> 2 * _SLOT_BITS
+            target = (alliance << _SLOT_BITS) | (cells & (MAX_MEMBERS - 1))
+            self._cells = (cells, alliance, target)
         return self._cells
 
     def _trust_flags(self, values: np.ndarray, alliance: np.ndarray):
@@ -829,10 +836,10 @@ class Alliances:
         touched = np.unique(held[held >= 0])
         if touched.size == 0:
             return 0
-        dead = np.zeros(state.n, dtype=bool)
+        dead = np.zeros(state.n + 1, dtype=bool)  # the last row, never dead, for -1
         dead[gone] = True
         mem = b.members[touched]
-        hit = (mem >= 0) & dead[np.maximum(mem, 0)]
+        hit = dead[mem]
         i, s = np.nonzero(hit)
         a = touched[i]
         b.members[a, s] = -1

@@ -302,11 +302,12 @@ def forget_exited(state, gone: np.ndarray) -> None:
     if gone.size == 0:
         return
     mem = state.memory_partner
-    dead = np.zeros(state.n, dtype=bool)
+    # one row more than there are firms, never dead: an empty slot (-1) reads it
+    dead = np.zeros(state.n + 1, dtype=bool)
     dead[gone] = True
-    stale = (mem >= 0) & dead[np.maximum(mem, 0)]
-    mem[stale] = -1
-    state.memory_trust[stale] = 0.0
+    stale = np.flatnonzero(dead[mem])
+    mem.reshape(-1)[stale] = -1
+    state.memory_trust.reshape(-1)[stale] = 0.0
 
 
 def entrant_count(state, p: dict, rng: np.random.Generator) -> int:
