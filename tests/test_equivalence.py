@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from simulation import SMEEcosystem
+from simulation import alliances as al_mod
 from simulation.alliances import (
     _TYPE_VALUE,
     ALLIANCE_TYPES,
@@ -267,3 +268,29 @@ def test_type_values_are_the_rows_of_every_type_within_the_firms_reach():
         np.testing.assert_array_equal(table[k], value(m.firms, f, m.p) * reach)
     # the month's table (every row, as formation and effects read it) agrees with it
     np.testing.assert_array_equal(type_value_table(m.firms, slice(None), m.p)[:, f], table)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_short_axis_reductions_equal_numpys_bit_for_bit(dtype):
+    """The column-by-column reductions of the alliance phases give exactly numpy's results,
+    ties (first maximum) and sign of zero included, on the shapes the model uses."""
+    rng = np.random.default_rng(5)
+    for shape in [(1000, 2), (1000, 3), (1000, 4), (1000, 5)]:
+        # coarse values make ties and exact zeros common; the wide ones make rounding matter
+        x = (rng.integers(-3, 4, shape) * rng.choice([1.0, 1e-8, 3.3e7], shape)).astype(dtype)
+        x[0] = -0.0
+        got = al_mod._sum_last(x)
+        assert got.dtype == x.sum(axis=1).dtype
+        assert np.array_equal(got, x.sum(axis=1))
+        assert np.array_equal(np.signbit(got), np.signbit(x.sum(axis=1)))
+        assert np.array_equal(al_mod._cumsum_last(x), np.cumsum(x, axis=1))
+        assert np.array_equal(al_mod._argmax_last(x), np.argmax(x, axis=1))
+        mask = x > 0
+        assert np.array_equal(al_mod._argmax_last(mask), np.argmax(mask, axis=1))
+        assert np.array_equal(al_mod._any_last(mask), mask.any(axis=1))
+        got_count = al_mod._count_last(mask)
+        assert got_count.dtype == np.int64 and np.array_equal(got_count, mask.sum(axis=1))
+    cube = rng.random((500, 4, 4)).astype(dtype) * rng.choice([1.0, 1e9], (500, 4, 4))
+    assert np.array_equal(al_mod._sum_axis1(cube), cube.sum(axis=1))
+    assert np.array_equal(al_mod._sum_last(cube), cube.sum(axis=2))
+    assert np.array_equal(al_mod._count_last(cube > 0.5), (cube > 0.5).sum(axis=2))
