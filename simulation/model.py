@@ -224,8 +224,11 @@ class SMEEcosystem(mesa.Model):
         extra = (policies.public_contracts(book, s, t, self.alliances.largest_of_type(s, BID))
                  if book.any_running("procurement_access", t) else np.zeros(s.n))
         walk, development, exit_draws = independent.result()
-        economy.produce(s, p, self.streams["economy"], self.demand_index, shock, effects, extra,
-                        walk)
+        # element-wise from here: in two halves of the firm rows on large models (side.py)
+        n = s.n
+        side.halves(threaded, n, lambda rows: economy.produce(
+            side.Rows(s, rows, n), p, None, None, side.Rows(shock, rows, n),
+            side.Rows(effects, rows, n), extra[rows], side.Rows(walk, rows, n)))
         grants = subsidy + rd_grant
         s.capital += grants
         s.flow_grants += grants

@@ -8,7 +8,11 @@ them before production. numpy releases Python's lock inside its loops and random
 so the two run at the same time; the results are bit-identical to running them in line
 (each stream is used by one thread at a time, in the same order), whatever runs them.
 
-SME_SIDE_THREAD sets it: `auto` (default: on for models of at least AUTO_MIN_FIRMS firm
+Element-wise phases (production) can also be cut in two halves of the firm rows, one on
+the worker and one here (`halves`, `Rows`): each row's result is computed by the same
+operations either way, so this too is bit-identical.
+
+SME_SIDE_THREAD sets both: `auto` (default: on for models of at least AUTO_MIN_FIRMS firm
 rows, where the arrays are large enough to gain), `on`, or `off`.
 """
 
@@ -17,6 +21,8 @@ from __future__ import annotations
 import os
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
+
+import numpy as np
 
 from .errors import ParameterError
 
@@ -42,6 +48,49 @@ def use(n_rows: int) -> bool:
     """Run the side work of a model with n_rows firm rows on the worker thread?"""
     m = mode()
     return m == "on" or (m == "auto" and n_rows >= AUTO_MIN_FIRMS)
+
+
+def halves(threaded: bool, n_rows: int, fn) -> None:
+    """fn(rows) for the firm rows 0..n_rows as two slices, the first on the worker thread and
+    the second here at the same time (threaded), or as one slice here. `fn` must treat each
+    row on its own (element-wise work, see `Rows`)."""
+    if not threaded or n_rows < 2:
+        fn(slice(0, n_rows))
+        return
+    half = n_rows // 2
+    first = submit(True, fn, slice(0, half))
+    fn(slice(half, n_rows))
+    first.result()
+
+
+class Rows:
+    """The rows `sl` of an object holding per-row arrays (firm state, shock multipliers,
+    alliance effects): each array attribute of length n_rows reads as its slice (a view, so
+    in-place writes such as `rows.capital += x` or `rows.need[:] = y` reach the object);
+    anything else reads as it is. Binding an attribute to a new array is refused: it would
+    reach the view, not the object."""
+
+    __slots__ = ("_obj", "_sl", "_n")
+
+    def __init__(self, obj, sl: slice, n_rows: int):
+        object.__setattr__(self, "_obj", obj)
+        object.__setattr__(self, "_sl", sl)
+        object.__setattr__(self, "_n", n_rows)
+
+    def __getattr__(self, name):
+        if name == "n":
+            return len(range(*self._sl.indices(self._n)))
+        value = getattr(self._obj, name)
+        if isinstance(value, np.ndarray) and value.ndim and value.shape[0] == self._n:
+            return value[self._sl]
+        return value
+
+    def __setattr__(self, name, value):
+        # `rows.x += y` rebinds x to the view it changed in place: nothing to do then
+        current = getattr(self._obj, name)
+        if not (isinstance(value, np.ndarray) and isinstance(current, np.ndarray)
+                and np.may_share_memory(value, current)):
+            raise AttributeError(f"Rows: {name} can only be changed in place")
 
 
 def submit(threaded: bool, fn, *args) -> Future:

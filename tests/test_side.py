@@ -33,12 +33,27 @@ def test_the_side_thread_changes_no_number(monkeypatch):
         threads.append(threading.current_thread().name)
         return walk(*args)
 
+    produced = []
+    produce = economy.produce
+
+    def recording_produce(state, *args):
+        produced.append((threading.current_thread().name, state.n))
+        return produce(state, *args)
+
     monkeypatch.setattr(economy, "demand_walk", recording_walk)
+    monkeypatch.setattr(economy, "produce", recording_produce)
     inline = _run(monkeypatch, "off")
     assert threads and all(name == threading.main_thread().name for name in threads)
+    assert {name for name, _ in produced} == {threading.main_thread().name}
     threads.clear()
+    produced.clear()
     beside = _run(monkeypatch, "on")
     assert threads and all(name.startswith("sme-side") for name in threads)  # it ran there
+    # production in two halves of the rows, one on each thread, every month
+    on_worker = [rows for name, rows in produced if name.startswith("sme-side")]
+    on_main = [rows for name, rows in produced if name == threading.main_thread().name]
+    assert len(on_worker) == len(on_main) == KW["burn_in"] + KW["months"]
+    assert all(0 < a <= b <= a + 1 for a, b in zip(on_worker, on_main))
 
     pd.testing.assert_frame_equal(inline.datacollector.get_model_vars_dataframe(),
                                   beside.datacollector.get_model_vars_dataframe(),
@@ -94,3 +109,31 @@ def test_work_handed_over_by_the_worker_runs_in_line(monkeypatch):
                                        side.submit(True, lambda: threading.current_thread().name
                                                    ).result())).result(timeout=30)
     assert names[0].startswith("sme-side") and names[1] == names[0]  # no deadlock, same thread
+
+
+def test_rows_reads_slices_writes_through_and_refuses_rebinding():
+    class Obj:
+        pass
+
+    obj = Obj()
+    obj.x = np.arange(6.0)
+    obj.table = np.arange(3.0)  # not per row: read as it is
+    obj.scale = 2.5
+    rows = side.Rows(obj, slice(2, 5), 6)
+    assert rows.n == 3 and rows.scale == 2.5
+    np.testing.assert_array_equal(rows.table, obj.table)
+    rows.x += 10.0  # in place, through the view
+    rows.x[:] *= 2.0
+    np.testing.assert_array_equal(obj.x, [0, 1, 24, 26, 28, 5])
+    with pytest.raises(AttributeError, match="in place"):
+        rows.x = np.zeros(3)  # would change the view only
+
+
+def test_halves_cover_every_row_once_on_two_threads():
+    seen = []
+    side.halves(True, 11, lambda sl: seen.append((threading.current_thread().name, sl)))
+    assert sorted((sl.start, sl.stop) for _, sl in seen) == [(0, 5), (5, 11)]
+    assert {name.startswith("sme-side") for name, _ in seen} == {True, False}
+    seen.clear()
+    side.halves(False, 11, lambda sl: seen.append(sl))
+    assert seen == [slice(0, 11)]
