@@ -442,8 +442,9 @@ class Alliances:
         # with the closer capabilities (the cluster's related trades)
         loc = np.flatnonzero(channel == 0)
         if pool.size and loc.size:
-            order = pool[np.argsort(state.region[pool], kind="stable")]
-            counts = np.bincount(state.region[order], minlength=len(COUNTRIES))
+            region = state.region[pool]
+            order = pool[np.argsort(region, kind="stable")]
+            counts = np.bincount(region, minlength=len(COUNTRIES))
             offsets = np.r_[0, np.cumsum(counts)[:-1]]
             reg = state.region[searchers[loc]]
             pick = offsets[reg][:, None] + (rng.random((loc.size, 2)) * counts[reg][:, None]

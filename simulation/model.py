@@ -234,13 +234,16 @@ class SMEEcosystem(mesa.Model):
         s.flow_grants += grants
 
         # credit (a crunch tightens it, a guarantee restores part), mutual aid, dissolution
-        base = p["credit_months"] * s.trend * region_array("credit_access")[s.region]
-        credit_mult = policies.credit_guarantee(book, s, t, shock.credit, base)
+        credit_mult = shock.credit
+        if book.any_running("credit_guarantee", t):
+            base = p["credit_months"] * s.trend * region_array("credit_access")[s.region]
+            credit_mult = policies.credit_guarantee(book, s, t, credit_mult, base)
+        side.halves(threaded, n, lambda rows: economy.update_credit(side.Rows(s, rows, n), p,
+                                                                    credit_mult[rows]))
         # innovation reads no alliance: on the second core beside these
         innovation_job = side.submit(threaded, economy.innovate, s, p,
                                      self.streams["innovation"], effects, grant_boost,
                                      development)
-        economy.update_credit(s, p, credit_mult)
         self.alliances.mutual_aid(s, month.fixed_cost)
         dissolved_before = sum(self.alliances.dissolved.values())
         self.alliances.dissolve(s, self.steps)
@@ -250,7 +253,7 @@ class SMEEcosystem(mesa.Model):
         # exit and entry
         gone, bankrupt = economy.exits(s, p, self.streams["entry"], exit_draws)
         self.alliances.remove_firms(s, gone, self.steps)
-        economy.forget_exited(s, gone)
+        economy.forget_exited(s, gone, threaded)
         self._remove_agents(gone)
         k = economy.entrant_count(s, p, self.streams["entry"])
         new = populate(s, self.streams["entry"], k, p, step=self.steps, entrants=True)
@@ -269,6 +272,9 @@ class SMEEcosystem(mesa.Model):
     def _collect(self, formed, dissolved, innovations, exits, bankrupt, entries, shock) -> None:
         started = time.perf_counter()
         s, a = self.firms, self.alliances
+        threaded = side.use(s.n)
+        # one pass over the whole trust tensor, on the second core beside the other reporters
+        trust_job = side.submit(threaded, a.mean_trust)
         alive = s.alive
         n_alive = int(alive.sum())
         revenue = s.revenue[alive]
@@ -288,7 +294,7 @@ class SMEEcosystem(mesa.Model):
         if self.steps % every == 0 or self.steps == 1 or self.steps >= self.total_steps:
             # the Gini sort on the second core beside the network statistics (scipy keeps
             # Python's lock there; numpy's sort does not)
-            gini_job = side.submit(side.use(s.n), gini, revenue)
+            gini_job = side.submit(threaded, gini, revenue)
             self._structure_cache = (*network_stats(*a.edges(), alive), gini_job.result())
         density, trans, lcc, revenue_gini = self._structure_cache
         r = self.report
@@ -310,7 +316,7 @@ class SMEEcosystem(mesa.Model):
         r["alliances_formed"] = formed
         r["alliances_dissolved"] = dissolved
         r["firms_in_alliances"] = float((s.n_alliances[alive] > 0).mean()) if n_alive else 0.0
-        r["mean_trust"] = a.mean_trust()
+        r["mean_trust"] = trust_job.result()
         r["network_density"] = float(density)
         r["clustering"] = float(trans)
         r["largest_component_share"] = float(lcc)
