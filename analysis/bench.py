@@ -9,8 +9,10 @@ Mesa's examples, which add a grid).
 
 Cost against alliances: at one firm count, our model again with the monthly search
 probability at 0, 1/4, 1/2, 1 and 2 times its default, so that the same firms hold from no
-alliances to about twice the usual number; time per month against the mean number of active
-alliances, as a straight-line fit and as the log-log exponent of the part that alliances add.
+alliances to about twice the usual number; the five models run in one subprocess and take
+turns month by month, so that the load of a shared machine, which drifts over minutes, falls
+on every point alike; time per month against the mean number of active alliances, as a
+straight-line fit and as the log-log exponent of the part that alliances add.
 """
 
 from __future__ import annotations
@@ -61,13 +63,11 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
 
 
-def measure_ours(n: int, months: int, burn_in: int, seed: int = 1,
-                 overrides: dict | None = None) -> dict:
+def measure_ours(n: int, months: int, burn_in: int, seed: int = 1) -> dict:
     from simulation import SMEEcosystem, side
 
     t0 = time.perf_counter()
-    model = SMEEcosystem(n_firms=n, rng=seed, burn_in=burn_in, months=months,
-                         **(overrides or {}))
+    model = SMEEcosystem(n_firms=n, rng=seed, burn_in=burn_in, months=months)
     t1 = time.perf_counter()
     for _ in range(burn_in):
         model.step()
@@ -111,11 +111,10 @@ def measure_mesa(n: int, steps: int, seed: int = 1) -> dict:
     }
 
 
-def one_size(n: int, months: int, burn_in: int, which: str,
-             overrides: dict | None = None) -> dict:
+def one_size(n: int, months: int, burn_in: int, which: str) -> dict:
     """Measure one size in this process (called in a fresh subprocess)."""
     if which == "ours":
-        out = measure_ours(n, months, burn_in, overrides=overrides)
+        out = measure_ours(n, months, burn_in)
     else:
         steps = max(2, min(20, int(2_000_000 / n)))
         out = measure_mesa(n, steps)
@@ -123,15 +122,14 @@ def one_size(n: int, months: int, burn_in: int, which: str,
     return out
 
 
-def _in_subprocess(n: int, months: int, burn_in: int, which: str,
-                   overrides: dict | None = None) -> dict:
-    code = ("import json, sys; from analysis.bench import one_size; "
-            f"print(json.dumps(one_size({n}, {months}, {burn_in}, {which!r}, "
-            f"{overrides!r})))")
+def _in_subprocess(what: str, func: str, *args):
+    """func(*args) of this module in a fresh Python process (its result as JSON)."""
+    code = (f"import json; from analysis.bench import {func}; "
+            f"print(json.dumps({func}(*{args!r})))")
     res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                          text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
     if res.returncode != 0:
-        raise RuntimeError(f"benchmark of {which} at {n} firms failed:\n{res.stderr[-2000:]}")
+        raise RuntimeError(f"benchmark of {what} failed:\n{res.stderr[-2000:]}")
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
@@ -142,19 +140,47 @@ def _exponent(sizes: list[int], values: list[float]) -> float | None:
     return float(np.polyfit(np.log(sizes), np.log(values), 1)[0])
 
 
-def alliance_scaling(n: int, months: int, burn_in: int, progress=print) -> dict:
-    """Time per month against active alliances at n firms (search probability varied)."""
+def alliance_points(n: int, months: int, burn_in: int, probs: list[float],
+                    seed: int = 1) -> list[dict]:
+    """Our model at n firms once per search probability, all in this process: after their
+    burn-in the models take turns, each stepping once a month (a different one first each
+    month), so that the machine's load falls on every point alike."""
+    from simulation import SMEEcosystem
+
+    models = [SMEEcosystem(n_firms=n, rng=seed, burn_in=burn_in, months=months, search_prob=p)
+              for p in probs]
+    for model in models:
+        for _ in range(burn_in):
+            model.step()
+    k = len(models)
+    spent, alliance_months = [0.0] * k, [0] * k
+    for month in range(months):
+        for j in range(k):
+            i = (month + j) % k
+            started = time.perf_counter()
+            models[i].step()
+            spent[i] += time.perf_counter() - started
+            alliance_months[i] += int(models[i].report["alliances_active"])
+    return [{"search_prob": p, "alliances_mean": alliance_months[i] / max(months, 1),
+             "ms_per_month": spent[i] / max(months, 1) * 1e3,
+             "firms_end": int(models[i].report["firms_alive"])} for i, p in enumerate(probs)]
+
+
+def search_probabilities() -> list[float]:
+    """The search probabilities of the alliance sweep: SEARCH_MULTIPLIERS x the default."""
     from simulation.params import defaults
 
     base = defaults()["search_prob"]
-    points = []
-    for mult in SEARCH_MULTIPLIERS:
-        prob = min(base * mult, 1.0)
-        progress(f"  {n:>9,} firms, search probability {prob:.4g}: our model ...")
-        ours = _in_subprocess(n, months, burn_in, "ours", {"search_prob": prob})
-        points.append({"search_prob": prob, "alliances_mean": ours["alliances_mean"],
-                       "ms_per_month": ours["months_s"] / months * 1e3,
-                       "firms_end": ours["firms_end"]})
+    return [min(base * mult, 1.0) for mult in SEARCH_MULTIPLIERS]
+
+
+def alliance_scaling(n: int, months: int, burn_in: int, progress=print) -> dict:
+    """Time per month against active alliances at n firms (search probability varied)."""
+    probs = search_probabilities()
+    progress(f"  {n:>9,} firms, search probability {probs[0]:.4g} to {probs[-1]:.4g} "
+             f"({len(probs)} models taking turns): our model ...")
+    points = _in_subprocess(f"our model at {n:,} firms against alliances", "alliance_points",
+                            n, months, burn_in, probs)
     return {"firms": n, "points": points, **_alliance_fit(points)}
 
 
@@ -190,9 +216,9 @@ def run_bench(sizes: list[int], months: int = 12, burn_in: int = 24, progress=pr
     rows = []
     for n in sizes:
         progress(f"  {n:>9,} firms: our model ...")
-        ours = _in_subprocess(n, months, burn_in, "ours")
+        ours = _in_subprocess(f"ours at {n:,} firms", "one_size", n, months, burn_in, "ours")
         progress(f"  {n:>9,} firms: Mesa minimal model ...")
-        base = _in_subprocess(n, months, burn_in, "mesa")
+        base = _in_subprocess(f"mesa at {n:,} firms", "one_size", n, months, burn_in, "mesa")
         rows.append({
             "firms": n,
             "ours": ours,
@@ -327,8 +353,12 @@ def bench_command(firms: str, months: int, burn_in: int, out: str, quiet: bool =
                         "to 5000000")
     from .resources import check_memory
 
-    # one size at a time, each in its own process; twice the search, about twice the alliances
-    check_memory(max(sizes + [alliance_firms]), burn_in + months)
+    # one size at a time, each in its own process; the alliance sweep's models all at once
+    check_memory(max(sizes), burn_in + months)
+    if alliance_firms:
+        check_memory(alliance_firms, burn_in + months, workers=len(SEARCH_MULTIPLIERS),
+                     place="--alliance-firms", workers_flag=False,
+                     copies="models taking turns")
     out_path = Path(out)
     if out_path.suffix != ".json":
         raise UserError(f"--out {out}: expected a .json file path")

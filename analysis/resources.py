@@ -94,11 +94,11 @@ def run_size(params: dict) -> tuple[int, int]:
 
 
 def check_memory(n_firms: int, steps: int, workers: int = 1, place: str = "--firms",
-                 workers_flag: bool = True) -> None:
+                 workers_flag: bool = True, copies: str = "workers") -> None:
     """Raise UserError (one line: the estimate, what is available, the fix) when `workers`
     models of `n_firms` firms over `steps` months would not fit in the available memory.
     `place` names the input (--firms, a spec's firms, a dashboard field); `workers_flag`
-    says whether the user can pass --workers."""
+    says whether the user can pass --workers; `copies` names the models held at once."""
     avail = available_bytes()
     if avail is None:
         return
@@ -112,7 +112,7 @@ def check_memory(n_firms: int, steps: int, workers: int = 1, place: str = "--fir
     spare = avail - (FIXED_BYTES if workers > 1 else 0) - workers * (
         FIXED_BYTES + steps * BYTES_PER_MONTH)
     most_firms = max(int(spare // (workers * BYTES_PER_FIRM)), 0)
-    what = (f"{workers} workers x {fmt_bytes(per)} per run" if workers > 1
+    what = (f"{workers} {copies} x {fmt_bytes(per)} per run" if workers > 1
             else "one run")
     fix = _fix(workers, fits_workers, most_firms, place, workers_flag)
     raise UserError(

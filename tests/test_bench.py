@@ -95,3 +95,41 @@ def test_bench_refuses_a_size_the_memory_cannot_hold_before_running_anything(tmp
     line = res.stderr.strip()
     assert "\n" not in line and "2,000,000 firms" in line and "SME_MEMORY_LIMIT=off" in line
     assert not out.exists()
+
+
+def test_the_alliance_sweep_counts_its_five_models_held_at_once(tmp_path):
+    import os
+
+    # one model of 300,000 firms fits in 1 GB; the sweep's five at once do not
+    out = tmp_path / "bench.json"
+    res = subprocess.run([sys.executable, "run.py", "bench", "--firms", "1000",
+                          "--alliance-firms", "300000", "--out", out, "--quiet"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "SME_MEMORY_LIMIT": "1G"})
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    line = res.stderr.strip()
+    assert "\n" not in line and "--alliance-firms 300,000" in line
+    assert "5 models taking turns" in line and not out.exists()
+
+
+def test_the_alliance_sweep_models_take_turns_month_by_month(monkeypatch):
+    from analysis import bench
+    from simulation import SMEEcosystem
+
+    order = []
+    step = SMEEcosystem.step
+
+    def recording_step(self):
+        order.append((self.p["search_prob"], self.steps))
+        step(self)
+
+    monkeypatch.setattr(SMEEcosystem, "step", recording_step)
+    points = bench.alliance_points(300, 2, 1, [0.0, 0.07, 0.14])
+    # Mesa counts the step before it runs: step 1 is each model's burn-in month
+    assert [prob for prob, steps in order[:3]] == [0.0, 0.07, 0.14]
+    timed = [prob for prob, steps in order if steps > 1]
+    # every timed month, each model once, a different one first
+    assert timed == [0.0, 0.07, 0.14, 0.07, 0.14, 0.0]
+    assert [p["search_prob"] for p in points] == [0.0, 0.07, 0.14]
+    assert points[0]["alliances_mean"] == 0 < points[1]["alliances_mean"]
+    assert all(p["ms_per_month"] > 0 for p in points)
