@@ -356,9 +356,12 @@ def bench_command(firms: str, months: int, burn_in: int, out: str, quiet: bool =
     # one size at a time, each in its own process; the alliance sweep's models all at once
     check_memory(max(sizes), burn_in + months)
     if alliance_firms:
-        check_memory(alliance_firms, burn_in + months, workers=len(SEARCH_MULTIPLIERS),
-                     place="--alliance-firms", workers_flag=False,
-                     copies="models taking turns")
+        try:
+            check_memory(alliance_firms, burn_in + months, workers=len(SEARCH_MULTIPLIERS),
+                         place="--alliance-firms", workers_flag=False,
+                         copies="models taking turns")
+        except UserError as e:
+            raise UserError(f"{e} (or --alliance-firms 0 to skip the sweep)") from None
     out_path = Path(out)
     if out_path.suffix != ".json":
         raise UserError(f"--out {out}: expected a .json file path")

@@ -30,9 +30,16 @@ def main() -> int:
     ap.add_argument("old", type=Path, help="checkout to compare against (A)")
     ap.add_argument("new", type=Path, nargs="?", default=here, help="checkout to test (B)")
     ap.add_argument("--firms", type=int, default=100_000)
-    ap.add_argument("--burn-in", type=int, default=24, help="months before timing")
-    ap.add_argument("--months", type=int, default=24, help="timed months of each model")
+    ap.add_argument("--burn-in", type=int, default=24,
+                    help="the models' burn-in, run before timing")
+    ap.add_argument("--months", type=int, default=24,
+                    help="the models' months after the burn-in, all timed")
     args = ap.parse_args()
+    for flag, value, low in (("--firms", args.firms, 10), ("--burn-in", args.burn_in, 0),
+                             ("--months", args.months, 1)):
+        if value < low:
+            print(f"compare_trees: {flag} {value}: must be at least {low}", file=sys.stderr)
+            return 2
     for tree in (args.old, args.new):
         if not (tree / "simulation" / "model.py").is_file():
             print(f"compare_trees: {tree} holds no simulation/model.py; give a checkout of "
@@ -43,8 +50,9 @@ def main() -> int:
         for name, tree in (("sim_a", args.old), ("sim_b", args.new)):
             shutil.copytree(tree / "simulation", root / name)
         sys.path[:0] = [str(root), str(args.new)]  # the new checkout's other packages
-        models = [importlib.import_module(name).SMEEcosystem(n_firms=args.firms, rng=1)
-                  for name in ("sim_a", "sim_b")]
+        models = [importlib.import_module(name).SMEEcosystem(
+            n_firms=args.firms, rng=1, burn_in=args.burn_in, months=args.months)
+            for name in ("sim_a", "sim_b")]
         for _ in range(args.burn_in):
             for m in models:
                 m.step()

@@ -152,9 +152,18 @@ def _row_sum(x: np.ndarray) -> np.ndarray:
 # Reductions along a short axis (member slots, memory slots, alliance types: 2-5 entries),
 # one pass per entry. numpy reduces a short axis with one inner-loop call per row, 1-2 ms
 # per 100,000 rows; these add in the same left-to-right order, so they give bit-identical
-# results to .sum, .any, .argmax and np.cumsum along that axis (tests/test_equivalence.py).
+# results to .sum, .any, .argmax and np.cumsum along that axis (tests/test_equivalence.py)
+# for float sums of 1 to 7 entries: from 8 entries numpy sums in pairs (SHORT_AXIS_MAX).
+SHORT_AXIS_MAX = 7
+
+
+def _short(x: np.ndarray, axis: int) -> None:
+    assert 1 <= x.shape[axis] <= SHORT_AXIS_MAX and x.dtype.kind == "f", (x.shape, x.dtype)
+
+
 def _sum_last(x: np.ndarray) -> np.ndarray:
     """x.sum(axis=-1) of a float array, in its dtype."""
+    _short(x, -1)
     out = x[..., 0] + 0.0  # numpy's sum starts from +0.0: a row of -0.0 sums to +0.0
     for k in range(1, x.shape[-1]):
         out += x[..., k]
@@ -163,6 +172,7 @@ def _sum_last(x: np.ndarray) -> np.ndarray:
 
 def _sum_axis1(x: np.ndarray) -> np.ndarray:
     """x.sum(axis=1) of a 3-D float array."""
+    _short(x, 1)
     out = x[:, 0] + 0.0
     for k in range(1, x.shape[1]):
         out += x[:, k]
@@ -199,7 +209,8 @@ def _argmax_last(x: np.ndarray) -> np.ndarray:
 
 
 def _cumsum_last(x: np.ndarray) -> np.ndarray:
-    """np.cumsum(x, axis=1) of a 2-D array."""
+    """np.cumsum(x, axis=1) of a 2-D float array."""
+    assert x.dtype.kind == "f" and x.shape[1] >= 1, (x.shape, x.dtype)
     out = np.empty_like(x)
     out[:, 0] = x[:, 0]
     for k in range(1, x.shape[1]):
@@ -363,7 +374,7 @@ class Alliances:
         ids = state.alliances[f]  # (m, slots)
         members = self.book.members[np.maximum(ids, 0)]  # (m, slots, MAX_MEMBERS)
         hit = (members == q[:, None, None]) & (ids[:, :, None] >= 0)
-        return _any_last(hit.reshape(f.size, -1))
+        return _any_last(hit.reshape(f.size, ids.shape[1] * MAX_MEMBERS))
 
     def _remember(self, state: FirmState, f: np.ndarray, partner: np.ndarray, trust: np.ndarray):
         """Write (partner, trust) into each firm's memory of prior partners.

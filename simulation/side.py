@@ -59,8 +59,10 @@ def halves(threaded: bool, n_rows: int, fn) -> None:
         return
     half = n_rows // 2
     first = submit(True, fn, slice(0, half))
-    fn(slice(half, n_rows))
-    first.result()
+    try:
+        fn(slice(half, n_rows))
+    finally:
+        first.result()  # the worker's half is done (or its error raised) before anything goes on
 
 
 class Rows:
@@ -68,7 +70,10 @@ class Rows:
     alliance effects): each array attribute of length n_rows reads as its slice (a view, so
     in-place writes such as `rows.capital += x` or `rows.need[:] = y` reach the object);
     anything else reads as it is. Binding an attribute to a new array is refused: it would
-    reach the view, not the object."""
+    reach the view, not the object. Only for objects whose arrays are all per row or clearly
+    not (a type-major (types x rows) table would be sliced wrongly on a model of as many rows
+    as types), and for element-wise work: an array that is not per row is shared by both
+    halves and must only be read."""
 
     __slots__ = ("_obj", "_sl", "_n")
 

@@ -109,7 +109,8 @@ def test_the_alliance_sweep_counts_its_five_models_held_at_once(tmp_path):
     assert res.returncode == 2 and "Traceback" not in res.stderr
     line = res.stderr.strip()
     assert "\n" not in line and "--alliance-firms 300,000" in line
-    assert "5 models taking turns" in line and not out.exists()
+    assert "5 models taking turns" in line and "--alliance-firms 0" in line
+    assert not out.exists()
 
 
 def test_the_alliance_sweep_models_take_turns_month_by_month(monkeypatch):

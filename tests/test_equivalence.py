@@ -294,3 +294,17 @@ def test_short_axis_reductions_equal_numpys_bit_for_bit(dtype):
     assert np.array_equal(al_mod._sum_axis1(cube), cube.sum(axis=1))
     assert np.array_equal(al_mod._sum_last(cube), cube.sum(axis=2))
     assert np.array_equal(al_mod._count_last(cube > 0.5), (cube > 0.5).sum(axis=2))
+
+
+def test_short_axis_helpers_refuse_what_they_would_not_match():
+    # numpy sums 8 or more entries in pairs, and sums integers as int64
+    with pytest.raises(AssertionError):
+        al_mod._sum_last(np.ones((3, 8)))
+    with pytest.raises(AssertionError):
+        al_mod._sum_last(np.ones((3, 4), dtype=np.int32))
+
+
+def test_partners_of_no_pairs_is_empty(model):
+    s = model.firms
+    empty = np.zeros(0, dtype=np.int64)
+    assert model.alliances.partners_of(s, empty, empty).shape == (0,)

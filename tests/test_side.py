@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
+import time
 import warnings
 
 import numpy as np
@@ -137,3 +138,22 @@ def test_halves_cover_every_row_once_on_two_threads():
     seen.clear()
     side.halves(False, 11, lambda sl: seen.append(sl))
     assert seen == [slice(0, 11)]
+
+
+def test_halves_wait_for_the_worker_when_the_main_half_fails():
+    x = np.zeros(4)
+    started = threading.Event()
+
+    def work(sl):
+        if sl.start == 0:  # the worker's half: slow, then writes
+            started.wait(5)
+            time.sleep(0.2)
+            x[sl] = 1.0
+        else:
+            started.set()
+            raise ValueError("main half failed")
+
+    with pytest.raises(ValueError, match="main half"):
+        side.halves(True, 4, work)
+    # nothing writes behind the caller's back once the error has reached it
+    assert x.tolist() == [1.0, 1.0, 0.0, 0.0]
