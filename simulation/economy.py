@@ -202,10 +202,16 @@ def add_demand_jumps(step: np.ndarray, size_factor: np.ndarray, p: dict,
     step[hit] += np.where(up, size, -size)
 
 
+def credit_base(state, p: dict, rows=slice(None)) -> np.ndarray:
+    """The credit line of firms `rows` before any crunch: months of trend revenue x country
+    access."""
+    access = region_array("credit_access")[state.region[rows]]
+    return p["credit_months"] * state.trend[rows] * access
+
+
 def update_credit(state, p: dict, credit_mult: np.ndarray) -> None:
     """Credit line = months of trend revenue x country access x crunch multiplier."""
-    access = region_array("credit_access")[state.region]
-    state.credit_limit[:] = p["credit_months"] * state.trend * access * credit_mult
+    state.credit_limit[:] = credit_base(state, p) * credit_mult
 
 
 def innovate(state, p: dict, rng: np.random.Generator, effects, grant_boost: np.ndarray,

@@ -236,8 +236,8 @@ class SMEEcosystem(mesa.Model):
         # credit (a crunch tightens it, a guarantee restores part), mutual aid, dissolution
         credit_mult = shock.credit
         if book.any_running("credit_guarantee", t):
-            base = p["credit_months"] * s.trend * region_array("credit_access")[s.region]
-            credit_mult = policies.credit_guarantee(book, s, t, credit_mult, base)
+            credit_mult = policies.credit_guarantee(book, s, t, credit_mult,
+                                                    economy.credit_base(s, p))
         side.halves(threaded, n, lambda rows: economy.update_credit(side.Rows(s, rows, n), p,
                                                                     credit_mult[rows]))
         # innovation reads no alliance: on the second core beside these
@@ -258,8 +258,7 @@ class SMEEcosystem(mesa.Model):
         k = economy.entrant_count(s, p, self.streams["entry"])
         new = populate(s, self.streams["entry"], k, p, step=self.steps, entrants=True)
         s.uid[new] = self._new_uids(new.size)
-        s.credit_limit[new] = (p["credit_months"] * s.trend[new]
-                               * region_array("credit_access")[s.region[new]]
+        s.credit_limit[new] = (economy.credit_base(s, p, new)
                                * credit_multiplier(self.shocks, t, s, new))
         self._add_agents(new)
 
