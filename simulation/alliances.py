@@ -7,6 +7,7 @@ alliance types, never over firms.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -256,6 +257,7 @@ class Alliances:
         # below the break threshold / below the renewal level (0.5)
         self.trust_low = self.trust_below_half = np.zeros(0, dtype=bool)
         self.aid_paid = self.aid_received = 0.0  # this month's mutual aid, both sides
+        self._memory_job = None  # new partners being remembered on the second core (form)
 
     # ------------------------------------------------------------------ helpers
     def member_slots(self):
@@ -420,6 +422,7 @@ class Alliances:
         Output: arrays (searcher, candidate, channel, inherited trust, trust boost).
         Channels: 0 local cluster, 1 platform, 2 referral / prior partner, 3 brokered.
         """
+        self._memory_settled()
         p, rng = self.p, self.rng
         n = state.n
         cap = state.alive & (state.n_alliances < p["max_alliances"])
@@ -517,6 +520,7 @@ class Alliances:
         referral, platform reputation or propensity. Transaction costs are paid from
         capital (booked in the firm's profit). Output: number of alliances formed.
         """
+        self._memory_settled()
         p, rng = self.p, self.rng
         i, j, channel, inherited, boost = found
         if i.size == 0:
@@ -526,8 +530,6 @@ class Alliances:
                                                                     boost))
         if i.size == 0:
             return 0
-        # what each side remembers of the other, on the second core beside the scoring
-        memory_job = side.submit(side.use(state.n), self._memory_both_ways, state, i, j)
         comp = complementarity(state, i, j)
         vi = month.values[:, i].T + month.value_bonus[None, :]  # (firms, 5) with the bonus
         vj = month.values[:, j].T + month.value_bonus[None, :]
@@ -546,7 +548,9 @@ class Alliances:
         gain_i = gi / (gi + coord_i + 0.01)
         gain_j = gj / (gj + coord_j + 0.01)
 
-        (known_i, mem_i), (known_j, mem_j) = memory_job.result()
+        # what each side remembers of the other (here: the second core is busy with the demand
+        # walk at this point of the month)
+        (known_i, mem_i), (known_j, mem_j) = self._memory_both_ways(state, i, j)
         stranger_i = np.where(
             channel == 2,
             inherited,
@@ -659,15 +663,31 @@ class Alliances:
         cost = (search_cost + setup) * month.fixed_cost[firm] * month.coord_mult[firm]
         state.flow_profit[firm] -= cost
         state.capital[firm] -= cost
-        self._remember_pairs(state, ids)
         statics_job.result()
+        # the members remember each other later, on the second core (_start_memory), from
+        # this month's `members` and `trust` (the book's trust moves in contribution): no phase
+        # reads or writes the firms' memory of partners before dissolution, which waits for it
+        self._memory_job = partial(self._remember_pairs, state, members, trust)
         self.formed += k
         return k
 
-    def _remember_pairs(self, state: FirmState, ids: np.ndarray):
-        """Each member of alliances `ids` remembers each partner with its current trust."""
-        b = self.book
-        mem = b.members[ids]
+    def _start_memory(self, threaded: bool) -> None:
+        """Hand the remembering of this month's new partners (form) to the second core."""
+        if isinstance(self._memory_job, partial):
+            self._memory_job = side.submit(threaded, self._memory_job)
+
+    def _memory_settled(self) -> None:
+        """The new partners are remembered (form), here and now if that has not started:
+        called before anything reads or writes the firms' memory of partners."""
+        job, self._memory_job = self._memory_job, None
+        if isinstance(job, partial):
+            job()
+        elif job is not None:
+            job.result()
+
+    def _remember_pairs(self, state: FirmState, mem: np.ndarray, trust: np.ndarray):
+        """Each member of alliances with members `mem` (alliances x slots) and trust `trust`
+        (alliances x slots x slots) remembers each partner with that trust."""
         f_list, q_list, t_list = [], [], []
         for s in range(MAX_MEMBERS):
             for t in range(MAX_MEMBERS):
@@ -676,7 +696,7 @@ class Alliances:
                 ok = (mem[:, s] >= 0) & (mem[:, t] >= 0)
                 f_list.append(mem[ok, s])
                 q_list.append(mem[ok, t])
-                t_list.append(b.trust[ids[ok], s, t])
+                t_list.append(trust[ok, s, t])
         self._remember(state, np.concatenate(f_list), np.concatenate(q_list),
                        np.concatenate(t_list))
 
@@ -707,31 +727,51 @@ class Alliances:
         self._occupancy_code()
         cells_job = side.submit(threaded, self.pair_cells)
         # per membership (ms: flat index of the member slot), on (alliances x members) arrays
-        # whose empty slots hold 0 / False; one uniform per slot, empty or not
+        # whose empty slots hold 0 / False; one uniform per slot, empty or not, drawn here in
+        # the stream's order; each membership's result is its own, so the memberships are
+        # taken in two halves, one on each core (side.halves)
         a, _s, f = self.member_slots()
         ms = self.slot_index()
         shape = (b.n, MAX_MEMBERS)
-        inst_m = state.institutions[f]
+        u_shirk = rng.random(shape, dtype=np.float32).reshape(-1)
+        u_detect = rng.random(shape, dtype=np.float32).reshape(-1)
         inst = np.zeros(shape, dtype=np.float32)
-        inst.reshape(-1)[ms] = inst_m
-        p_shirk = (1.0 - state.trustworthiness[f]) * (1.2 - 0.08 * inst_m) * per_alliance[a]
-        shirk_m = rng.random(shape, dtype=np.float32).reshape(-1)[ms] < p_shirk
+        shirk_m = np.empty(f.size, dtype=bool)
+
+        def shirk(rows):
+            fr, mr = f[rows], ms[rows]
+            inst_m = state.institutions[fr]
+            inst.reshape(-1)[mr] = inst_m
+            p_shirk = ((1.0 - state.trustworthiness[fr]) * (1.2 - 0.08 * inst_m)
+                       * per_alliance[a[rows]])
+            shirk_m[rows] = u_shirk[mr] < p_shirk
+
+        side.halves(threaded, f.size, shirk)
         mean_inst = _row_sum(inst) / members
         p_det = p["detection_prob"] * (0.6 + 0.16 * mean_inst) + 0.2 * formal
-        detected_m = shirk_m & (rng.random(shape, dtype=np.float32).reshape(-1)[ms] < p_det[a])
+        detected_m = np.empty(f.size, dtype=bool)
         b.shirked[:] = False
-        b.shirked.reshape(-1)[ms] = shirk_m
         b.detected[:] = False
-        b.detected.reshape(-1)[ms] = detected_m
+
+        def detect(rows):
+            mr = ms[rows]
+            caught = shirk_m[rows] & (u_detect[mr] < p_det[a[rows]])
+            detected_m[rows] = caught
+            b.shirked.reshape(-1)[mr] = shirk_m[rows]
+            b.detected.reshape(-1)[mr] = caught
+
+        side.halves(threaded, f.size, detect)
+        # reputation, which reads only who was caught, and the memory of this month's new
+        # partners on the second core while the trust of partner pairs is updated here
+        reputation_job = side.submit(threaded, _update_reputation, state, f, detected_m)
+        self._start_memory(threaded)
         detected = b.detected
         b.effectiveness[:] = 1.0 - _row_sum(b.shirked) / members
 
         # trust[a, s, t]: s's trust in t moves with what s sees of t, on the partner-pair cells
         # only: t <- t (1 - erode) if t's shirking was detected, else t (1 - build) + build.
-        # Cells that are not partner pairs are 0 and are left alone. Reputation, which reads
-        # only who was caught, is updated beside it.
+        # Cells that are not partner pairs are 0 and are left alone.
         cells, alliance, target = cells_job.result()
-        reputation_job = side.submit(threaded, _update_reputation, state, f, detected_m)
         build, erode = np.float32(p["trust_build_rate"]), np.float32(p["trust_erosion_rate"])
         seen = detected.reshape(-1)[target]
         mult = np.where(seen, np.float32(1.0) - erode, np.float32(1.0) - build)
@@ -764,9 +804,18 @@ class Alliances:
         if a.size == 0:
             return Effects(z, z, z, z, z, own_demand, z, np.zeros(n, bool), z,
                            np.zeros(n, bool))
-        eff = b.effectiveness[a].astype(np.float64)
-        coord = (p["coordination_cost"] * _GROUP_COST[b.n_members[a]] * month.fixed_cost[f]
-                 * month.coord_mult[f]) * ~b.shirked.reshape(-1)[ms]
+        # per membership, in two halves of the memberships (one on each core)
+        eff = np.empty(a.size)
+        coord = np.empty(a.size)
+
+        def participation_and_cost(rows):
+            ar, fr = a[rows], f[rows]
+            eff[rows] = b.effectiveness[ar]
+            coord[rows] = (p["coordination_cost"] * _GROUP_COST[b.n_members[ar]]
+                           * month.fixed_cost[fr] * month.coord_mult[fr]
+                           ) * ~b.shirked.reshape(-1)[ms[rows]]
+
+        side.halves(side.use(n), a.size, participation_and_cost)
         slices = self.type_slices()
         # each alliance's net benefit on the second core (simulation/side.py) while the
         # firms' effects are summed here
@@ -854,6 +903,7 @@ class Alliances:
         net benefit is positive and every member's trust is at least 0.5.
         Output: the ids of dissolved alliances.
         """
+        self._memory_settled()
         p, b = self.p, self.book
         act = b.active
         low, below_half = self.trust_low, self.trust_below_half  # from this month's update
@@ -881,8 +931,8 @@ class Alliances:
         if ids.size == 0:
             return
         b = self.book
-        self._remember_pairs(state, ids)
         mem = b.members[ids]
+        self._remember_pairs(state, mem, b.trust[ids])
         valid = mem >= 0
         firm = mem[valid]
         alliance = np.broadcast_to(ids[:, None], mem.shape)[valid]
@@ -901,6 +951,7 @@ class Alliances:
 
         Output: the number of alliances dissolved because members exited.
         """
+        self._memory_settled()
         b = self.book
         if gone.size == 0:
             return 0

@@ -248,7 +248,7 @@ class SMEEcosystem(mesa.Model):
         dissolved_before = sum(self.alliances.dissolved.values())
         self.alliances.dissolve(s, self.steps)
         innovations = innovation_job.result()
-        economy.gain_experience(s)
+        side.halves(threaded, n, lambda rows: economy.gain_experience(side.Rows(s, rows, n)))
 
         # exit and entry
         gone, bankrupt = economy.exits(s, p, self.streams["entry"], exit_draws)

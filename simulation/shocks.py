@@ -139,12 +139,14 @@ def credit_multiplier(shocks: list[Shock], month: int, state, rows: np.ndarray) 
 
 
 def shock_effects(shocks: list[Shock], month: int, state) -> ShockEffects:
-    """Combine every shock active this month into per-firm multipliers."""
+    """Combine every shock active this month into per-firm multipliers.
+
+    Multipliers that no shock moves this month are one shared read-only array of ones (or
+    zeros): a month without shocks writes nothing per firm."""
     n = state.n
-    ones = np.ones(n)
-    eff = ShockEffects(ones.copy(), ones.copy(), ones.copy(), np.zeros(n), ones.copy(),
-                       ones.copy(), np.zeros(n), ones.copy(), 0.0)
-    uncertainty = region_array("regulatory_uncertainty")[state.region]
+    ones, zeros = np.ones(n), np.zeros(n)
+    ones.flags.writeable = zeros.flags.writeable = False
+    eff = ShockEffects(ones, ones, ones, zeros, ones, ones, zeros, ones, 0.0)
     for i, shock in enumerate(shocks):
         level = shock.intensity(month)
         if level <= 0.0:
@@ -152,17 +154,19 @@ def shock_effects(shocks: list[Shock], month: int, state) -> ShockEffects:
         eff.intensity = max(eff.intensity, level)
         hit = shock.in_scope(state.sector, state.region, state.key, i)
         d = shock.depth * level * hit
+        # each multiplier is made anew (1 x m = m exactly): the shared arrays stay as they are
         if shock.kind == "demand":
-            eff.demand *= 1.0 - d
+            eff.demand = eff.demand * (1.0 - d)
             eff.demand_hit = True
         elif shock.kind == "supply":
-            eff.logistics *= 1.0 + d
-            eff.inputs *= 1.0 + d / 2
+            eff.logistics = eff.logistics * (1.0 + d)
+            eff.inputs = eff.inputs * (1.0 + d / 2)
             eff.failure_prob = 1.0 - (1.0 - eff.failure_prob) * (1.0 - d / 5)
         elif shock.kind == "credit":
-            eff.credit *= 1.0 - d
-            eff.interest *= 1.0 + 2 * d
+            eff.credit = eff.credit * (1.0 - d)
+            eff.interest = eff.interest * (1.0 + 2 * d)
         else:  # regulatory
-            eff.compliance += 0.05 * d * uncertainty
-            eff.formation *= np.clip(1.0 - d * uncertainty / 1.4, 0.0, 1.0)
+            uncertainty = region_array("regulatory_uncertainty")[state.region]
+            eff.compliance = eff.compliance + 0.05 * d * uncertainty
+            eff.formation = eff.formation * np.clip(1.0 - d * uncertainty / 1.4, 0.0, 1.0)
     return eff

@@ -8,9 +8,12 @@ them before production. numpy releases Python's lock inside its loops and random
 so the two run at the same time; the results are bit-identical to running them in line
 (each stream is used by one thread at a time, in the same order), whatever runs them.
 
-Element-wise phases (production) can also be cut in two halves of the firm rows, one on
-the worker and one here (`halves`, `Rows`): each row's result is computed by the same
-operations either way, so this too is bit-identical.
+Element-wise phases (production, credit, experience; the per-membership steps of
+contribution and effects) can also be cut in two halves of the firm rows or memberships, one
+on the worker and one here (`halves`, `Rows`): each row's result is computed by the same
+operations either way, so this too is bit-identical. Formation's remembering of the new
+partners is handed to the worker by contribution and waited for by dissolution and exits
+(`Alliances._memory_settled`), the first phases after it that touch the firms' memory.
 
 SME_SIDE_THREAD sets both: `auto` (default: on for models of at least AUTO_MIN_FIRMS firm
 rows, where the arrays are large enough to gain), `on`, or `off`.
@@ -51,9 +54,10 @@ def use(n_rows: int) -> bool:
 
 
 def halves(threaded: bool, n_rows: int, fn) -> None:
-    """fn(rows) for the firm rows 0..n_rows as two slices, the first on the worker thread and
-    the second here at the same time (threaded), or as one slice here. `fn` must treat each
-    row on its own (element-wise work, see `Rows`)."""
+    """fn(rows) for the rows 0..n_rows (firm rows, or memberships) as two slices, the first
+    on the worker thread and the second here at the same time (threaded), or as one slice
+    here. `fn` must treat each row on its own (element-wise work, see `Rows`), and write
+    only its own rows of any output."""
     if not threaded or n_rows < 2:
         fn(slice(0, n_rows))
         return

@@ -308,3 +308,67 @@ def test_partners_of_no_pairs_is_empty(model):
     s = model.firms
     empty = np.zeros(0, dtype=np.int64)
     assert model.alliances.partners_of(s, empty, empty).shape == (0,)
+
+
+def _formed(seed=9):
+    """A model after one month's search and formation by hand (as step() does)."""
+    m = SMEEcosystem(rng=seed, n_firms=400, burn_in=0, months=30, search_prob=0.4,
+                     consortium_prob=0.6, entry_rate=0.0)  # no entrants: last month's rows
+    for _ in range(6):
+        m.step()
+    al, s = m.alliances, m.firms
+    month = dataclasses.replace(m.last_month, values=type_value_table(s, slice(None), m.p))
+    before = s.memory_partner.copy()
+    formed = al.form(s, month, al.search(s, month, None))
+    assert formed > 0, "nothing formed: nothing was tested"
+    # formation leaves the remembering of the new partners for later ...
+    np.testing.assert_array_equal(s.memory_partner, before)
+    return m
+
+
+def _memory(m):
+    s = m.firms
+    return s.memory_partner.copy(), s.memory_trust.copy(), s.memory_next.copy()
+
+
+def test_new_partners_are_remembered_with_their_trust_at_formation():
+    at_once = _formed()
+    at_once.alliances._memory_settled()  # ... here at once
+    later = _formed()
+    # ... or later (on the second core, from contribution on large models), after the book's
+    # trust has moved: the new partners are remembered with the trust they started with
+    later.alliances.book.trust *= np.float32(0.5)
+    later.alliances._memory_settled()
+    for x, y in zip(_memory(at_once), _memory(later)):
+        np.testing.assert_array_equal(x, y)
+    assert not np.array_equal(at_once.firms.memory_partner, _formed().firms.memory_partner)
+    # contribution hands the remembering over (here it runs in line: a small model)
+    handed = _formed()
+    handed.alliances.contribute_and_update_trust(handed.firms, handed.steps)
+    for x, y in zip(_memory(at_once), _memory(handed)):
+        np.testing.assert_array_equal(x, y)
+
+
+@pytest.mark.parametrize("phase", ["dissolve", "remove_firms"])
+def test_dissolution_and_exits_wait_for_the_new_partners_to_be_remembered(phase):
+    settled, pending = _formed(), _formed()
+    settled.alliances._memory_settled()
+    for m in (settled, pending):
+        if phase == "dissolve":
+            m.alliances.dissolve(m.firms, m.steps + 120)  # every term is over: many end
+        else:
+            m.alliances.remove_firms(m.firms, np.arange(0, m.firms.n, 3), m.steps)
+    for x, y in zip(_memory(settled), _memory(pending)):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_shock_multipliers_no_shock_moves_are_shared_and_read_only(model):
+    from simulation.shocks import Shock, shock_effects
+
+    quiet = shock_effects([], 1, model.firms)
+    assert quiet.demand is quiet.credit and not quiet.demand.flags.writeable
+    assert (quiet.demand == 1.0).all() and (quiet.compliance == 0.0).all()
+    supply = Shock(kind="supply", start=1, duration=6, depth=0.5, recovery=3)
+    hit = shock_effects([supply], 2, model.firms)
+    assert (hit.logistics > 1.0).any() and (hit.failure_prob > 0).any()
+    assert hit.demand is hit.credit and (hit.demand == 1.0).all()  # untouched: still shared
