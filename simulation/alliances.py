@@ -257,7 +257,7 @@ class Alliances:
         # below the break threshold / below the renewal level (0.5)
         self.trust_low = self.trust_below_half = np.zeros(0, dtype=bool)
         self.aid_paid = self.aid_received = 0.0  # this month's mutual aid, both sides
-        self._memory_job = None  # new partners being remembered on the second core (form)
+        self._memory_jobs: list = []  # the memory of partners being written (start_memory)
 
     # ------------------------------------------------------------------ helpers
     def member_slots(self):
@@ -422,7 +422,7 @@ class Alliances:
         Output: arrays (searcher, candidate, channel, inherited trust, trust boost).
         Channels: 0 local cluster, 1 platform, 2 referral / prior partner, 3 brokered.
         """
-        self._memory_settled()
+        self.memory_settled()
         p, rng = self.p, self.rng
         n = state.n
         cap = state.alive & (state.n_alliances < p["max_alliances"])
@@ -520,7 +520,7 @@ class Alliances:
         referral, platform reputation or propensity. Transaction costs are paid from
         capital (booked in the firm's profit). Output: number of alliances formed.
         """
-        self._memory_settled()
+        self.memory_settled()
         p, rng = self.p, self.rng
         i, j, channel, inherited, boost = found
         if i.size == 0:
@@ -664,26 +664,36 @@ class Alliances:
         state.flow_profit[firm] -= cost
         state.capital[firm] -= cost
         statics_job.result()
-        # the members remember each other later, on the second core (_start_memory), from
-        # this month's `members` and `trust` (the book's trust moves in contribution): no phase
-        # reads or writes the firms' memory of partners before dissolution, which waits for it
-        self._memory_job = partial(self._remember_pairs, state, members, trust)
+        # the members remember each other later, on the second core (start_memory), from
+        # this month's `members` and `trust` (the book's trust moves in contribution)
+        self._memory_jobs.append(partial(self._remember_pairs, state, members, trust))
         self.formed += k
         return k
 
-    def _start_memory(self, threaded: bool) -> None:
-        """Hand the remembering of this month's new partners (form) to the second core."""
-        if isinstance(self._memory_job, partial):
-            self._memory_job = side.submit(threaded, self._memory_job)
+    # The firms' memory of partners is written in order by a queue of jobs: formation's
+    # (handed to the second core by contribution), then dissolution's and exits' (handed over
+    # at once). Only search and formation read the memory, and only exits and entry
+    # (economy.forget_exited, population.populate) write it otherwise: each of them waits for
+    # the queue first (memory_settled).
+    def start_memory(self, threaded: bool) -> None:
+        """Hand the waiting memory jobs to the second core (threaded), or run them here."""
+        jobs = self._memory_jobs
+        for k, job in enumerate(jobs):
+            if isinstance(job, partial):
+                jobs[k] = side.submit(threaded, job)
 
-    def _memory_settled(self) -> None:
-        """The new partners are remembered (form), here and now if that has not started:
-        called before anything reads or writes the firms' memory of partners."""
-        job, self._memory_job = self._memory_job, None
-        if isinstance(job, partial):
-            job()
-        elif job is not None:
-            job.result()
+    def memory_settled(self) -> None:
+        """Every memory job is done (those not handed over yet run here and now): call before
+        anything else reads or writes the firms' memory of partners."""
+        jobs, self._memory_jobs = self._memory_jobs, []
+        failed = None
+        for job in jobs:  # in order, each one waited for even if one before it failed
+            try:
+                job() if isinstance(job, partial) else job.result()
+            except BaseException as error:  # noqa: BLE001  (raised below, after the rest)
+                failed = failed or error
+        if failed is not None:
+            raise failed
 
     def _remember_pairs(self, state: FirmState, mem: np.ndarray, trust: np.ndarray):
         """Each member of alliances with members `mem` (alliances x slots) and trust `trust`
@@ -764,7 +774,7 @@ class Alliances:
         # reputation, which reads only who was caught, and the memory of this month's new
         # partners on the second core while the trust of partner pairs is updated here
         reputation_job = side.submit(threaded, _update_reputation, state, f, detected_m)
-        self._start_memory(threaded)
+        self.start_memory(threaded)
         detected = b.detected
         b.effectiveness[:] = 1.0 - _row_sum(b.shirked) / members
 
@@ -903,7 +913,6 @@ class Alliances:
         net benefit is positive and every member's trust is at least 0.5.
         Output: the ids of dissolved alliances.
         """
-        self._memory_settled()
         p, b = self.p, self.book
         act = b.active
         low, below_half = self.trust_low, self.trust_below_half  # from this month's update
@@ -932,7 +941,9 @@ class Alliances:
             return
         b = self.book
         mem = b.members[ids]
-        self._remember_pairs(state, mem, b.trust[ids])
+        # the members remember each other with their last trust, on the second core
+        self._memory_jobs.append(partial(self._remember_pairs, state, mem, b.trust[ids]))
+        self.start_memory(side.use(state.n))
         valid = mem >= 0
         firm = mem[valid]
         alliance = np.broadcast_to(ids[:, None], mem.shape)[valid]
@@ -951,7 +962,6 @@ class Alliances:
 
         Output: the number of alliances dissolved because members exited.
         """
-        self._memory_settled()
         b = self.book
         if gone.size == 0:
             return 0

@@ -248,11 +248,12 @@ class SMEEcosystem(mesa.Model):
         dissolved_before = sum(self.alliances.dissolved.values())
         self.alliances.dissolve(s, self.steps)
         innovations = innovation_job.result()
-        side.halves(threaded, n, lambda rows: economy.gain_experience(side.Rows(s, rows, n)))
+        economy.gain_experience(s)  # here, while the second core keeps the dissolved partners
 
         # exit and entry
         gone, bankrupt = economy.exits(s, p, self.streams["entry"], exit_draws)
         self.alliances.remove_firms(s, gone, self.steps)
+        self.alliances.memory_settled()  # exits and entry write the firms' memory of partners
         economy.forget_exited(s, gone, threaded)
         self._remove_agents(gone)
         k = economy.entrant_count(s, p, self.streams["entry"])
@@ -276,7 +277,9 @@ class SMEEcosystem(mesa.Model):
         trust_job = side.submit(threaded, a.mean_trust)
         alive = s.alive
         n_alive = int(alive.sum())
-        revenue = s.revenue[alive]
+        # the living firms' values (every row, in order, when no row is vacant: no gather)
+        living = (lambda x: x) if n_alive == s.n else (lambda x: x[alive])
+        revenue = living(s.revenue)
         total = float(revenue.sum())
         self._revenue_history.append(total)
         hist = self._revenue_history
@@ -305,8 +308,8 @@ class SMEEcosystem(mesa.Model):
         r["total_revenue"] = total
         r["mean_revenue"] = total / n_alive if n_alive else 0.0
         r["revenue_growth"] = float(growth)
-        r["total_capital"] = float(s.capital[alive].sum())
-        r["credit_used"] = float(np.maximum(-s.capital[alive], 0).sum())
+        r["total_capital"] = float(living(s.capital).sum())
+        r["credit_used"] = float(np.maximum(-living(s.capital), 0).sum())
         r["alliances_active"] = n_active
         for kind, count in zip(ALLIANCE_TYPES, by_type):
             r[f"alliances_{kind}"] = int(count)
@@ -314,7 +317,7 @@ class SMEEcosystem(mesa.Model):
         r["formal_share"] = float(book.formal[book.active].mean()) if n_active else 0.0
         r["alliances_formed"] = formed
         r["alliances_dissolved"] = dissolved
-        r["firms_in_alliances"] = float((s.n_alliances[alive] > 0).mean()) if n_alive else 0.0
+        r["firms_in_alliances"] = float((living(s.n_alliances) > 0).mean()) if n_alive else 0.0
         r["mean_trust"] = trust_job.result()
         r["network_density"] = float(density)
         r["clustering"] = float(trans)
@@ -324,9 +327,9 @@ class SMEEcosystem(mesa.Model):
         for k, val in self.policy.spend.items():
             r[f"spend_{k}"] = val
         r["revenue_gini"] = revenue_gini
-        r["mean_resilience"] = float(s.resilience[alive].mean()) if n_alive else 0.0
-        r["digital_share"] = float(s.digital[alive].mean()) if n_alive else 0.0
-        r["mean_institutions"] = float(s.institutions[alive].mean()) if n_alive else 0.0
+        r["mean_resilience"] = float(living(s.resilience).mean()) if n_alive else 0.0
+        r["digital_share"] = float(living(s.digital).mean()) if n_alive else 0.0
+        r["mean_institutions"] = float(living(s.institutions).mean()) if n_alive else 0.0
         r["shock_intensity"] = float(shock.intensity)
         self.datacollector.collect(self)
         self.collect_seconds += time.perf_counter() - started

@@ -333,12 +333,12 @@ def _memory(m):
 
 def test_new_partners_are_remembered_with_their_trust_at_formation():
     at_once = _formed()
-    at_once.alliances._memory_settled()  # ... here at once
+    at_once.alliances.memory_settled()  # ... here at once
     later = _formed()
     # ... or later (on the second core, from contribution on large models), after the book's
     # trust has moved: the new partners are remembered with the trust they started with
     later.alliances.book.trust *= np.float32(0.5)
-    later.alliances._memory_settled()
+    later.alliances.memory_settled()
     for x, y in zip(_memory(at_once), _memory(later)):
         np.testing.assert_array_equal(x, y)
     assert not np.array_equal(at_once.firms.memory_partner, _formed().firms.memory_partner)
@@ -350,14 +350,15 @@ def test_new_partners_are_remembered_with_their_trust_at_formation():
 
 
 @pytest.mark.parametrize("phase", ["dissolve", "remove_firms"])
-def test_dissolution_and_exits_wait_for_the_new_partners_to_be_remembered(phase):
+def test_the_memory_is_written_in_order_formation_then_dissolution_and_exits(phase):
     settled, pending = _formed(), _formed()
-    settled.alliances._memory_settled()
+    settled.alliances.memory_settled()
     for m in (settled, pending):
         if phase == "dissolve":
             m.alliances.dissolve(m.firms, m.steps + 120)  # every term is over: many end
         else:
             m.alliances.remove_firms(m.firms, np.arange(0, m.firms.n, 3), m.steps)
+        m.alliances.memory_settled()
     for x, y in zip(_memory(settled), _memory(pending)):
         np.testing.assert_array_equal(x, y)
 
