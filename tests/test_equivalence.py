@@ -373,3 +373,25 @@ def test_shock_multipliers_no_shock_moves_are_shared_and_read_only(model):
     hit = shock_effects([supply], 2, model.firms)
     assert (hit.logistics > 1.0).any() and (hit.failure_prob > 0).any()
     assert hit.demand is hit.credit and (hit.demand == 1.0).all()  # untouched: still shared
+
+
+def test_network_stats_equal_networkx():
+    import networkx as nx
+
+    from simulation.metrics import network_stats
+
+    rng = np.random.default_rng(3)
+    for _ in range(40):
+        n = int(rng.integers(3, 80))
+        u, v = rng.integers(0, n, (2, int(rng.integers(1, 160))))
+        u, v = u[u != v], v[u != v]
+        alive = rng.random(n) < 0.9
+        alive[u] = alive[v] = True  # partners are alive
+        g = nx.Graph()
+        g.add_nodes_from(np.flatnonzero(alive).tolist())
+        g.add_edges_from(zip(u.tolist(), v.tolist()))  # repeated pairs count once
+        density, transitivity, largest = network_stats(u, v, alive)
+        assert density == pytest.approx(nx.density(g))
+        assert transitivity == pytest.approx(nx.transitivity(g))
+        assert largest == pytest.approx(max(len(c) for c in nx.connected_components(g))
+                                        / g.number_of_nodes())
