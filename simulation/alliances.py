@@ -27,6 +27,8 @@ SUPPLY, MARKETING, BID, RD, INFRA = range(5)
 CONSORTIUM_TYPES = np.array([BID, RD, INFRA])
 INFORMAL_REVIEW = 12  # months between reviews of an informal alliance
 DISSOLUTION_REASONS = ("low_trust", "sustained_loss", "term_end", "member_exit")
+# the book's fields form() sets for every new alliance (the others start from their defaults)
+_FORMED = frozenset(("active", "kind", "members", "n_members", "start", "end", "formal", "trust"))
 
 
 @dataclass
@@ -637,7 +639,7 @@ class Alliances:
         formal_p *= np.where(np.isin(kind, [BID, RD]), 1.3, 1.0) * np.where(known, 0.7, 1.2)
         formal = rng.random(k) < np.clip(formal_p, 0, 1)
 
-        ids = self.book.new_rows(k)
+        ids = self.book.new_rows(k, written=_FORMED)
         b = self.book
         b.active[ids] = True
         b.kind[ids] = kind

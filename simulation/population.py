@@ -35,6 +35,16 @@ def _draw_employees(rng: np.random.Generator, size_class: np.ndarray) -> np.ndar
     return lo * hi / (hi - u * (hi - lo))
 
 
+# the fields populate() sets for every new firm (the others start from their defaults)
+POPULATED = frozenset((
+    "alive", "born", "region", "sector", "employees", "market", "revenue_per_employee",
+    "size_class", "key", "scale", "revenue", "revenue_prev", "trend", "var_cost_ratio",
+    "fixed_cost_ratio", "logistics_share", "infra_share", "rd_share", "export_share",
+    "contract_share", "capital", "capability", "absorptive", "trustworthiness",
+    "trust_propensity", "reputation", "digital", "institutions", "age",
+))
+
+
 def populate(
     state: FirmState,
     rng: np.random.Generator,
@@ -47,7 +57,7 @@ def populate(
 
     Inputs: the registry values in `params`; outputs: rows of `state` filled in.
     """
-    rows = state.new_rows(k)
+    rows = state.new_rows(k, written=POPULATED)
     if k == 0:
         return rows
     country = params["country"]

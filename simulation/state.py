@@ -53,19 +53,23 @@ class ArrayStore:
         """Rows that may be reused (subclasses say which)."""
         return np.zeros(0, dtype=np.int64)
 
-    def new_rows(self, k: int) -> np.ndarray:
-        """Row ids for k new entries, reset to defaults: free rows first, then appended ones."""
+    def new_rows(self, k: int, written: frozenset[str] = frozenset()) -> np.ndarray:
+        """Row ids for k new entries: free rows first, reset to defaults, then appended ones
+        (which hold the defaults already). `written`: fields the caller sets for every new
+        row at once, which are not reset (each is a scattered write over a large array)."""
         free = self.free_rows()[:k]
+        self.reset_rows(free, skip=written)
         if free.size < k:
             extra = self.add(k - free.size)
             free = np.concatenate([free, np.arange(extra.start, extra.stop)])
-        self.reset_rows(free)
         return free
 
-    def reset_rows(self, rows: np.ndarray) -> None:
-        """Set the given rows back to every field's default (for reuse)."""
+    def reset_rows(self, rows: np.ndarray, skip: frozenset[str] = frozenset()) -> None:
+        """Set the given rows back to every field's default (for reuse), but the fields in
+        `skip`."""
         for name, (_dtype, _shape, fill) in self.FIELDS.items():
-            getattr(self, name)[rows] = fill
+            if name not in skip:
+                getattr(self, name)[rows] = fill
 
     @property
     def capacity(self) -> int:

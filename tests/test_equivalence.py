@@ -395,3 +395,50 @@ def test_network_stats_equal_networkx():
         assert transitivity == pytest.approx(nx.transitivity(g))
         assert largest == pytest.approx(max(len(c) for c in nx.connected_components(g))
                                         / g.number_of_nodes())
+
+
+def _reuse_rows(kind: str, full_reset: bool):
+    """A model's exited firms' (or dissolved alliances') rows filled with garbage, then reset
+    in full or not (full_reset), then reused by entry (or formation): (store, new rows)."""
+    from simulation.population import populate
+
+    m = SMEEcosystem(rng=8, n_firms=400, burn_in=0, months=30, search_prob=0.4)
+    for _ in range(4):
+        m.step()
+    if kind == "firms":
+        store = m.firms
+        rows = np.arange(0, store.n, 5)
+    else:
+        store = m.alliances.book
+        m.alliances.dissolve(m.firms, m.steps + 120)  # every term is over: many end
+        m.alliances.memory_settled()
+        rows = np.flatnonzero(~store.active)
+    for name, (dtype, _shape, _fill) in store.FIELDS.items():
+        getattr(store, name)[rows] = True if dtype == np.bool_ else 77
+    if full_reset:
+        store.reset_rows(rows)
+    (store.alive if kind == "firms" else store.active)[rows] = False  # free to reuse
+    if kind == "firms":
+        new = populate(store, np.random.default_rng(1), rows.size, m.p, step=m.steps,
+                       entrants=True)
+    else:
+        month = dataclasses.replace(m.last_month,
+                                    values=type_value_table(m.firms, slice(None), m.p))
+        found = m.alliances.search(m.firms, month, None)
+        before = set(np.flatnonzero(store.active).tolist())
+        assert m.alliances.form(m.firms, month, found) > 0
+        new = np.array(sorted(set(np.flatnonzero(store.active).tolist()) - before))
+    assert np.isin(new, rows).sum() >= 5, "few rows were reused: little was tested"
+    return store, new
+
+
+@pytest.mark.parametrize("kind", ["firms", "alliances"])
+def test_reused_rows_come_out_the_same_without_resetting_the_written_fields(kind):
+    """new_rows does not reset the fields its caller writes for every new row
+    (population.POPULATED, alliances._FORMED): the rows come out as after a full reset."""
+    skipped, new = _reuse_rows(kind, full_reset=False)
+    reset, new_too = _reuse_rows(kind, full_reset=True)
+    np.testing.assert_array_equal(new, new_too)
+    for name in skipped.FIELDS:
+        np.testing.assert_array_equal(getattr(skipped, name)[new], getattr(reset, name)[new],
+                                      err_msg=name)
