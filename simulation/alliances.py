@@ -450,7 +450,7 @@ class Alliances:
         candidate = np.full(m, -1, dtype=np.int64)
         inherited = np.zeros(m)
 
-        plat_pool = pool[state.digital[pool]]
+        plat_pool = np.flatnonzero(cap & state.digital)  # = pool[digital[pool]], one pass
         if plat_pool.size == 0:
             channel[channel == 1] = 0
 

@@ -31,6 +31,14 @@ def _report(model: SMEEcosystem, key: str):
     return model.report[key]
 
 
+def _open_ledger_and_value_types(s: FirmState, p: dict) -> np.ndarray:
+    """The month's ledger set to zero (nothing writes it before formation, which waits for
+    this), and the month's table of type values (alliances.type_value_table)."""
+    for name in ("flow_profit", "flow_aid", "flow_grants", "flow_invest"):
+        getattr(s, name)[:] = 0.0
+    return type_value_table(s, slice(None), p)
+
+
 def _independent_draws(s: FirmState, p: dict, streams: dict, index: np.ndarray, shock):
     """The month's work that no alliance phase reads or writes (see simulation/side.py): the
     demand walk, and the uniforms of innovation and exit, each from its own stream."""
@@ -174,8 +182,6 @@ class SMEEcosystem(mesa.Model):
         self.month += 1
         t = self.month
         book.new_month()
-        for name in ("flow_profit", "flow_aid", "flow_grants", "flow_invest"):
-            getattr(s, name)[:] = 0.0
         economy.advance_demand(self.demand_index, p, self.streams["economy"])
 
         # shocks and the policies that change firms before they act
@@ -187,7 +193,7 @@ class SMEEcosystem(mesa.Model):
         # the month's table of type values is made on the second core (simulation/side.py)
         # while the month's context is set up and partners are searched for
         threaded = side.use(s.n)
-        values_job = side.submit(threaded, type_value_table, s, slice(None), p)
+        values_job = side.submit(threaded, _open_ledger_and_value_types, s, p)
         capacity = economy.capacity_revenue(s, self.demand_index)
         bonus = np.zeros(5)
         if book.any_running("rd_grants", t):
