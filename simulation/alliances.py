@@ -221,6 +221,16 @@ def _cumsum_last(x: np.ndarray) -> np.ndarray:
     return out
 
 
+def _first_occurrence(values: np.ndarray, bound: int) -> np.ndarray:
+    """True at the first occurrence of each value in `values` (integers in [0, bound)): the
+    mask np.unique(values, return_index=True) gives, from one scatter of the lowest position
+    per value instead of a sort."""
+    position = np.arange(values.size)
+    first = np.full(bound, values.size, dtype=np.intp)
+    np.minimum.at(first, values, position)
+    return first[values] == position
+
+
 def _update_reputation(state: FirmState, f: np.ndarray, detected: np.ndarray) -> None:
     """Reputation moves 10 % towards the share of the firm's memberships (f) in which it was
     not caught shirking this month (`detected`, per membership)."""
@@ -580,9 +590,7 @@ class Alliances:
         # each firm joins at most one new alliance a month: keep first claims in random order
         sel = sel[rng.permutation(sel.size)]
         flat = np.stack([i[sel], j[sel]], axis=1).ravel()
-        _, first = np.unique(flat, return_index=True)
-        is_first = np.zeros(flat.size, dtype=bool)
-        is_first[first] = True
+        is_first = _first_occurrence(flat, state.n)
         sel = sel[is_first[0::2] & is_first[1::2]]
         sel.sort()
         i, j, kind, t_ij, t_ji = i[sel], j[sel], kind[sel], t_ij[sel], t_ji[sel]
@@ -615,10 +623,7 @@ class Alliances:
             score_k = (gk / (gk + ck * slot + 0.01)) ** a * tk ** (1 - a)
             ok = (score_k >= p["accept_threshold"]) & ~taken[cand]
             ok &= rng.random(cand.size) < month.formation[cand]
-            _, first = np.unique(cand, return_index=True)
-            uniq = np.zeros(cand.size, dtype=bool)
-            uniq[first] = True
-            ok &= uniq
+            ok &= _first_occurrence(cand, state.n)
             want, cand = want[ok], cand[ok]
             members[want, slot] = cand
             taken[cand] = True

@@ -442,3 +442,13 @@ def test_reused_rows_come_out_the_same_without_resetting_the_written_fields(kind
     for name in skipped.FIELDS:
         np.testing.assert_array_equal(getattr(skipped, name)[new], getattr(reset, name)[new],
                                       err_msg=name)
+
+
+def test_first_occurrence_equals_numpys_unique():
+    rng = np.random.default_rng(12)
+    for size, bound in ((0, 5), (1, 3), (50, 10), (2000, 300), (5000, 100000)):
+        values = rng.integers(0, bound, size)
+        _, first = np.unique(values, return_index=True)
+        expected = np.zeros(size, dtype=bool)
+        expected[first] = True
+        np.testing.assert_array_equal(al_mod._first_occurrence(values, bound), expected)
