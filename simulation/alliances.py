@@ -286,10 +286,14 @@ class Alliances:
             order = np.argsort(b.kind, kind="stable")
             taken = (b.members >= 0).view(_ROW_WORD).reshape(-1)
             flat = np.flatnonzero(taken[order].view(np.bool_))
-            a, s = order[flat >> _SLOT_BITS], flat & (MAX_MEMBERS - 1)
+            position = flat >> _SLOT_BITS  # of the alliance in `order`, ascending
+            a, s = order[position], flat & (MAX_MEMBERS - 1)
             self._slot_index = a * MAX_MEMBERS + s
             self._slots = (a, s, b.members.reshape(-1)[self._slot_index])
-            self._type_bounds = np.searchsorted(b.kind[a], np.arange(len(ALLIANCE_TYPES) + 1))
+            # each type's rows are a run of `order`: its memberships, a run of positions
+            rows_before = np.zeros(len(ALLIANCE_TYPES) + 1, dtype=np.int64)
+            np.cumsum(np.bincount(b.kind, minlength=len(ALLIANCE_TYPES)), out=rows_before[1:])
+            self._type_bounds = np.searchsorted(position, rows_before)
         return self._slots
 
     def slot_index(self) -> np.ndarray:
