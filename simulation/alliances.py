@@ -44,6 +44,9 @@ class Month:
     # (5, firms): type_value_table of every firm row (no bonus), computed once a month before
     # formation (the fields it reads do not change between formation and effects)
     values: np.ndarray | None = None
+    # firms with room for another alliance when partners were searched for (set by search;
+    # nothing changes it before formation's consortia, which draw from it)
+    pool: np.ndarray | None = None
 
 
 @dataclass
@@ -270,6 +273,7 @@ class Alliances:
         self.trust_low = self.trust_below_half = np.zeros(0, dtype=bool)
         self.aid_paid = self.aid_received = 0.0  # this month's mutual aid, both sides
         self._memory_jobs: list = []  # the memory of partners being written (start_memory)
+        self._statics_job = None  # formation's statics of the new alliances (statics_settled)
 
     # ------------------------------------------------------------------ helpers
     def member_slots(self):
@@ -358,11 +362,22 @@ class Alliances:
 
     def _membership_changed(self, ids: np.ndarray, state: FirmState) -> None:
         """Recompute per-membership statics of alliances `ids`; drop the membership caches."""
+        self.statics_settled()  # in order after formation's
         self._forget_membership()
-        if ids.size == 0:
-            return
+        if ids.size:
+            self._statics(ids, self.book.members[ids], state)
+
+    def statics_settled(self) -> None:
+        """Formation's statics of the new alliances are written (see form): called before
+        the statics are read (effects) or written again (exits)."""
+        job, self._statics_job = self._statics_job, None
+        if job is not None:
+            job.result()
+
+    def _statics(self, ids: np.ndarray, mem: np.ndarray, state: FirmState) -> None:
+        """Each member's capability distance to the mean of alliance (partner diversity) and
+        its share of partners in another sector, for alliances `ids` with members `mem`."""
         b = self.book
-        mem = b.members[ids]
         valid = mem >= 0
         safe = np.maximum(mem, 0)
         cap = state.capability[safe]
@@ -452,6 +467,7 @@ class Alliances:
         searchers = np.flatnonzero(cap & (u < np.clip(prob, 0, 1)))
         empty = np.zeros(0, dtype=np.int64)
         pool = np.flatnonzero(cap)
+        month.pool = pool
         if searchers.size == 0 or pool.size < 2:
             if brokered is None:
                 return empty, empty, empty, np.zeros(0), np.zeros(0)
@@ -611,8 +627,10 @@ class Alliances:
         taken = np.zeros(state.n, dtype=bool)
         taken[i] = True
         taken[j] = True
-        cap = state.alive & (state.n_alliances < p["max_alliances"]) & ~taken
-        pool = np.flatnonzero(cap)
+        pool = month.pool
+        if pool is None:  # (formation without a search first)
+            pool = np.flatnonzero(state.alive & (state.n_alliances < p["max_alliances"]))
+        pool = pool[~taken[pool]]
         grow = np.isin(kind, CONSORTIUM_TYPES)
         for slot in range(2, MAX_MEMBERS):
             want = np.flatnonzero(grow & (rng.random(k) < p["consortium_prob"]))
@@ -658,9 +676,11 @@ class Alliances:
         b.end[ids] = month.step + np.where(formal, p["contract_term"], INFORMAL_REVIEW)
         b.formal[ids] = formal
         b.trust[ids] = trust
-        # the new alliances' statics on the second core (simulation/side.py) while the
-        # members take their slots, pay and remember each other here
-        statics_job = side.submit(side.use(state.n), self._membership_changed, ids, state)
+        # the new alliances' statics on the second core (simulation/side.py), from `members`
+        # (the book's rows move when members exit), while the members take their slots and pay
+        # here and contribution follows; effects and exits wait for them (statics_settled)
+        self._forget_membership()
+        self._statics_job = side.submit(side.use(state.n), self._statics, ids, members, state)
 
         # firm side: alliance slots, counts, memory, transaction costs
         aid, slot = np.nonzero(present)
@@ -674,7 +694,6 @@ class Alliances:
         cost = (search_cost + setup) * month.fixed_cost[firm] * month.coord_mult[firm]
         state.flow_profit[firm] -= cost
         state.capital[firm] -= cost
-        statics_job.result()
         # the members remember each other later, on the second core (start_memory), from
         # this month's `members` and `trust` (the book's trust moves in contribution)
         self._memory_jobs.append(partial(self._remember_pairs, state, members, trust))
@@ -817,6 +836,7 @@ class Alliances:
         x the firm's coordination multiplier; members who shirk this month skip theirs.
         Also records each alliance's net benefit and its months of loss.
         """
+        self.statics_settled()
         p, b = self.p, self.book
         n = state.n
         a, _s, f = self.member_slots()
