@@ -224,6 +224,11 @@ def _cumsum_last(x: np.ndarray) -> np.ndarray:
     return out
 
 
+def _uniforms(rng: np.random.Generator, shape: tuple, count: int) -> list[np.ndarray]:
+    """`count` arrays of float32 uniforms of `shape`, drawn one after the other."""
+    return [rng.random(shape, dtype=np.float32) for _ in range(count)]
+
+
 def _first_occurrence(values: np.ndarray, bound: int) -> np.ndarray:
     """True at the first occurrence of each value in `values` (integers in [0, bound)): the
     mask np.unique(values, return_index=True) gives, from one scatter of the lowest position
@@ -764,17 +769,17 @@ class Alliances:
         # the partner-pair cells are listed on the second core (simulation/side.py) while the
         # memberships are listed here; both expand the occupancy code, made first
         threaded = side.use(state.n)
+        shape = (b.n, MAX_MEMBERS)
+        draws_job = side.submit(threaded, _uniforms, rng, shape, 2)
         self._occupancy_code()
         cells_job = side.submit(threaded, self.pair_cells)
         # per membership (ms: flat index of the member slot), on (alliances x members) arrays
-        # whose empty slots hold 0 / False; one uniform per slot, empty or not, drawn here in
-        # the stream's order; each membership's result is its own, so the memberships are
-        # taken in two halves, one on each core (side.halves)
+        # whose empty slots hold 0 / False; one uniform per slot, empty or not (drawn on the
+        # second core above, while the memberships are listed here); each membership's result
+        # is its own, so the memberships are taken in two halves, one on each core
         a, _s, f = self.member_slots()
         ms = self.slot_index()
-        shape = (b.n, MAX_MEMBERS)
-        u_shirk = rng.random(shape, dtype=np.float32).reshape(-1)
-        u_detect = rng.random(shape, dtype=np.float32).reshape(-1)
+        u_shirk, u_detect = (u.reshape(-1) for u in draws_job.result())
         inst = np.zeros(shape, dtype=np.float32)
         shirk_m = np.empty(f.size, dtype=bool)
 
