@@ -8,12 +8,15 @@ them before production. numpy releases Python's lock inside its loops and random
 so the two run at the same time; the results are bit-identical to running them in line
 (each stream is used by one thread at a time, in the same order), whatever runs them.
 
-Element-wise phases (production, credit, experience; the per-membership steps of
-contribution and effects) can also be cut in two halves of the firm rows or memberships, one
-on the worker and one here (`halves`, `Rows`): each row's result is computed by the same
-operations either way, so this too is bit-identical. Formation's remembering of the new
-partners is handed to the worker by contribution and waited for by dissolution and exits
-(`Alliances._memory_settled`), the first phases after it that touch the firms' memory.
+Element-wise phases (production, the credit lines, forgetting exited partners; the
+per-membership steps of contribution and effects) can also be cut in two halves of the firm
+rows or memberships, one on the worker and one here (`halves`, `Rows`): each row's result is
+computed by the same operations either way, so this too is bit-identical. The memory of
+partners is written by an ordered queue of jobs (formation's new partners, then those that
+dissolution and exits part), handed to the worker by contribution, dissolution and exits and
+waited for (`Alliances.memory_settled`) before search, formation, and exits' forgetting and
+entry touch it; formation's statics of the new alliances run there too, waited for by effects
+and by exits (`Alliances.statics_settled`).
 
 SME_SIDE_THREAD sets both: `auto` (default: on for models of at least AUTO_MIN_FIRMS firm
 rows, where the arrays are large enough to gain), `on`, or `off`.
