@@ -560,6 +560,7 @@ class Alliances:
         self.memory_settled()
         p, rng = self.p, self.rng
         i, j, channel, inherited, boost = found
+        pool, month.pool = month.pool, None  # search's pool, for this formation only
         if i.size == 0:
             return 0
         not_partners = ~self.partners_of(state, i, j)
@@ -632,7 +633,6 @@ class Alliances:
         taken = np.zeros(state.n, dtype=bool)
         taken[i] = True
         taken[j] = True
-        pool = month.pool
         if pool is None:  # (formation without a search first)
             pool = np.flatnonzero(state.alive & (state.n_alliances < p["max_alliances"]))
         pool = pool[~taken[pool]]
@@ -711,7 +711,11 @@ class Alliances:
     # (economy.forget_exited, population.populate) write it otherwise: each of them waits for
     # the queue first (memory_settled).
     def start_memory(self, threaded: bool) -> None:
-        """Hand the waiting memory jobs to the second core (threaded), or run them here."""
+        """Hand the waiting memory jobs to the second core (threaded), or run them here (after
+        any still on the second core, so that the order holds whatever the setting)."""
+        if not threaded:
+            self.memory_settled()
+            return
         jobs = self._memory_jobs
         for k, job in enumerate(jobs):
             if isinstance(job, partial):

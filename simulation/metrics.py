@@ -60,7 +60,8 @@ def gini(x: np.ndarray) -> float:
 def network_stats(u: np.ndarray, v: np.ndarray, alive: np.ndarray):
     """(density, transitivity, largest component share) of the alliance network.
 
-    Multiple alliances between the same pair count once. Transitivity = 3 triangles /
+    Multiple alliances between the same pair count once, and a firm paired with itself not
+    at all (the model makes no such pair). Transitivity = 3 triangles /
     connected triples, from a sparse matrix product (triangles counted once each on the
     upper triangle); components from scipy's csgraph. Every figure is exact (counts).
     """
@@ -68,6 +69,9 @@ def network_stats(u: np.ndarray, v: np.ndarray, alive: np.ndarray):
     n = alive.size
     if n_alive < 2:
         return 0.0, 0.0, (1.0 if n_alive == 1 else 0.0)
+    loop = u == v
+    if loop.any():
+        u, v = u[~loop], v[~loop]
     if u.size == 0:
         return 0.0, 0.0, (1.0 / n_alive)
     # each undirected edge once, oriented from the lower to the higher id (a triangle

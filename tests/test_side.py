@@ -157,3 +157,25 @@ def test_halves_wait_for_the_worker_when_the_main_half_fails():
         side.halves(True, 4, work)
     # nothing writes behind the caller's back once the error has reached it
     assert x.tolist() == [1.0, 1.0, 0.0, 0.0]
+
+
+def test_memory_jobs_keep_their_order_when_the_setting_changes_between_them():
+    from functools import partial
+
+    from simulation.alliances import Alliances
+
+    m = SMEEcosystem(n_firms=50, rng=1)
+    a = Alliances(m.p, np.random.default_rng(0))
+    order = []
+
+    def write(tag, delay):
+        time.sleep(delay)
+        order.append(tag)
+
+    a._memory_jobs.append(partial(write, "formation", 0.2))
+    a.start_memory(True)  # on the second core, still running...
+    a._memory_jobs.append(partial(write, "dissolution", 0.0))
+    a.start_memory(False)  # ...when the next one would run here
+    assert order == ["formation", "dissolution"]
+    a.memory_settled()
+    assert order == ["formation", "dissolution"] and not a._memory_jobs
