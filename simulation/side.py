@@ -58,9 +58,11 @@ def use(n_rows: int) -> bool:
 
 def halves(threaded: bool, n_rows: int, fn) -> None:
     """fn(rows) for the rows 0..n_rows (firm rows, or memberships) as two slices, the first
-    on the worker thread and the second here at the same time (threaded), or as one slice
-    here. `fn` must treat each row on its own (element-wise work, see `Rows`), and write
-    only its own rows of any output."""
+    handed to the worker thread and the second done here at the same time (threaded), or as
+    one slice here. If the worker has not started its half when this one is done (it is
+    busy with earlier work), the half is taken back and done here too, rather than waited
+    for. `fn` must treat each row on its own (element-wise work, see `Rows`), and write only
+    its own rows of any output."""
     if not threaded or n_rows < 2:
         fn(slice(0, n_rows))
         return
@@ -68,7 +70,13 @@ def halves(threaded: bool, n_rows: int, fn) -> None:
     first = submit(True, fn, slice(0, half))
     try:
         fn(slice(half, n_rows))
-    finally:
+    except BaseException:
+        if not first.cancel():
+            first.result()  # nothing writes behind the caller's back once its error is out
+        raise
+    if first.cancel():  # still queued behind earlier work: done here instead
+        fn(slice(0, half))
+    else:
         first.result()  # the worker's half is done (or its error raised) before anything goes on
 
 

@@ -50,11 +50,12 @@ def test_the_side_thread_changes_no_number(monkeypatch):
     produced.clear()
     beside = _run(monkeypatch, "on")
     assert threads and all(name.startswith("sme-side") for name in threads)  # it ran there
-    # production in two halves of the rows, one on each thread, every month
-    on_worker = [rows for name, rows in produced if name.startswith("sme-side")]
-    on_main = [rows for name, rows in produced if name == threading.main_thread().name]
-    assert len(on_worker) == len(on_main) == KW["burn_in"] + KW["months"]
-    assert all(0 < a <= b <= a + 1 for a, b in zip(on_worker, on_main))
+    # production in two halves of the rows every month (the worker's half is taken back by
+    # the main thread when the worker has not started it: either thread may do either)
+    assert len(produced) == 2 * (KW["burn_in"] + KW["months"])
+    pairs = [sorted((a, b)) for (_, a), (_, b) in zip(produced[::2], produced[1::2])]
+    assert all(0 < a <= b <= a + 1 for a, b in pairs)
+    assert {name.split("_")[0] for name, _ in produced} <= {"sme-side", "MainThread"}
 
     pd.testing.assert_frame_equal(inline.datacollector.get_model_vars_dataframe(),
                                   beside.datacollector.get_model_vars_dataframe(),
@@ -132,7 +133,13 @@ def test_rows_reads_slices_writes_through_and_refuses_rebinding():
 
 def test_halves_cover_every_row_once_on_two_threads():
     seen = []
-    side.halves(True, 11, lambda sl: seen.append((threading.current_thread().name, sl)))
+
+    def work(sl):
+        if sl.start > 0:
+            time.sleep(0.2)  # this thread's half is slow: the idle worker takes the other
+        seen.append((threading.current_thread().name, sl))
+
+    side.halves(True, 11, work)
     assert sorted((sl.start, sl.stop) for _, sl in seen) == [(0, 5), (5, 11)]
     assert {name.startswith("sme-side") for name, _ in seen} == {True, False}
     seen.clear()
@@ -140,23 +147,59 @@ def test_halves_cover_every_row_once_on_two_threads():
     assert seen == [slice(0, 11)]
 
 
+def test_halves_take_back_the_half_a_busy_worker_has_not_started():
+    release = threading.Event()
+    busy = side.submit(True, release.wait, 30)  # earlier work still running on the worker
+    seen = []
+    try:
+        side.halves(True, 11, lambda sl: seen.append((threading.current_thread().name, sl)))
+    finally:
+        release.set()
+    busy.result(timeout=30)
+    side.submit(True, lambda: None).result(timeout=30)  # the worker's queue has run dry
+    # both halves done here, once each: the cancelled one never runs on the worker later
+    assert sorted((sl.start, sl.stop) for _, sl in seen) == [(0, 5), (5, 11)]
+    assert {name for name, _ in seen} == {threading.current_thread().name}
+
+
 def test_halves_wait_for_the_worker_when_the_main_half_fails():
     x = np.zeros(4)
-    started = threading.Event()
+    began = threading.Event()
 
     def work(sl):
-        if sl.start == 0:  # the worker's half: slow, then writes
-            started.wait(5)
+        if sl.start == 0:  # the worker's half: started, slow, then writes
+            began.set()
             time.sleep(0.2)
             x[sl] = 1.0
         else:
-            started.set()
+            began.wait(5)
             raise ValueError("main half failed")
 
     with pytest.raises(ValueError, match="main half"):
         side.halves(True, 4, work)
     # nothing writes behind the caller's back once the error has reached it
     assert x.tolist() == [1.0, 1.0, 0.0, 0.0]
+
+
+def test_a_failed_half_cancels_the_worker_half_it_has_not_started():
+    x = np.zeros(4)
+    release = threading.Event()
+    busy = side.submit(True, release.wait, 30)
+
+    def work(sl):
+        if sl.start == 0:
+            x[sl] = 1.0
+        else:
+            raise ValueError("main half failed")
+
+    try:
+        with pytest.raises(ValueError, match="main half"):
+            side.halves(True, 4, work)
+    finally:
+        release.set()
+    busy.result(timeout=30)
+    side.submit(True, lambda: None).result(timeout=30)
+    assert x.tolist() == [0.0, 0.0, 0.0, 0.0]
 
 
 def test_memory_jobs_keep_their_order_when_the_setting_changes_between_them():
