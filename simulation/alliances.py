@@ -278,8 +278,7 @@ class Alliances:
         self.trust_low = self.trust_below_half = np.zeros(0, dtype=bool)
         self.aid_paid = self.aid_received = 0.0  # this month's mutual aid, both sides
         self._memory_jobs: list = []  # the memory of partners being written (start_memory)
-        self._statics_job = None  # formation's statics and firm side (statics_settled)
-        self._draws = None  # (book rows, job): contribution's uniforms, drawn after formation
+        self._statics_job = None  # formation's statics of the new alliances (statics_settled)
 
     # ------------------------------------------------------------------ helpers
     def member_slots(self):
@@ -374,8 +373,8 @@ class Alliances:
             self._statics(ids, self.book.members[ids], state)
 
     def statics_settled(self) -> None:
-        """Formation's statics of the new alliances and its firm side are written (see form):
-        called before they are read (effects) or written again (exits)."""
+        """Formation's statics of the new alliances are written (see form): called before
+        the statics are read (effects) or written again (exits)."""
         job, self._statics_job = self._statics_job, None
         if job is not None:
             job.result()
@@ -682,38 +681,29 @@ class Alliances:
         b.end[ids] = month.step + np.where(formal, p["contract_term"], INFORMAL_REVIEW)
         b.formal[ids] = formal
         b.trust[ids] = trust
-        # On the second core (simulation/side.py), while contribution goes on here:
-        # contribution's uniforms (the next draws of this stream), then the new alliances'
-        # statics and the members taking their slots and paying (from `members`: the book's
-        # rows move when members exit); effects and exits wait for them (statics_settled),
-        # and nothing before effects reads what they write
-        threaded = side.use(state.n)
+        # the new alliances' statics on the second core (simulation/side.py), from `members`
+        # (the book's rows move when members exit), while the members take their slots and pay
+        # here and contribution follows; effects and exits wait for them (statics_settled)
         self._forget_membership()
-        self._draws = (b.n, side.submit(threaded, _uniforms, rng, (b.n, MAX_MEMBERS), 2))
-        self._statics_job = side.submit(threaded, self._settle_new, state, month, ids, members,
-                                        on_platform, formal)
-        # the members remember each other later, on the second core (start_memory), from
-        # this month's `members` and `trust` (the book's trust moves in contribution)
-        self._memory_jobs.append(partial(self._remember_pairs, state, members, trust))
-        self.formed += k
-        return k
+        self._statics_job = side.submit(side.use(state.n), self._statics, ids, members, state)
 
-    def _settle_new(self, state: FirmState, month: Month, ids: np.ndarray, members: np.ndarray,
-                    on_platform: np.ndarray, formal: np.ndarray) -> None:
-        """The new alliances `ids` (members `members`): their statics, and the firm side:
-        alliance slots, counts and transaction costs."""
-        self._statics(ids, members, state)
-        p = self.p
-        aid, slot = np.nonzero(members >= 0)
+        # firm side: alliance slots, counts, memory, transaction costs
+        aid, slot = np.nonzero(present)
         firm = members[aid, slot]
+        alliance = ids[aid]
         free_col = _argmax_last(state.alliances[firm] < 0)
-        state.alliances[firm, free_col] = ids[aid]
+        state.alliances[firm, free_col] = alliance
         state.n_alliances[firm] += 1
         search_cost = p["search_cost"] * np.where(on_platform, 0.5, 1.0)[aid]
         setup = p["formal_setup_cost"] * formal[aid]
         cost = (search_cost + setup) * month.fixed_cost[firm] * month.coord_mult[firm]
         state.flow_profit[firm] -= cost
         state.capital[firm] -= cost
+        # the members remember each other later, on the second core (start_memory), from
+        # this month's `members` and `trust` (the book's trust moves in contribution)
+        self._memory_jobs.append(partial(self._remember_pairs, state, members, trust))
+        self.formed += k
+        return k
 
     # The firms' memory of partners is written in order by a queue of jobs: formation's
     # (handed to the second core by contribution), then dissolution's and exits' (handed over
@@ -784,9 +774,7 @@ class Alliances:
         # memberships are listed here; both expand the occupancy code, made first
         threaded = side.use(state.n)
         shape = (b.n, MAX_MEMBERS)
-        drawn, self._draws = self._draws, None
-        draws_job = (drawn[1] if drawn is not None and drawn[0] == b.n  # (drawn by formation)
-                     else side.submit(threaded, _uniforms, rng, shape, 2))
+        draws_job = side.submit(threaded, _uniforms, rng, shape, 2)
         self._occupancy_code()
         cells_job = side.submit(threaded, self.pair_cells)
         # per membership (ms: flat index of the member slot), on (alliances x members) arrays

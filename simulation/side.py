@@ -15,10 +15,8 @@ computed by the same operations either way, so this too is bit-identical. The me
 partners is written by an ordered queue of jobs (formation's new partners, then those that
 dissolution and exits part), handed to the worker by contribution, dissolution and exits and
 waited for (`Alliances.memory_settled`) before search, formation, and exits' forgetting and
-entry touch it; formation's statics of the new alliances and its firm side (slots, counts,
-transaction costs) run there too, waited for by effects and by exits
-(`Alliances.statics_settled`). A half that the worker has not started when the other is done
-is taken back and done here (`halves`).
+entry touch it; formation's statics of the new alliances run there too, waited for by effects
+and by exits (`Alliances.statics_settled`).
 
 SME_SIDE_THREAD sets both: `auto` (default: on for models of at least AUTO_MIN_FIRMS firm
 rows, where the arrays are large enough to gain), `on`, or `off`.
