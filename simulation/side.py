@@ -16,7 +16,8 @@ partners is written by an ordered queue of jobs (formation's new partners, then 
 dissolution and exits part), handed to the worker by contribution, dissolution and exits and
 waited for (`Alliances.memory_settled`) before search, formation, and exits' forgetting and
 entry touch it; formation's statics of the new alliances run there too, waited for by effects
-and by exits (`Alliances.statics_settled`).
+and by exits (`Alliances.statics_settled`). A half that the worker has not started when the
+other is done (the worker is busy with earlier work) is taken back and done here (`halves`).
 
 SME_SIDE_THREAD sets both: `auto` (default: on for models of at least AUTO_MIN_FIRMS firm
 rows, where the arrays are large enough to gain), `on`, or `off`.
@@ -35,6 +36,7 @@ from .errors import ParameterError
 ENV = "SME_SIDE_THREAD"
 MODES = ("auto", "on", "off")
 AUTO_MIN_FIRMS = 50_000
+CHUNK = 65_536  # rows per slice of halves(): about the caches' reach of element-wise work
 
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
@@ -57,27 +59,51 @@ def use(n_rows: int) -> bool:
 
 
 def halves(threaded: bool, n_rows: int, fn) -> None:
-    """fn(rows) for the rows 0..n_rows (firm rows, or memberships) as two slices, the first
-    handed to the worker thread and the second done here at the same time (threaded), or as
-    one slice here. If the worker has not started its half when this one is done (it is
-    busy with earlier work), the half is taken back and done here too, rather than waited
-    for. `fn` must treat each row on its own (element-wise work, see `Rows`), and write only
-    its own rows of any output."""
+    """fn(rows) for the rows 0..n_rows (firm rows, or memberships) as slices of at most about
+    CHUNK rows (so that each slice's temporaries stay in the caches: at 1,000,000 rows
+    production took a quarter less time in slices of 65,536 than in one pass). With a worker
+    (threaded) there are at least two slices: the worker takes them from the front and this
+    thread from the back until they meet, so a busy worker leaves more to this thread, and
+    one that has not started by then leaves it all (its job is taken back, not waited for).
+    `fn` must treat each row on its own (element-wise work, see `Rows`), and write only its
+    own rows of any output: then the result is the same whatever the slices and threads."""
+    k = max(1, n_rows // CHUNK)
     if not threaded or n_rows < 2:
-        fn(slice(0, n_rows))
+        for i in range(k):
+            fn(slice(n_rows * i // k, n_rows * (i + 1) // k))
         return
-    half = n_rows // 2
-    first = submit(True, fn, slice(0, half))
+    k = max(2, k)
+    bounds = [n_rows * i // k for i in range(k + 1)]
+    lock = threading.Lock()
+    ends = [0, k]  # the next slice from the front, and one past the next from the back
+    failed = []
+
+    def take(front: bool):
+        with lock:
+            if failed or ends[0] >= ends[1]:
+                return None
+            if front:
+                ends[0] += 1
+                i = ends[0] - 1
+            else:
+                ends[1] -= 1
+                i = ends[1]
+        return slice(bounds[i], bounds[i + 1])
+
+    def run(front: bool) -> None:
+        while (rows := take(front)) is not None:
+            fn(rows)
+
+    worker = submit(True, run, True)
     try:
-        fn(slice(half, n_rows))
+        run(False)
     except BaseException:
-        if not first.cancel():
-            first.result()  # nothing writes behind the caller's back once its error is out
+        failed.append(True)  # the worker takes no further slice
+        if not worker.cancel():
+            worker.result()  # nothing writes behind the caller's back once its error is out
         raise
-    if first.cancel():  # still queued behind earlier work: done here instead
-        fn(slice(0, half))
-    else:
-        first.result()  # the worker's half is done (or its error raised) before anything goes on
+    if not worker.cancel():  # taken back if it had not started
+        worker.result()  # the worker's slices are done (or its error raised) before anything
 
 
 class Rows:

@@ -147,6 +147,33 @@ def test_halves_cover_every_row_once_on_two_threads():
     assert seen == [slice(0, 11)]
 
 
+def test_halves_cut_large_row_counts_into_slices_of_about_chunk_rows(monkeypatch):
+    monkeypatch.setattr(side, "CHUNK", 10)
+    seen = []
+    for threaded in (False, True):
+        seen.clear()
+        side.halves(threaded, 95, lambda sl: seen.append((sl.start, sl.stop)))
+        seen.sort()
+        assert len(seen) == 9 and seen[0][0] == 0 and seen[-1][1] == 95
+        assert all(a[1] == b[0] for a, b in zip(seen, seen[1:]))  # every row once
+        assert {stop - start for start, stop in seen} <= {10, 11}
+    seen.clear()
+    side.halves(False, 0, lambda sl: seen.append((sl.start, sl.stop)))
+    assert seen == [(0, 0)]
+
+
+def test_a_run_in_small_slices_on_two_threads_is_the_run_in_one_pass(monkeypatch):
+    one_pass = _run(monkeypatch, "off")
+    monkeypatch.setattr(side, "CHUNK", 97)  # several slices a step, taken by both threads
+    sliced = _run(monkeypatch, "on")
+    pd.testing.assert_frame_equal(one_pass.datacollector.get_model_vars_dataframe(),
+                                  sliced.datacollector.get_model_vars_dataframe(),
+                                  check_exact=True)
+    for a, b in ((one_pass.firms, sliced.firms), (one_pass.alliances.book, sliced.alliances.book)):
+        for field in a.FIELDS:
+            np.testing.assert_array_equal(getattr(a, field), getattr(b, field), err_msg=field)
+
+
 def test_halves_take_back_the_half_a_busy_worker_has_not_started():
     release = threading.Event()
     busy = side.submit(True, release.wait, 30)  # earlier work still running on the worker
