@@ -26,6 +26,15 @@ def _run(monkeypatch, setting: str) -> SMEEcosystem:
     return m
 
 
+def _assert_same_run(x: SMEEcosystem, y: SMEEcosystem) -> None:
+    """Every reporter and every firm and alliance array of two runs equal, bit for bit."""
+    pd.testing.assert_frame_equal(x.datacollector.get_model_vars_dataframe(),
+                                  y.datacollector.get_model_vars_dataframe(), check_exact=True)
+    for a, b in ((x.firms, y.firms), (x.alliances.book, y.alliances.book)):
+        for field in a.FIELDS:
+            np.testing.assert_array_equal(getattr(a, field), getattr(b, field), err_msg=field)
+
+
 def test_the_side_thread_changes_no_number(monkeypatch):
     threads = []
     walk = economy.demand_walk
@@ -57,12 +66,7 @@ def test_the_side_thread_changes_no_number(monkeypatch):
     assert all(0 < a <= b <= a + 1 for a, b in pairs)
     assert {name.split("_")[0] for name, _ in produced} <= {"sme-side", "MainThread"}
 
-    pd.testing.assert_frame_equal(inline.datacollector.get_model_vars_dataframe(),
-                                  beside.datacollector.get_model_vars_dataframe(),
-                                  check_exact=True)
-    for a, b in ((inline.firms, beside.firms), (inline.alliances.book, beside.alliances.book)):
-        for field in a.FIELDS:
-            np.testing.assert_array_equal(getattr(a, field), getattr(b, field), err_msg=field)
+    _assert_same_run(inline, beside)
 
 
 def test_auto_uses_the_thread_only_for_large_models(monkeypatch):
@@ -166,12 +170,7 @@ def test_a_run_in_small_slices_on_two_threads_is_the_run_in_one_pass(monkeypatch
     one_pass = _run(monkeypatch, "off")
     monkeypatch.setattr(side, "CHUNK", 97)  # several slices a step, taken by both threads
     sliced = _run(monkeypatch, "on")
-    pd.testing.assert_frame_equal(one_pass.datacollector.get_model_vars_dataframe(),
-                                  sliced.datacollector.get_model_vars_dataframe(),
-                                  check_exact=True)
-    for a, b in ((one_pass.firms, sliced.firms), (one_pass.alliances.book, sliced.alliances.book)):
-        for field in a.FIELDS:
-            np.testing.assert_array_equal(getattr(a, field), getattr(b, field), err_msg=field)
+    _assert_same_run(one_pass, sliced)
 
 
 def test_halves_take_back_the_half_a_busy_worker_has_not_started():
