@@ -9,15 +9,15 @@ so the two run at the same time; the results are bit-identical to running them i
 (each stream is used by one thread at a time, in the same order), whatever runs them.
 
 Element-wise phases (production, the credit lines, forgetting exited partners; the
-per-membership steps of contribution and effects) can also be cut in two halves of the firm
-rows or memberships, one on the worker and one here (`halves`, `Rows`): each row's result is
-computed by the same operations either way, so this too is bit-identical. The memory of
+per-membership steps of contribution and effects) can also be cut into slices of the firm
+rows or memberships, shared between the worker and this thread (`halves`, `Rows`): each row's
+result is computed by the same operations either way, so this too is bit-identical. The memory of
 partners is written by an ordered queue of jobs (formation's new partners, then those that
 dissolution and exits part), handed to the worker by contribution, dissolution and exits and
 waited for (`Alliances.memory_settled`) before search, formation, and exits' forgetting and
 entry touch it; formation's statics of the new alliances run there too, waited for by effects
-and by exits (`Alliances.statics_settled`). A half that the worker has not started when the
-other is done (the worker is busy with earlier work) is taken back and done here (`halves`).
+and by exits (`Alliances.statics_settled`). Slices that the worker has not started when this
+thread runs out (the worker is busy with earlier work) are taken back and done here.
 
 SME_SIDE_THREAD sets both: `auto` (default: on for models of at least AUTO_MIN_FIRMS firm
 rows, where the arrays are large enough to gain), `on`, or `off`.
@@ -67,13 +67,13 @@ def halves(threaded: bool, n_rows: int, fn) -> None:
     one that has not started by then leaves it all (its job is taken back, not waited for).
     `fn` must treat each row on its own (element-wise work, see `Rows`), and write only its
     own rows of any output: then the result is the same whatever the slices and threads."""
-    k = max(1, n_rows // CHUNK)
-    if not threaded or n_rows < 2:
-        for i in range(k):
-            fn(slice(n_rows * i // k, n_rows * (i + 1) // k))
-        return
-    k = max(2, k)
+    alone = not threaded or n_rows < 2
+    k = max(1 if alone else 2, n_rows // CHUNK)
     bounds = [n_rows * i // k for i in range(k + 1)]
+    if alone:
+        for i in range(k):
+            fn(slice(bounds[i], bounds[i + 1]))
+        return
     lock = threading.Lock()
     ends = [0, k]  # the next slice from the front, and one past the next from the back
     failed = []
