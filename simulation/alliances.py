@@ -14,7 +14,7 @@ import numpy as np
 from . import side
 from .params import COUNTRIES
 from .sizes import alliance_reach, relative_size
-from .state import MAX_MEMBERS, MEMORY_SLOTS, AllianceBook, FirmState
+from .state import MAX_MEMBERS, MEMORY_SLOTS, AllianceBook, FirmState, take_rows
 
 ALLIANCE_TYPES = (
     "supply_chain",
@@ -108,7 +108,7 @@ def type_value_table(state: FirmState, f, p: dict) -> np.ndarray:
 
 def complementarity(state: FirmState, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """How much two firms' capabilities differ, in [0, 1]."""
-    gap = np.abs(state.capability[i] - state.capability[j])
+    gap = np.abs(take_rows(state.capability, i) - take_rows(state.capability, j))
     return np.clip(_sum_last(gap) / gap.shape[1] * 2.5, 0, 1)  # the mean gap
 
 
@@ -370,7 +370,7 @@ class Alliances:
         self.statics_settled()  # in order after formation's
         self._forget_membership()
         if ids.size:
-            self._statics(ids, self.book.members[ids], state)
+            self._statics(ids, take_rows(self.book.members, ids), state)
 
     def statics_settled(self) -> None:
         """Formation's statics of the new alliances are written (see form): called before
@@ -385,7 +385,7 @@ class Alliances:
         b = self.book
         valid = mem >= 0
         safe = np.maximum(mem, 0)
-        cap = state.capability[safe]
+        cap = take_rows(state.capability, safe)
         mean = _sum_axis1(cap * valid[:, :, None]) / np.maximum(_count_last(valid), 1)[:, None]
         spread = _sum_last(np.abs(cap - mean[:, None, :])) / cap.shape[2] * 4.0
         b.diversity[ids] = np.where(valid, np.clip(spread, 0, 1), 0.0)
@@ -409,8 +409,8 @@ class Alliances:
         """True where firm q is already an alliance partner of firm f."""
         if self.book.n == 0:
             return np.zeros(f.size, dtype=bool)
-        ids = state.alliances[f]  # (m, slots)
-        members = self.book.members[np.maximum(ids, 0)]  # (m, slots, MAX_MEMBERS)
+        ids = take_rows(state.alliances, f)  # (m, slots)
+        members = take_rows(self.book.members, np.maximum(ids, 0))  # (m, slots, MAX_MEMBERS)
         hit = (members == q[:, None, None]) & (ids[:, :, None] >= 0)
         return _any_last(hit.reshape(f.size, ids.shape[1] * MAX_MEMBERS))
 
@@ -430,7 +430,7 @@ class Alliances:
         for r in range(int(rank.max()) + 1):
             sel = rank == r
             ff, pp, tt = f[sel], partner[sel], trust[sel]
-            match = state.memory_partner[ff] == pp[:, None]
+            match = take_rows(state.memory_partner, ff) == pp[:, None]
             known = _any_last(match)
             col = np.where(known, _argmax_last(match), state.memory_next[ff])
             state.memory_partner[ff, col] = pp
@@ -440,9 +440,9 @@ class Alliances:
 
     def _memory_trust(self, state: FirmState, f: np.ndarray, q: np.ndarray):
         """(known, trust) of firm f in firm q from f's memory of prior partners."""
-        match = state.memory_partner[f] == q[:, None]
+        match = take_rows(state.memory_partner, f) == q[:, None]
         known = _any_last(match)
-        t = np.where(known, _sum_last(state.memory_trust[f] * match), 0.0)
+        t = np.where(known, _sum_last(take_rows(state.memory_trust, f) * match), 0.0)
         return known, t
 
     def _memory_both_ways(self, state: FirmState, i: np.ndarray, j: np.ndarray):
@@ -477,7 +477,7 @@ class Alliances:
             if brokered is None:
                 return empty, empty, empty, np.zeros(0), np.zeros(0)
         m = searchers.size
-        has_memory = _any_last(state.memory_partner[searchers] >= 0)
+        has_memory = _any_last(take_rows(state.memory_partner, searchers) >= 0)
         r = rng.random(m)
         channel = np.zeros(m, dtype=np.int64)
         channel[state.digital[searchers] & (r < 0.5)] = 1
@@ -501,8 +501,8 @@ class Alliances:
             pick = offsets[reg][:, None] + (rng.random((loc.size, 2)) * counts[reg][:, None]
                                             ).astype(np.int64)
             two = order[np.minimum(pick, order.size - 1)]
-            dist = _sum_last(np.abs(state.capability[two]
-                                    - state.capability[searchers[loc]][:, None, :]))
+            dist = _sum_last(np.abs(take_rows(state.capability, two)
+                                    - take_rows(state.capability, searchers[loc])[:, None, :]))
             chosen = two[np.arange(loc.size), _argmax_last(-dist)]  # the first nearest
             candidate[loc] = np.where(counts[reg] > 0, chosen, -1)
 
@@ -517,7 +517,7 @@ class Alliances:
         ref = np.flatnonzero(channel == 2)
         if ref.size:
             f = searchers[ref]
-            mem = state.memory_partner[f]
+            mem = take_rows(state.memory_partner, f)
             slot_ok = mem >= 0
             # pick a random remembered slot per firm
             score = np.where(slot_ok, rng.random(mem.shape), -1.0)
@@ -525,7 +525,7 @@ class Alliances:
             contact = mem[np.arange(ref.size), col]
             t_contact = state.memory_trust[f, col]
             second = rng.random(ref.size) < 0.5
-            mem2 = state.memory_partner[contact]
+            mem2 = take_rows(state.memory_partner, contact)
             score2 = np.where(mem2 >= 0, rng.random(mem2.shape), -1.0)
             col2 = _argmax_last(score2)
             friend = mem2[np.arange(ref.size), col2]
@@ -569,8 +569,9 @@ class Alliances:
         if i.size == 0:
             return 0
         comp = complementarity(state, i, j)
-        vi = month.values[:, i].T + month.value_bonus[None, :]  # (firms, 5) with the bonus
-        vj = month.values[:, j].T + month.value_bonus[None, :]
+        # (firms, 5) with the bonus; np.take: see state.take_rows
+        vi = np.take(month.values, i, axis=1).T + month.value_bonus[None, :]
+        vj = np.take(month.values, j, axis=1).T + month.value_bonus[None, :]
         # the type: drawn with weights = value to the partner who gains less
         w = np.minimum(vi, vj).clip(1e-9)
         cum = _cumsum_last(w)
@@ -691,7 +692,7 @@ class Alliances:
         aid, slot = np.nonzero(present)
         firm = members[aid, slot]
         alliance = ids[aid]
-        free_col = _argmax_last(state.alliances[firm] < 0)
+        free_col = _argmax_last(take_rows(state.alliances, firm) < 0)
         state.alliances[firm, free_col] = alliance
         state.n_alliances[firm] += 1
         search_cost = p["search_cost"] * np.where(on_platform, 0.5, 1.0)[aid]
@@ -937,7 +938,7 @@ class Alliances:
     def _other_sector_demand(self, state, a, f, own_demand):
         """For each membership: the mean demand shock multiplier of its partners in another
         sector (1 where there are none)."""
-        mem = self.book.members[a]
+        mem = take_rows(self.book.members, a)
         valid = mem >= 0
         safe = np.maximum(mem, 0)
         differs = valid & (state.sector[safe] != state.sector[f][:, None])
@@ -980,14 +981,14 @@ class Alliances:
         if ids.size == 0:
             return
         b = self.book
-        mem = b.members[ids]
+        mem = take_rows(b.members, ids)
         # the members remember each other with their last trust, on the second core
-        self._memory_jobs.append(partial(self._remember_pairs, state, mem, b.trust[ids]))
+        self._memory_jobs.append(partial(self._remember_pairs, state, mem, take_rows(b.trust, ids)))
         self.start_memory(side.use(state.n))
         valid = mem >= 0
         firm = mem[valid]
         alliance = np.broadcast_to(ids[:, None], mem.shape)[valid]
-        col = _argmax_last(state.alliances[firm] == alliance[:, None])
+        col = _argmax_last(take_rows(state.alliances, firm) == alliance[:, None])
         state.alliances[firm, col] = -1
         np.subtract.at(state.n_alliances, firm, 1)
         b.active[ids] = False
@@ -1006,20 +1007,20 @@ class Alliances:
         if gone.size == 0:
             return 0
         # the alliances of the exited firms, and the slots they hold there
-        held = state.alliances[gone]
+        held = take_rows(state.alliances, gone)
         touched = np.unique(held[held >= 0])
         if touched.size == 0:
             return 0
         dead = np.zeros(state.n + 1, dtype=bool)  # the last row, never dead, for -1
         dead[gone] = True
-        mem = b.members[touched]
+        mem = take_rows(b.members, touched)
         hit = dead[mem]
         i, s = np.nonzero(hit)
         a = touched[i]
         b.members[a, s] = -1
         b.trust[a, s, :] = 0.0
         b.trust[a, :, s] = 0.0
-        b.n_members[touched] = _count_last(b.members[touched] >= 0)
+        b.n_members[touched] = _count_last(take_rows(b.members, touched) >= 0)
         state.alliances[gone] = -1
         state.n_alliances[gone] = 0
         self._membership_changed(touched, state)
@@ -1051,7 +1052,8 @@ class Alliances:
         if in_distress.size == 0:
             return
         involved = np.zeros(b.n + 1, dtype=bool)
-        involved[state.alliances[in_distress].ravel()] = True  # free slots (-1) hit the spare
+        # free slots (-1) hit the spare
+        involved[take_rows(state.alliances, in_distress).ravel()] = True
         sel = np.flatnonzero(involved[a])
         a, f, ms = a[sel], f[sel], self.slot_index()[sel]
         distressed = state.capital[f] < 0
@@ -1061,8 +1063,8 @@ class Alliances:
         # trust of each slot in the distressed members of its alliance
         dmask = np.zeros(b.members.shape, dtype=bool)
         dmask.reshape(-1)[ms[distressed]] = True
-        tr = b.trust.reshape(-1, MAX_MEMBERS)[ms]
-        dm = dmask[a]
+        tr = take_rows(b.trust.reshape(-1, MAX_MEMBERS), ms)
+        dm = take_rows(dmask, a)
         trust_in_distressed = _sum_last(tr * dm) / np.maximum(_count_last(dm), 1)
         spare = np.maximum(cap - 2.0 * fixed_cost[f], 0.0)
         offer = p["mutual_aid_share"] * spare / n_all * trust_in_distressed * ~distressed

@@ -16,6 +16,14 @@ MEMORY_SLOTS = 4  # prior partners a firm remembers (with the trust it ended on)
 MAX_MEMBERS = 4  # largest consortium
 
 
+def take_rows(x: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """x[index] for an integer index (any shape) into the first axis of a field whose rows
+    hold several values: the same values, by np.take, which copies whole rows. numpy's fancy
+    indexing goes value by value there and is several times slower (1.5M random rows of four
+    float32: 80 against 15 ms; (300k x 5) rows of four int32: 44 against 8 ms)."""
+    return np.take(x, index, axis=0)
+
+
 class ArrayStore:
     """Growable structure of arrays. Subclasses declare FIELDS: name -> (dtype, shape, fill)."""
 
