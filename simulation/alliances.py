@@ -298,7 +298,10 @@ class Alliances:
             position = flat >> _SLOT_BITS  # of the alliance in `order`, ascending
             a, s = order[position], flat & (MAX_MEMBERS - 1)
             self._slot_index = a * MAX_MEMBERS + s
-            self._slots = (a, s, b.members.reshape(-1)[self._slot_index])
+            # the firms as intp: an index of int32 is converted again by every gather,
+            # scatter and bincount that uses it (about 40 % more time each at 100,000 firms)
+            firm = b.members.reshape(-1).take(self._slot_index).astype(np.intp)
+            self._slots = (a, s, firm)
             # each type's rows are a run of `order`: its memberships, a run of positions
             rows_before = np.zeros(len(ALLIANCE_TYPES) + 1, dtype=np.int64)
             np.cumsum(np.bincount(b.kind, minlength=len(ALLIANCE_TYPES)), out=rows_before[1:])
