@@ -793,11 +793,11 @@ class Alliances:
 
         def shirk(rows):
             fr, mr = f[rows], ms[rows]
-            inst_m = state.institutions[fr]
+            inst_m = state.institutions.take(fr)
             inst.reshape(-1)[mr] = inst_m
-            p_shirk = ((1.0 - state.trustworthiness[fr]) * (1.2 - 0.08 * inst_m)
-                       * per_alliance[a[rows]])
-            shirk_m[rows] = u_shirk[mr] < p_shirk
+            p_shirk = ((1.0 - state.trustworthiness.take(fr)) * (1.2 - 0.08 * inst_m)
+                       * per_alliance.take(a[rows]))
+            shirk_m[rows] = u_shirk.take(mr) < p_shirk
 
         side.halves(threaded, f.size, shirk)
         mean_inst = _row_sum(inst) / members
@@ -808,7 +808,7 @@ class Alliances:
 
         def detect(rows):
             mr = ms[rows]
-            caught = shirk_m[rows] & (u_detect[mr] < p_det[a[rows]])
+            caught = shirk_m[rows] & (u_detect.take(mr) < p_det.take(a[rows]))
             detected_m[rows] = caught
             b.shirked.reshape(-1)[mr] = shirk_m[rows]
             b.detected.reshape(-1)[mr] = caught
@@ -826,11 +826,11 @@ class Alliances:
         # Cells that are not partner pairs are 0 and are left alone.
         cells, alliance, target = cells_job.result()
         build, erode = np.float32(p["trust_build_rate"]), np.float32(p["trust_erosion_rate"])
-        seen = detected.reshape(-1)[target]
+        seen = detected.reshape(-1).take(target)
         mult = np.where(seen, np.float32(1.0) - erode, np.float32(1.0) - build)
         add = np.where(seen, np.float32(0.0), build)
         flat = b.trust.reshape(-1)
-        values = np.minimum(flat[cells] * mult + add, np.float32(1.0))
+        values = np.minimum(flat.take(cells) * mult + add, np.float32(1.0))
         flat[cells] = values
         self.trust_low, self.trust_below_half = self._trust_flags(values, alliance)
         reputation_job.result()
@@ -864,10 +864,10 @@ class Alliances:
 
         def participation_and_cost(rows):
             ar, fr = a[rows], f[rows]
-            eff[rows] = b.effectiveness[ar]
-            coord[rows] = (p["coordination_cost"] * _GROUP_COST[b.n_members[ar]]
-                           * month.fixed_cost[fr] * month.coord_mult[fr]
-                           ) * ~b.shirked.reshape(-1)[ms[rows]]
+            eff[rows] = b.effectiveness.take(ar)
+            coord[rows] = (p["coordination_cost"] * _GROUP_COST.take(b.n_members.take(ar))
+                           * month.fixed_cost.take(fr) * month.coord_mult.take(fr)
+                           ) * ~b.shirked.reshape(-1).take(ms[rows])
 
         side.halves(side.use(n), a.size, participation_and_cost)
         slices = self.type_slices()
@@ -896,13 +896,13 @@ class Alliances:
         if demand_shock and sel.stop > sel.start:
             # diversification: shared infrastructure with firms of other sectors
             partner_demand = self._other_sector_demand(state, a[sel], f[sel], own_demand)
-            w = b.other_sector.reshape(-1)[ms[sel]] * 0.3 * eff[sel]
+            w = b.other_sector.reshape(-1).take(ms[sel]) * 0.3 * eff[sel]
             w_sum = np.bincount(f[sel], weights=w, minlength=n)
             w_dem = np.bincount(f[sel], weights=w * partner_demand, minlength=n)
             shrink = np.where(w_sum > 0.6, 0.6 / np.maximum(w_sum, 1e-12), 1.0)
             demand = own_demand * (1.0 - w_sum * shrink) + w_dem * shrink
         partner_div, coordination = _diversity_and_coordination(
-            state, f, b.diversity.reshape(-1)[ms], coord)
+            state, f, b.diversity.reshape(-1).take(ms), coord)
         in_supply_chain = np.bincount(f[slices[SUPPLY]], minlength=n) > 0
         rd_member = np.bincount(f[slices[RD]], minlength=n) > 0
         net_job.result()
@@ -929,10 +929,10 @@ class Alliances:
         a, _s, f = self.member_slots()
         value = np.empty(f.size)
         for k, sl in enumerate(self.type_slices()):
-            value[sl] = month.values[k][f[sl]]
-        value *= eff * state.trend[f]
-        b.net_benefit[:] = np.bincount(a, weights=value - coord * (1.0 - month.coord_subsidy[f]),
-                                       minlength=b.n)
+            value[sl] = month.values[k].take(f[sl])
+        value *= eff * state.trend.take(f)
+        value -= coord * (1.0 - month.coord_subsidy.take(f))
+        b.net_benefit[:] = np.bincount(a, weights=value, minlength=b.n)
         act = b.active
         loss = act & (b.net_benefit < 0)
         b.loss_months[loss] += 1
@@ -1059,9 +1059,9 @@ class Alliances:
         involved[take_rows(state.alliances, in_distress).ravel()] = True
         sel = np.flatnonzero(involved[a])
         a, f, ms = a[sel], f[sel], self.slot_index()[sel]
-        distressed = state.capital[f] < 0
-        cap = state.capital[f]
-        n_all = np.maximum(state.n_alliances[f], 1)
+        cap = state.capital.take(f)
+        distressed = cap < 0
+        n_all = np.maximum(state.n_alliances.take(f), 1)
         need = np.maximum(-cap, 0.0) / n_all
         # trust of each slot in the distressed members of its alliance
         dmask = np.zeros(b.members.shape, dtype=bool)
@@ -1069,15 +1069,15 @@ class Alliances:
         tr = take_rows(b.trust.reshape(-1, MAX_MEMBERS), ms)
         dm = take_rows(dmask, a)
         trust_in_distressed = _sum_last(tr * dm) / np.maximum(_count_last(dm), 1)
-        spare = np.maximum(cap - 2.0 * fixed_cost[f], 0.0)
+        spare = np.maximum(cap - 2.0 * fixed_cost.take(f), 0.0)
         offer = p["mutual_aid_share"] * spare / n_all * trust_in_distressed * ~distressed
         total_need = np.bincount(a, weights=need, minlength=b.n)
         total_offer = np.bincount(a, weights=offer, minlength=b.n)
         transfer = np.minimum(total_need, total_offer)
-        recv = np.where(total_need[a] > 0, transfer[a] * need / np.maximum(total_need[a], 1e-300),
+        need_a, offer_a, transfer_a = total_need.take(a), total_offer.take(a), transfer.take(a)
+        recv = np.where(need_a > 0, transfer_a * need / np.maximum(need_a, 1e-300),
                         0.0)
-        pay = np.where(total_offer[a] > 0,
-                       transfer[a] * offer / np.maximum(total_offer[a], 1e-300), 0.0)
+        pay = np.where(offer_a > 0, transfer_a * offer / np.maximum(offer_a, 1e-300), 0.0)
         net = np.bincount(f, weights=recv - pay, minlength=state.n)
         state.capital += net
         state.flow_aid += net
