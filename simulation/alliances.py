@@ -29,6 +29,9 @@ INFORMAL_REVIEW = 12  # months between reviews of an informal alliance
 DISSOLUTION_REASONS = ("low_trust", "sustained_loss", "term_end", "member_exit")
 # the book's fields form() sets for every new alliance (the others start from their defaults)
 _FORMED = frozenset(("active", "kind", "members", "n_members", "start", "end", "formal", "trust"))
+# sort keys of (value, position) pairs: the position in the low bits (_remember)
+_POSITION_BITS = 32
+_POSITION_MASK = (1 << _POSITION_BITS) - 1
 
 
 @dataclass
@@ -425,14 +428,24 @@ class Alliances:
         """
         if f.size == 0:
             return
-        order = np.argsort(f, kind="stable")
-        f, partner, trust = f[order], partner[order], trust[order]
+        # the writes in firm order, each firm's in the order given (the position in the low
+        # bits makes every key unique: numpy's plain sort of them is several times faster than
+        # a stable argsort of the firms)
+        position = np.arange(f.size, dtype=np.int64)
+        key = np.sort((f.astype(np.int64) << _POSITION_BITS) | position)
+        f, order = key >> _POSITION_BITS, key & _POSITION_MASK
         first = np.r_[True, f[1:] != f[:-1]]
-        start = np.maximum.accumulate(np.where(first, np.arange(f.size), 0))
-        rank = np.arange(f.size) - start
-        for r in range(int(rank.max()) + 1):
-            sel = rank == r
-            ff, pp, tt = f[sel], partner[sel], trust[sel]
+        start = np.maximum.accumulate(np.where(first, position, 0))
+        rank = position - start  # the firm's how-manieth write this is
+        # round r writes each firm's r-th pair: the rounds in turn, each a run of the writes
+        key = np.sort((rank << _POSITION_BITS) | position)
+        by_round = key & _POSITION_MASK
+        f, order = f[by_round], order[by_round]
+        partner, trust = partner[order], trust[order]
+        bounds = np.r_[0, np.cumsum(np.bincount(rank))]
+        for r in range(bounds.size - 1):
+            run = slice(bounds[r], bounds[r + 1])
+            ff, pp, tt = f[run], partner[run], trust[run]
             match = take_rows(state.memory_partner, ff) == pp[:, None]
             known = _any_last(match)
             col = np.where(known, _argmax_last(match), state.memory_next[ff])
