@@ -95,14 +95,17 @@ def _value_infra(state, f, p):
 _TYPE_VALUE = (_value_supply, _value_marketing, _value_bid, _value_rd, _value_infra)
 
 
-def type_value_table(state: FirmState, f, p: dict) -> np.ndarray:
+def type_value_table(state: FirmState, f, p: dict, reach: np.ndarray | None = None
+                     ) -> np.ndarray:
     """Monthly value of each alliance type to firms f, as a share of their revenue.
 
-    Inputs: firm rows f (an index array, or slice(None) for every row), registry values p.
+    Inputs: firm rows f (an index array, or slice(None) for every row), registry values p,
+    and the firms' reach (sizes.alliance_reach) if it is known already.
     Output: array (5, firms), row k the gain from type k at full participation, within the
-    firm's reach (sizes.alliance_reach). Type-major, so that a gather by type reads one row.
+    firm's reach. Type-major, so that a gather by type reads one row.
     """
-    reach = alliance_reach(relative_size(state.trend[f]), p)
+    if reach is None:
+        reach = alliance_reach(relative_size(state.trend[f]), p)
     out = np.empty((len(ALLIANCE_TYPES), reach.size))
     for k, value in enumerate(_TYPE_VALUE):
         np.multiply(value(state, f, p), reach, out=out[k])

@@ -50,17 +50,22 @@ class Walk:
     noise: np.ndarray  # transitory noise in orders
 
 
-def demand_walk(state, p: dict, rng: np.random.Generator, index: np.ndarray, shock) -> Walk:
+def demand_walk(state, p: dict, rng: np.random.Generator, index: np.ndarray, shock,
+                sizes: tuple[np.ndarray, np.ndarray] | None = None) -> Walk:
     """The part of production that no alliance phase touches: each firm's demand level takes
     its step, capacity follows it, and the month's supplier failures and noise are drawn
     (from the economy stream, in this order). It reads the firms' trend, demand level and
     capacity and writes only the last two, which the alliance phases never read, so the model
-    can take it on a second core while alliances are formed (see `produce`).
+    can take it on a second core while alliances are formed (see `produce`). `sizes`: every
+    firm's (relative_size, alliance_reach) of this trend, if they are known already.
     """
     n = state.n
     alive = state.alive
     # firm-specific demand: a random walk (Gibrat) with size-dependent volatility
-    rel = relative_size(state.trend)
+    if sizes is None:
+        rel = relative_size(state.trend)
+        sizes = rel, alliance_reach(rel, p)
+    rel, reach = sizes
     size_factor = rel ** np.float32(-0.2)
     b = np.minimum(np.float32(p["revenue_volatility"] / np.sqrt(2.0)) * size_factor,
                    np.float32(0.5))
@@ -81,7 +86,7 @@ def demand_walk(state, p: dict, rng: np.random.Generator, index: np.ndarray, sho
     sd = np.float32(TRANSITORY_SD) * size_factor
     noise = np.exp(rng.standard_normal(n, dtype=np.float32) * sd - np.float32(0.5) * sd * sd)
     return Walk(capacity=capacity, expected=capacity * state.level,
-                reach=alliance_reach(rel, p), failed=failed, noise=noise)
+                reach=reach, failed=failed, noise=noise)
 
 
 def produce(state, p: dict, rng: np.random.Generator, index: np.ndarray, shock, effects,

@@ -20,6 +20,7 @@ from .params import PARAMS, defaults, suggest, validate
 from .population import populate
 from .regions import region_array
 from .shocks import credit_multiplier, random_shocks, shock_effects
+from .sizes import alliance_reach, relative_size
 from .state import FirmState
 
 # independent random streams, so that one phase's draws do not shift another's
@@ -31,18 +32,25 @@ def _report(model: SMEEcosystem, key: str):
     return model.report[key]
 
 
-def _open_ledger_and_value_types(s: FirmState, p: dict) -> np.ndarray:
+def _open_ledger_and_value_types(s: FirmState, p: dict):
     """The month's ledger set to zero (nothing writes it before formation, which waits for
-    this), and the month's table of type values (alliances.type_value_table)."""
+    this), and the month's table of type values (alliances.type_value_table), with the
+    firms' (relative size, reach) it was made from, which the demand walk reuses."""
     for name in ("flow_profit", "flow_aid", "flow_grants", "flow_invest"):
         getattr(s, name)[:] = 0.0
-    return type_value_table(s, slice(None), p)
+    rel = relative_size(s.trend)  # the trend moves only in production
+    reach = alliance_reach(rel, p)
+    return type_value_table(s, slice(None), p, reach), (rel, reach)
 
 
-def _independent_draws(s: FirmState, p: dict, streams: dict, index: np.ndarray, shock):
+def _independent_draws(s: FirmState, p: dict, streams: dict, index: np.ndarray, shock,
+                       values_job):
     """The month's work that no alliance phase reads or writes (see simulation/side.py): the
-    demand walk, and the uniforms of innovation and exit, each from its own stream."""
-    return (economy.demand_walk(s, p, streams["economy"], index, shock),
+    demand walk, and the uniforms of innovation and exit, each from its own stream.
+    `values_job`: the month's _open_ledger_and_value_types, handed over before this one (the
+    worker takes its jobs in order), whose sizes the walk reuses."""
+    sizes = values_job.result()[1]
+    return (economy.demand_walk(s, p, streams["economy"], index, shock, sizes),
             economy.development_steps(streams["innovation"], s.n),
             streams["entry"].random(s.n))
 
@@ -213,13 +221,13 @@ class SMEEcosystem(mesa.Model):
         # the demand walk and the uniforms of innovation and exit depend on no alliance phase:
         # on the second core while alliances are formed, or in line
         independent = side.submit(threaded, _independent_draws, s, p, self.streams,
-                                  self.demand_index, shock)
+                                  self.demand_index, shock, values_job)
 
         # alliances: search, form, contribute, update trust, benefits and costs
         brokered = policies.trust_brokering(book, s, t, self.streams["policy"],
                                             p["max_alliances"])
         found = self.alliances.search(s, month, brokered)
-        month.values = values_job.result()
+        month.values = values_job.result()[0]
         formed = self.alliances.form(s, month, found)
         self.alliances.contribute_and_update_trust(s, self.steps)
         effects = self.alliances.effects(s, month, shock.demand, shock.demand_hit)
