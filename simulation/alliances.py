@@ -1111,12 +1111,17 @@ class Alliances:
         return float(b.trust.sum(dtype=np.float64) / pairs)
 
     def edges(self) -> tuple[np.ndarray, np.ndarray]:
-        """Undirected firm-firm edges of active alliances (one per member pair)."""
+        """Undirected firm-firm edges of active alliances (one per member pair), in no
+        particular order."""
         mem = self.book.members
-        us, vs = [], []
+        # slots 0 and 1 over every row; the pairs with a later slot only over the few rows
+        # that hold one (consortia, and alliances whose first members exited)
+        ok = (mem[:, 0] >= 0) & (mem[:, 1] >= 0)
+        us, vs = [mem[ok, 0]], [mem[ok, 1]]
+        later = mem[np.flatnonzero(_any_last(mem[:, 2:] >= 0))]
         for s in range(MAX_MEMBERS):
-            for t in range(s + 1, MAX_MEMBERS):
-                ok = (mem[:, s] >= 0) & (mem[:, t] >= 0)
-                us.append(mem[ok, s])
-                vs.append(mem[ok, t])
+            for t in range(max(s + 1, 2), MAX_MEMBERS):
+                ok = (later[:, s] >= 0) & (later[:, t] >= 0)
+                us.append(later[ok, s])
+                vs.append(later[ok, t])
         return np.concatenate(us), np.concatenate(vs)
