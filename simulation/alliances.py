@@ -947,7 +947,10 @@ class Alliances:
         for k, sl in enumerate(self.type_slices()):
             value[sl] = month.values[k].take(f[sl])
         value *= eff * state.trend.take(f)
-        value -= coord * (1.0 - month.coord_subsidy.take(f))
+        if month.coord_subsidy.any():
+            value -= coord * (1.0 - month.coord_subsidy.take(f))
+        else:  # no programme pays: x (1 - 0) changes nothing, and the gather is saved
+            value -= coord
         b.net_benefit[:] = np.bincount(a, weights=value, minlength=b.n)
         act = b.active
         loss = act & (b.net_benefit < 0)

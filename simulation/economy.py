@@ -249,8 +249,9 @@ def innovate(state, p: dict, rng: np.random.Generator, effects, grant_boost: np.
     state.innovations += count.astype(np.int32)
     gain = -count * np.log1p(-p["innovation_productivity_gain"])  # log productivity gain
     n_sec = len(SECTORS)
-    alive_per_sector = np.bincount(state.sector[alive], minlength=n_sec)
-    mean_gain = np.bincount(state.sector[alive], weights=gain[alive], minlength=n_sec) / np.maximum(
+    sector_alive = state.sector[alive]
+    alive_per_sector = np.bincount(sector_alive, minlength=n_sec)
+    mean_gain = np.bincount(sector_alive, weights=gain[alive], minlength=n_sec) / np.maximum(
         alive_per_sector, 1
     )
     state.var_cost_ratio *= np.exp(-gain + mean_gain[state.sector])
