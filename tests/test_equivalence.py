@@ -452,3 +452,100 @@ def test_first_occurrence_equals_numpys_unique():
         expected = np.zeros(size, dtype=bool)
         expected[first] = True
         np.testing.assert_array_equal(al_mod._first_occurrence(values, bound), expected)
+
+
+def test_take_rows_equals_fancy_indexing():
+    from simulation.state import take_rows
+
+    rng = np.random.default_rng(4)
+    for shape in ((50, 4), (50, 4, 4), (50, 5)):
+        x = rng.random(shape).astype(np.float32)
+        for index in (rng.integers(-50, 50, 30), rng.integers(0, 50, (7, 5)),
+                      np.zeros(0, dtype=np.int64)):
+            np.testing.assert_array_equal(take_rows(x, index), x[index])
+    with pytest.raises(IndexError):
+        take_rows(np.zeros((3, 4)), np.array([3]))
+
+
+def test_memory_writes_equal_the_loop():
+    """_remember (sorted into rounds, one write per firm a round) equals writing the pairs
+    one at a time in the order given, with firms repeated and partners known and new."""
+    m = SMEEcosystem(rng=5, n_firms=300, burn_in=0, months=10)
+    for _ in range(8):
+        m.step()
+    m.alliances.memory_settled()
+    s = m.firms
+    rng = np.random.default_rng(6)
+    f = rng.integers(0, 40, 400)  # each firm about ten times
+    known = s.memory_partner[f, rng.integers(0, s.memory_partner.shape[1], f.size)]
+    partner = np.where((rng.random(f.size) < 0.5) & (known >= 0), known,
+                       rng.integers(0, s.n, f.size)).astype(np.int32)
+    trust = rng.random(f.size).astype(np.float32)
+    expected = [s.memory_partner.copy(), s.memory_trust.copy(), s.memory_next.copy()]
+    mp, mt, nxt = expected
+    for firm, q, t in zip(f.tolist(), partner.tolist(), trust.tolist()):
+        hit = np.flatnonzero(mp[firm] == q)
+        if hit.size:
+            col = hit[0]
+        else:
+            col = nxt[firm]
+            nxt[firm] = (nxt[firm] + 1) % mp.shape[1]
+        mp[firm, col], mt[firm, col] = q, t
+    m.alliances._remember(s, f, partner, trust)
+    for got, want in zip((s.memory_partner, s.memory_trust, s.memory_next), expected):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_edges_are_every_pair_of_members_once():
+    m = SMEEcosystem(rng=8, n_firms=400, burn_in=0, months=20, consortium_prob=0.8)
+    for _ in range(10):
+        m.step()
+    al, s = m.alliances, m.firms
+    al.remove_firms(s, np.arange(0, s.n, 4), m.steps)  # holes in the first slots
+    b = al.book
+    assert (b.members[:, :2] < 0).any(axis=1)[b.n_members >= 2].any(), "no holes: untested"
+    expected = sorted((mem[x], mem[y]) for mem in b.members.tolist()
+                      for x in range(MAX_MEMBERS) for y in range(x + 1, MAX_MEMBERS)
+                      if mem[x] >= 0 and mem[y] >= 0)
+    u, v = al.edges()
+    assert sorted(zip(u.tolist(), v.tolist())) == expected
+
+
+def test_net_benefit_without_a_subsidy_equals_the_subsidised_formula(model):
+    """With no programme paying, net benefit skips the x (1 - 0) of the subsidy: the same
+    numbers, bit for bit, as the formula with a subsidy that reaches no member."""
+    al, s = model.alliances, model.firms
+    a, _s, f = al.member_slots()
+    eff = al.book.effectiveness[a].astype(np.float64)
+    coord = np.random.default_rng(2).random(a.size)
+    outs = []
+    for outsider_share in (0.0, 0.5):
+        subsidy = np.zeros(s.n)
+        outsider = np.setdiff1d(np.arange(s.n), f)[0]  # a firm in no alliance
+        subsidy[outsider] = outsider_share
+        month = dataclasses.replace(model.last_month, coord_subsidy=subsidy)
+        al._net_benefit(s, month, eff, coord)
+        outs.append(al.book.net_benefit.copy())
+    np.testing.assert_array_equal(outs[0], outs[1])
+
+
+def test_the_demand_walk_with_the_months_sizes_equals_the_walk_that_makes_them():
+    from simulation import economy
+    from simulation.shocks import shock_effects
+
+    walks = []
+    for given in (False, True):
+        m = SMEEcosystem(rng=13, n_firms=300, burn_in=0, months=10)
+        for _ in range(3):
+            m.step()
+        s, p = m.firms, m.p
+        rel = relative_size(s.trend)
+        sizes = (rel, alliance_reach(rel, p)) if given else None
+        shock = shock_effects(m.shocks, m.month, s)
+        walk = economy.demand_walk(s, p, m.streams["economy"], m.demand_index, shock, sizes)
+        walks.append((walk, s.level.copy(), s.scale.copy()))
+    (w0, level0, scale0), (w1, level1, scale1) = walks
+    for field in dataclasses.fields(w0):
+        np.testing.assert_array_equal(getattr(w0, field.name), getattr(w1, field.name))
+    np.testing.assert_array_equal(level0, level1)
+    np.testing.assert_array_equal(scale0, scale1)
