@@ -835,7 +835,9 @@ class Alliances:
         reputation_job = side.submit(threaded, _update_reputation, state, f, detected_m)
         self.start_memory(threaded)
         detected = b.detected
-        b.effectiveness[:] = 1.0 - _row_sum(b.shirked) / members
+        # shirkers per alliance: the bits of each row's four flags read as one word
+        shirkers = np.bitwise_count(b.shirked.view(_ROW_WORD).reshape(-1))
+        b.effectiveness[:] = 1.0 - shirkers.astype(np.float32) / members
 
         # trust[a, s, t]: s's trust in t moves with what s sees of t, on the partner-pair cells
         # only: t <- t (1 - erode) if t's shirking was detected, else t (1 - build) + build.

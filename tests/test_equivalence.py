@@ -199,6 +199,11 @@ def test_trust_update_and_flags_equal_the_loop():
                 low |= b.trust[a, i, j] < p["trust_break_threshold"]
                 below_half |= b.trust[a, i, j] < 0.5
         assert al.trust_low[a] == low and al.trust_below_half[a] == below_half
+        # effectiveness: the share of the members who honoured their commitment this month
+        shirkers = sum(bool(b.shirked[a, i]) for i in range(MAX_MEMBERS))
+        assert b.effectiveness[a] == np.float32(1.0) - np.float32(shirkers) / np.float32(
+            max(int(b.n_members[a]), 1))
+    assert b.shirked.any(axis=1).sum() > 1, "too few shirkers: effectiveness barely tested"
     pairs = [(a, i, j) for a in range(b.n) for i in range(MAX_MEMBERS) for j in range(MAX_MEMBERS)
              if i != j and b.members[a, i] >= 0 and b.members[a, j] >= 0]
     assert al.mean_trust() == pytest.approx(np.mean([b.trust[x] for x in pairs]), rel=1e-6)
