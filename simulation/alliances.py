@@ -39,7 +39,6 @@ class Month:
     """What the alliance phases need to know about the current month."""
 
     step: int
-    fixed_cost: np.ndarray  # monthly fixed cost per firm (thousand)
     coord_mult: np.ndarray  # per-firm coordination / transaction cost multiplier
     formation: np.ndarray  # per-firm shock multiplier on search and acceptance
     value_bonus: np.ndarray  # per-type extra value share from running policies (5,)
@@ -47,6 +46,9 @@ class Month:
     # (5, firms): type_value_table of every firm row (no bonus), computed once a month before
     # formation (the fields it reads do not change between formation and effects)
     values: np.ndarray | None = None
+    # monthly fixed cost per firm (thousand), at the month's demand before the walk; made
+    # with the type values (search does not read it)
+    fixed_cost: np.ndarray | None = None
     # firms with room for another alliance when partners were searched for (set by search;
     # nothing changes it before formation's consortia, which draw from it)
     pool: np.ndarray | None = None

@@ -32,15 +32,17 @@ def _report(model: SMEEcosystem, key: str):
     return model.report[key]
 
 
-def _open_ledger_and_value_types(s: FirmState, p: dict):
+def _open_ledger_and_value_types(s: FirmState, p: dict, demand_index: np.ndarray):
     """The month's ledger set to zero (nothing writes it before formation, which waits for
-    this), and the month's table of type values (alliances.type_value_table), with the
-    firms' (relative size, reach) it was made from, which the demand walk reuses."""
+    this), the month's table of type values (alliances.type_value_table), with the firms'
+    (relative size, reach) it was made from, which the demand walk reuses, and each firm's
+    fixed cost of the month (from its capacity revenue before the walk moves its scale)."""
     for name in ("flow_profit", "flow_aid", "flow_grants", "flow_invest"):
         getattr(s, name)[:] = 0.0
+    fixed_cost = s.fixed_cost_ratio * economy.capacity_revenue(s, demand_index)
     rel = relative_size(s.trend)  # the trend moves only in production
     reach = alliance_reach(rel, p)
-    return type_value_table(s, slice(None), p, reach), (rel, reach)
+    return type_value_table(s, slice(None), p, reach), (rel, reach), fixed_cost
 
 
 def _independent_draws(s: FirmState, p: dict, streams: dict, index: np.ndarray, shock,
@@ -198,11 +200,11 @@ class SMEEcosystem(mesa.Model):
         policies.platform_adoption(book, s, t, self.streams["policy"])
         policies.institution_building(book, s, t)
 
-        # the month's table of type values is made on the second core (simulation/side.py)
-        # while the month's context is set up and partners are searched for
+        # the month's table of type values and fixed costs are made on the second core
+        # (simulation/side.py) while the month's context is set up and partners are searched for
         threaded = side.use(s.n)
-        values_job = side.submit(threaded, _open_ledger_and_value_types, s, p)
-        capacity = economy.capacity_revenue(s, self.demand_index)
+        values_job = side.submit(threaded, _open_ledger_and_value_types, s, p,
+                                 self.demand_index)
         bonus = np.zeros(5)
         if book.any_running("rd_grants", t):
             bonus[RD] = POLICY_VALUE_BONUS
@@ -210,7 +212,6 @@ class SMEEcosystem(mesa.Model):
             bonus[BID] = POLICY_VALUE_BONUS
         month = Month(
             step=self.steps,
-            fixed_cost=s.fixed_cost_ratio * capacity,
             coord_mult=region_array("coordination_mult")[s.region]
             * (1.0 + 0.1 * (3.0 - s.institutions)),
             formation=shock.formation,
@@ -227,7 +228,7 @@ class SMEEcosystem(mesa.Model):
         brokered = policies.trust_brokering(book, s, t, self.streams["policy"],
                                             p["max_alliances"])
         found = self.alliances.search(s, month, brokered)
-        month.values = values_job.result()[0]
+        month.values, _sizes, month.fixed_cost = values_job.result()
         formed = self.alliances.form(s, month, found)
         self.alliances.contribute_and_update_trust(s, self.steps)
         effects = self.alliances.effects(s, month, shock.demand, shock.demand_hit)
