@@ -470,6 +470,8 @@ def test_take_rows_equals_fancy_indexing():
             np.testing.assert_array_equal(take_rows(x, index), x[index])
     with pytest.raises(IndexError):
         take_rows(np.zeros((3, 4)), np.array([3]))
+    with pytest.raises(TypeError, match="boolean mask"):  # np.take would read rows 0 and 1
+        take_rows(np.zeros((3, 4)), np.array([True, False, True]))
 
 
 def test_memory_writes_equal_the_loop():
