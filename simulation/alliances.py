@@ -13,7 +13,7 @@ import numpy as np
 
 from . import side
 from .params import COUNTRIES
-from .sizes import alliance_reach, relative_size
+from .sizes import sizes_of
 from .state import MAX_MEMBERS, MEMORY_SLOTS, AllianceBook, FirmState, take_rows
 
 ALLIANCE_TYPES = (
@@ -107,7 +107,7 @@ def type_value_table(state: FirmState, f, p: dict, reach: np.ndarray | None = No
     firm's reach. Type-major, so that a gather by type reads one row.
     """
     if reach is None:
-        reach = alliance_reach(relative_size(state.trend[f]), p)
+        reach = sizes_of(state.trend[f], p)[1]
     out = np.empty((len(ALLIANCE_TYPES), reach.size))
     for k, value in enumerate(_TYPE_VALUE):
         np.multiply(value(state, f, p), reach, out=out[k])
@@ -1046,7 +1046,7 @@ class Alliances:
         b.members[a, s] = -1
         b.trust[a, s, :] = 0.0
         b.trust[a, :, s] = 0.0
-        b.n_members[touched] = _count_last(take_rows(b.members, touched) >= 0)
+        b.n_members[touched] = _count_last((mem >= 0) & ~hit)  # their members left now
         state.alliances[gone] = -1
         state.n_alliances[gone] = 0
         self._membership_changed(touched, state)
@@ -1098,8 +1098,7 @@ class Alliances:
         total_offer = np.bincount(a, weights=offer, minlength=b.n)
         transfer = np.minimum(total_need, total_offer)
         need_a, offer_a, transfer_a = total_need.take(a), total_offer.take(a), transfer.take(a)
-        recv = np.where(need_a > 0, transfer_a * need / np.maximum(need_a, 1e-300),
-                        0.0)
+        recv = np.where(need_a > 0, transfer_a * need / np.maximum(need_a, 1e-300), 0.0)
         pay = np.where(offer_a > 0, transfer_a * offer / np.maximum(offer_a, 1e-300), 0.0)
         net = np.bincount(f, weights=recv - pay, minlength=state.n)
         state.capital += net

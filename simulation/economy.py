@@ -14,7 +14,7 @@ from . import side
 from .metrics import update_resilience
 from .params import COUNTRIES
 from .regions import SECTORS, region_array, sector_array, size_class_of
-from .sizes import alliance_reach, relative_size
+from .sizes import sizes_of
 
 SUPPLIER_FAILURE_LOSS = 0.3  # share of a month's output lost in a supplier failure
 TRANSITORY_SD = 0.03  # month-to-month noise around the firm's demand level, at 20 thousand a month
@@ -57,15 +57,12 @@ def demand_walk(state, p: dict, rng: np.random.Generator, index: np.ndarray, sho
     (from the economy stream, in this order). It reads the firms' trend, demand level and
     capacity and writes only the last two, which the alliance phases never read, so the model
     can take it on a second core while alliances are formed (see `produce`). `sizes`: every
-    firm's (relative_size, alliance_reach) of this trend, if they are known already.
+    firm's sizes.sizes_of(trend), if they are known already.
     """
     n = state.n
     alive = state.alive
     # firm-specific demand: a random walk (Gibrat) with size-dependent volatility
-    if sizes is None:
-        rel = relative_size(state.trend)
-        sizes = rel, alliance_reach(rel, p)
-    rel, reach = sizes
+    rel, reach = sizes_of(state.trend, p) if sizes is None else sizes
     size_factor = rel ** np.float32(-0.2)
     b = np.minimum(np.float32(p["revenue_volatility"] / np.sqrt(2.0)) * size_factor,
                    np.float32(0.5))

@@ -20,7 +20,7 @@ from .params import PARAMS, defaults, suggest, validate
 from .population import populate
 from .regions import region_array
 from .shocks import credit_multiplier, random_shocks, shock_effects
-from .sizes import alliance_reach, relative_size
+from .sizes import sizes_of
 from .state import FirmState
 
 # independent random streams, so that one phase's draws do not shift another's
@@ -40,9 +40,8 @@ def _open_ledger_and_value_types(s: FirmState, p: dict, demand_index: np.ndarray
     for name in ("flow_profit", "flow_aid", "flow_grants", "flow_invest"):
         getattr(s, name)[:] = 0.0
     fixed_cost = s.fixed_cost_ratio * economy.capacity_revenue(s, demand_index)
-    rel = relative_size(s.trend)  # the trend moves only in production
-    reach = alliance_reach(rel, p)
-    return type_value_table(s, slice(None), p, reach), (rel, reach), fixed_cost
+    sizes = sizes_of(s.trend, p)  # the trend moves only in production
+    return type_value_table(s, slice(None), p, sizes[1]), sizes, fixed_cost
 
 
 def _independent_draws(s: FirmState, p: dict, streams: dict, index: np.ndarray, shock,

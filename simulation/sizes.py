@@ -15,3 +15,10 @@ def alliance_reach(rel: np.ndarray, p: dict) -> np.ndarray:
     alliance_size_elasticity (rel: relative_size). Alliance effects on revenue and cost, and
     the value firms expect from an alliance, are multiplied by it."""
     return np.minimum(rel.astype(np.float64) ** -p["alliance_size_elasticity"], 1.0)
+
+
+def sizes_of(trend: np.ndarray, p: dict) -> tuple[np.ndarray, np.ndarray]:
+    """(relative_size, alliance_reach) of firms with this trend: what the month's type values
+    and demand walk read (made once a month, simulation/model.py)."""
+    rel = relative_size(trend)
+    return rel, alliance_reach(rel, p)
