@@ -6,6 +6,7 @@ alliance types, never over firms.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
@@ -64,10 +65,19 @@ class Effects:
     rd_speedup: np.ndarray
     infra_cut: np.ndarray
     demand: np.ndarray  # demand shock multiplier after diversification through partners
-    partner_diversity: np.ndarray
+    # the mean capability diversity of the firm's alliances: read by innovation alone, so
+    # effects() sums it on the second core and leaves a function here that waits for it,
+    # called where it is first read
+    _partner_diversity: np.ndarray | Callable[[], np.ndarray]
     in_supply_chain: np.ndarray
     coordination_cost: np.ndarray  # cost actually owed (shirkers skip theirs)
     rd_member: np.ndarray
+
+    @property
+    def partner_diversity(self) -> np.ndarray:
+        if callable(self._partner_diversity):
+            self._partner_diversity = self._partner_diversity()
+        return self._partner_diversity
 
 
 def _value_supply(state, f, p):
@@ -247,6 +257,26 @@ def _first_occurrence(values: np.ndarray, bound: int) -> np.ndarray:
     return first[values] == position
 
 
+def _hand_over(jobs: list) -> None:
+    """Hand the jobs not handed over yet (partials) to the second core, in order."""
+    for k, job in enumerate(jobs):
+        if isinstance(job, partial):
+            jobs[k] = side.submit(True, job)
+
+
+def _settle(jobs: list) -> None:
+    """Run or wait for each job in order (a partial not handed over runs here; a Future is
+    waited for), each one even if one before it failed; then raise the first error."""
+    failed = None
+    for job in jobs:
+        try:
+            job() if isinstance(job, partial) else job.result()
+        except BaseException as error:  # noqa: BLE001  (raised below, after the rest)
+            failed = failed or error
+    if failed is not None:
+        raise failed
+
+
 def _update_reputation(state: FirmState, f: np.ndarray, detected: np.ndarray) -> None:
     """Reputation moves 10 % towards the share of the firm's memberships (f) in which it was
     not caught shirking this month (`detected`, per membership)."""
@@ -258,13 +288,12 @@ def _update_reputation(state: FirmState, f: np.ndarray, detected: np.ndarray) ->
         np.float32)
 
 
-def _diversity_and_coordination(state: FirmState, f: np.ndarray, diversity: np.ndarray,
-                                coord: np.ndarray):
-    """Per firm: the mean capability diversity of its alliances and its coordination cost
-    (sums over its memberships f; n_alliances = np.bincount(f))."""
-    n = state.n
-    partner_div = np.bincount(f, weights=diversity, minlength=n) / np.maximum(state.n_alliances, 1)
-    return partner_div, np.bincount(f, weights=coord, minlength=n)
+def _partner_diversity(diversity: np.ndarray, ms: np.ndarray, f: np.ndarray,
+                       n_alliances: np.ndarray) -> np.ndarray:
+    """Per firm: the mean capability diversity of its alliances, from the (alliances x members)
+    diversity of each membership (flat index ms, firm f; n_alliances = np.bincount(f))."""
+    return (np.bincount(f, weights=diversity.reshape(-1).take(ms), minlength=n_alliances.size)
+            / np.maximum(n_alliances, 1))
 
 
 class Alliances:
@@ -287,6 +316,7 @@ class Alliances:
         self.aid_paid = self.aid_received = 0.0  # this month's mutual aid, both sides
         self._memory_jobs: list = []  # the memory of partners being written (start_memory)
         self._statics_job = None  # formation's statics of the new alliances (statics_settled)
+        self._trust_jobs: list = []  # this month's trust and reputation updates (trust_settled)
 
     # ------------------------------------------------------------------ helpers
     def member_slots(self):
@@ -480,6 +510,7 @@ class Alliances:
         Channels: 0 local cluster, 1 platform, 2 referral / prior partner, 3 brokered.
         """
         self.memory_settled()
+        self.trust_settled()
         p, rng = self.p, self.rng
         n = state.n
         cap = state.alive & (state.n_alliances < p["max_alliances"])
@@ -579,6 +610,7 @@ class Alliances:
         capital (booked in the firm's profit). Output: number of alliances formed.
         """
         self.memory_settled()
+        self.trust_settled()
         p, rng = self.p, self.rng
         i, j, channel, inherited, boost = found
         pool, month.pool = month.pool, None  # search's pool, for this formation only
@@ -738,23 +770,13 @@ class Alliances:
         if not threaded:
             self.memory_settled()
             return
-        jobs = self._memory_jobs
-        for k, job in enumerate(jobs):
-            if isinstance(job, partial):
-                jobs[k] = side.submit(threaded, job)
+        _hand_over(self._memory_jobs)
 
     def memory_settled(self) -> None:
         """Every memory job is done (those not handed over yet run here and now): call before
         anything else reads or writes the firms' memory of partners."""
         jobs, self._memory_jobs = self._memory_jobs, []
-        failed = None
-        for job in jobs:  # in order, each one waited for even if one before it failed
-            try:
-                job() if isinstance(job, partial) else job.result()
-            except BaseException as error:  # noqa: BLE001  (raised below, after the rest)
-                failed = failed or error
-        if failed is not None:
-            raise failed
+        _settle(jobs)
 
     def _remember_pairs(self, state: FirmState, mem: np.ndarray, trust: np.ndarray):
         """Each member of alliances with members `mem` (alliances x slots) and trust `trust`
@@ -781,7 +803,10 @@ class Alliances:
         p(detect) = detection x (0.6 + 0.16 mean institutions) + 0.2 formal.
         Honoured (or undetected) months: t += build (1 - t); detected shirking: t -= erode t.
         Works on whole arrays of the book (inactive rows hold no members and stay as they are).
+        With the second core (side.use), trust and reputation are written later: read them
+        after trust_settled().
         """
+        self.trust_settled()
         p, rng, b = self.p, self.rng, self.book
         if b.n == 0:
             return
@@ -833,27 +858,48 @@ class Alliances:
 
         side.halves(threaded, f.size, detect)
         # reputation, which reads only who was caught, and the memory of this month's new
-        # partners on the second core while the trust of partner pairs is updated here
+        # partners on the second core
         reputation_job = side.submit(threaded, _update_reputation, state, f, detected_m)
         self.start_memory(threaded)
-        detected = b.detected
         # shirkers per alliance: the bits of each row's four flags read as one word
         shirkers = np.bitwise_count(b.shirked.view(_ROW_WORD).reshape(-1))
         b.effectiveness[:] = 1.0 - shirkers.astype(np.float32) / members
+        # the trust of partner pairs is updated later, on the second core when the model
+        # hands it over (start_trust, after the effects, beside production); nothing reads
+        # trust, reputation or the trust flags before mutual aid (trust_settled)
+        self._trust_jobs = [reputation_job, partial(self._update_trust, cells_job)]
+        if not threaded:
+            self.trust_settled()
 
-        # trust[a, s, t]: s's trust in t moves with what s sees of t, on the partner-pair cells
-        # only: t <- t (1 - erode) if t's shirking was detected, else t (1 - build) + build.
-        # Cells that are not partner pairs are 0 and are left alone.
+    def start_trust(self, threaded: bool) -> None:
+        """Hand this month's trust update to the second core (threaded), or make it here."""
+        if threaded:
+            _hand_over(self._trust_jobs)
+        else:
+            self.trust_settled()
+
+    def _update_trust(self, cells_job) -> None:
+        """trust[a, s, t]: s's trust in t moves with what s sees of t this month (book.detected),
+        on the partner-pair cells only: t <- t (1 - erode) if t's shirking was detected, else
+        t (1 - build) + build. Cells that are not partner pairs are 0 and are left alone. Also
+        sets the alliances' trust flags (trust_low, trust_below_half) that dissolution reads."""
+        p, b = self.p, self.book
         cells, alliance, target = cells_job.result()
         build, erode = np.float32(p["trust_build_rate"]), np.float32(p["trust_erosion_rate"])
-        seen = detected.reshape(-1).take(target)
+        seen = b.detected.reshape(-1).take(target)
         mult = np.where(seen, np.float32(1.0) - erode, np.float32(1.0) - build)
         add = np.where(seen, np.float32(0.0), build)
         flat = b.trust.reshape(-1)
         values = np.minimum(flat.take(cells) * mult + add, np.float32(1.0))
         flat[cells] = values
         self.trust_low, self.trust_below_half = self._trust_flags(values, alliance)
-        reputation_job.result()
+
+    def trust_settled(self) -> None:
+        """This month's trust and reputation updates are written (those not handed over by
+        start_trust are made here and now): call before anything reads or writes trust,
+        reputation or the trust flags."""
+        jobs, self._trust_jobs = self._trust_jobs, []
+        _settle(jobs)
 
     # ------------------------------------------------------------ 5. benefit and cost
     def effects(self, state: FirmState, month: Month, own_demand: np.ndarray,
@@ -894,6 +940,10 @@ class Alliances:
         # each alliance's net benefit on the second core (simulation/side.py) while the
         # firms' effects are summed here
         net_job = side.submit(side.use(n), self._net_benefit, state, month, eff, coord)
+        # then partner diversity, which only innovation reads (the alliance counts as they
+        # are now: dissolution may change them before it is summed)
+        diversity = side.submit(side.use(n), _partner_diversity, b.diversity, ms, f,
+                                state.n_alliances.copy()).result
 
         def cut(k, magnitude):  # overlapping cuts combine as 1 - prod(1 - e)
             sl = slices[k]
@@ -921,8 +971,7 @@ class Alliances:
             w_dem = np.bincount(f[sel], weights=w * partner_demand, minlength=n)
             shrink = np.where(w_sum > 0.6, 0.6 / np.maximum(w_sum, 1e-12), 1.0)
             demand = own_demand * (1.0 - w_sum * shrink) + w_dem * shrink
-        partner_div, coordination = _diversity_and_coordination(
-            state, f, b.diversity.reshape(-1).take(ms), coord)
+        coordination = np.bincount(f, weights=coord, minlength=n)
         in_supply_chain = np.bincount(f[slices[SUPPLY]], minlength=n) > 0
         rd_member = np.bincount(f[slices[RD]], minlength=n) > 0
         net_job.result()
@@ -933,7 +982,7 @@ class Alliances:
             rd_speedup=rd,
             infra_cut=infra,
             demand=demand,
-            partner_diversity=partner_div,
+            _partner_diversity=diversity,
             in_supply_chain=in_supply_chain,
             coordination_cost=coordination,
             rd_member=rd_member,
@@ -980,6 +1029,7 @@ class Alliances:
         net benefit is positive and every member's trust is at least 0.5.
         Output: the ids of dissolved alliances.
         """
+        self.trust_settled()
         p, b = self.p, self.book
         act = b.active
         low, below_half = self.trust_low, self.trust_below_half  # from this month's update
@@ -1029,6 +1079,7 @@ class Alliances:
 
         Output: the number of alliances dissolved because members exited.
         """
+        self.trust_settled()
         b = self.book
         if gone.size == 0:
             return 0
@@ -1089,6 +1140,7 @@ class Alliances:
         # trust of each slot in the distressed members of its alliance
         dmask = np.zeros(b.members.shape, dtype=bool)
         dmask.reshape(-1)[ms[distressed]] = True
+        self.trust_settled()  # this month's trust (start_trust), read first here
         tr = take_rows(b.trust.reshape(-1, MAX_MEMBERS), ms)
         dm = take_rows(dmask, a)
         trust_in_distressed = _sum_last(tr * dm) / np.maximum(_count_last(dm), 1)
@@ -1108,6 +1160,7 @@ class Alliances:
     # ------------------------------------------------------------------ measures
     def mean_trust(self) -> float:
         """Mean trust over ordered pairs of members of active alliances."""
+        self.trust_settled()  # (the model settles it before handing this to the second core)
         b = self.book
         pairs = int((b.n_members.astype(np.int64) * (b.n_members - 1)).sum())
         if pairs == 0:

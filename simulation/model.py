@@ -231,6 +231,8 @@ class SMEEcosystem(mesa.Model):
         formed = self.alliances.form(s, month, found)
         self.alliances.contribute_and_update_trust(s, self.steps)
         effects = self.alliances.effects(s, month, shock.demand, shock.demand_hit)
+        # this month's trust update on the second core, beside production (mutual aid reads it)
+        self.alliances.start_trust(threaded)
 
         # public money tied to alliances, then production and profit
         subsidy = policies.coordination_subsidy(book, s, t, effects.coordination_cost)
@@ -288,6 +290,7 @@ class SMEEcosystem(mesa.Model):
         s, a = self.firms, self.alliances
         threaded = side.use(s.n)
         # one pass over the whole trust tensor, on the second core beside the other reporters
+        a.trust_settled()
         trust_job = side.submit(threaded, a.mean_trust)
         alive = s.alive
         n_alive = int(alive.sum())
@@ -308,10 +311,11 @@ class SMEEcosystem(mesa.Model):
         n_active = int(book.active.sum())
         every = self.p["structure_stats_every"]
         if self.steps % every == 0 or self.steps == 1 or self.steps >= self.total_steps:
-            # the Gini sort on the second core beside the network statistics (scipy keeps
-            # Python's lock there; numpy's sort does not)
+            # the Gini sort on the second core, then the triangles (network_stats), beside the
+            # edge list and the connected components here
             gini_job = side.submit(threaded, gini, revenue)
-            self._structure_cache = (*network_stats(*a.edges(), alive), gini_job.result())
+            self._structure_cache = (*network_stats(*a.edges(), alive, threaded),
+                                     gini_job.result())
         density, trans, lcc, revenue_gini = self._structure_cache
         r = self.report
         r["month"] = self.month

@@ -395,11 +395,12 @@ def test_network_stats_equal_networkx_with_repeated_and_self_pairs():
         g.add_nodes_from(np.flatnonzero(alive).tolist())
         # repeated pairs count once, a firm paired with itself not at all
         g.add_edges_from((a, b) for a, b in zip(u.tolist(), v.tolist()) if a != b)
-        density, transitivity, largest = network_stats(u, v, alive)
-        assert density == pytest.approx(nx.density(g))
-        assert transitivity == pytest.approx(nx.transitivity(g))
-        assert largest == pytest.approx(max(len(c) for c in nx.connected_components(g))
-                                        / g.number_of_nodes())
+        for threaded in (False, True):  # the triangles on the second core or here
+            density, transitivity, largest = network_stats(u, v, alive, threaded)
+            assert density == pytest.approx(nx.density(g))
+            assert transitivity == pytest.approx(nx.transitivity(g))
+            assert largest == pytest.approx(max(len(c) for c in nx.connected_components(g))
+                                            / g.number_of_nodes())
 
 
 def _reuse_rows(kind: str, full_reset: bool):

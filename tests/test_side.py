@@ -248,3 +248,41 @@ def test_memory_jobs_keep_their_order_when_the_setting_changes_between_them():
     assert order == ["formation", "dissolution"]
     a.memory_settled()
     assert order == ["formation", "dissolution"] and not a._memory_jobs
+
+
+@pytest.mark.parametrize("reader", ["mean_trust", "dissolve", "mutual_aid", "remove_firms"])
+def test_each_reader_of_trust_waits_for_the_update_handed_to_the_worker(monkeypatch, reader):
+    """With the second core, contribution leaves this month's trust update to be handed over
+    (start_trust); every reader of trust must settle it first and see what the inline path
+    gives."""
+    import pickle
+
+    monkeypatch.setenv(side.ENV, "off")
+    m = SMEEcosystem(rng=4, n_firms=400, burn_in=0, months=30, trustworthiness_mean=0.5)
+    for _ in range(8):
+        m.step()
+    s0 = m.firms
+    s0.capital[::5] = -np.abs(s0.capital[::5]) - 1.0  # members in distress, for mutual aid
+    gone = np.flatnonzero(s0.n_alliances > 0)[:20]  # exits, for remove_firms
+    results = {}
+    for setting in ("off", "on"):
+        monkeypatch.setenv(side.ENV, setting)
+        x = pickle.loads(pickle.dumps(m))
+        al, s = x.alliances, x.firms
+        al.contribute_and_update_trust(s, x.steps + 1)
+        if setting == "on":
+            assert al._trust_jobs, "the update was made in line: nothing was tested"
+        if reader == "mean_trust":
+            out = al.mean_trust()
+        elif reader == "dissolve":
+            out = al.dissolve(s, x.steps + 1).tolist()
+        elif reader == "mutual_aid":
+            al.mutual_aid(s, x.last_month.fixed_cost)
+            out = s.capital.tolist()
+        else:
+            s.alive[gone] = False
+            al.remove_firms(s, gone, x.steps + 1)
+            out = al.book.trust.tolist()
+        assert not al._trust_jobs
+        results[setting] = (out, al.book.trust.tolist(), s.reputation.tolist())
+    assert results["on"] == results["off"]
