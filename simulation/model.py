@@ -256,13 +256,15 @@ class SMEEcosystem(mesa.Model):
                                                     economy.credit_base(s, p))
         side.halves(threaded, n, lambda rows: economy.update_credit(side.Rows(s, rows, n), p,
                                                                     credit_mult[rows]))
-        # innovation reads no alliance: on the second core beside these
+        # which alliances end (after the trust update there), and innovation, which reads no
+        # alliance: on the second core beside mutual aid
+        dissolved_before = sum(self.alliances.dissolved.values())
+        ending = side.submit(threaded, self.alliances.ending, self.steps)
         innovation_job = side.submit(threaded, economy.innovate, s, p,
                                      self.streams["innovation"], effects, grant_boost,
                                      development)
         self.alliances.mutual_aid(s, month.fixed_cost)
-        dissolved_before = sum(self.alliances.dissolved.values())
-        self.alliances.dissolve(s, self.steps)
+        self.alliances.dissolve(s, self.steps, ending)
         innovations = innovation_job.result()
         economy.gain_experience(s)  # here, while the second core keeps the dissolved partners
 
@@ -281,6 +283,7 @@ class SMEEcosystem(mesa.Model):
 
         dissolved = sum(self.alliances.dissolved.values()) - dissolved_before
         self._collect(formed, dissolved, innovations, gone.size, bankrupt, k, shock)
+        self.alliances.statics_settled()  # nothing runs on the second core between months
         if self.steps >= self.total_steps:
             self.running = False
 
