@@ -64,7 +64,7 @@ def _peak_rss_mb() -> float:
 
 
 def measure_ours(n: int, months: int, burn_in: int, seed: int = 1) -> dict:
-    from simulation import SMEEcosystem, side
+    from simulation import SMEEcosystem, kernels, side
 
     t0 = time.perf_counter()
     model = SMEEcosystem(n_firms=n, rng=seed, burn_in=burn_in, months=months)
@@ -89,6 +89,7 @@ def measure_ours(n: int, months: int, burn_in: int, seed: int = 1) -> dict:
         # CPU time of both threads (the second core takes part from side.AUTO_MIN_FIRMS on)
         "cpu_ns_per_firm_month": (cpu3 - cpu2) / max(firm_months, 1) * 1e9,
         "side_thread": side.use(model.firms.n),
+        "compiled_kernels": kernels.use(),  # simulation/kernels.py (numba), else numpy
         "collect_ms_per_month": collect / months * 1e3,
         "alliances_end": int(model.report["alliances_active"]),
         "alliances_mean": alliance_months / max(months, 1),
@@ -262,6 +263,10 @@ def format_table(result: dict) -> str:
             f"{m['init_ns_per_agent']:>13,.0f} {r['ratio_init']:>10.2f} "
             f"{r['rss_kb_per_firm']:>12.2f} {o['collect_ms_per_month']:>17.2f} "
             f"{r['full_run_estimate_s']:>16.1f}")
+    compiled = [r["ours"].get("compiled_kernels") for r in result["rows"]]
+    if compiled:
+        lines.append("compiled kernels (simulation/kernels.py, numba): "
+                     + ("yes" if all(compiled) else "no" if not any(compiled) else "in part"))
     exp = result["scaling_exponent_time_vs_firms"]
     if exp is not None and not math.isnan(exp):
         lines.append(f"scaling exponent of time per month against firms: {exp:.2f} (1 = linear)")

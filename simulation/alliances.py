@@ -12,7 +12,7 @@ from functools import partial
 
 import numpy as np
 
-from . import side
+from . import kernels, side
 from .params import COUNTRIES
 from .sizes import sizes_of
 from .state import MAX_MEMBERS, MEMORY_SLOTS, AllianceBook, FirmState, take_rows
@@ -325,6 +325,10 @@ class Alliances:
 
         Cached until membership changes (formation, dissolution, exits).
         """
+        if self._slots is None and kernels.use():  # one compiled pass over the slots
+            a, s, self._slot_index, firm, self._type_bounds = kernels.member_slots(
+                self.book.kind, self.book.members, len(ALLIANCE_TYPES))
+            self._slots = (a, s, firm)
         if self._slots is None:
             b = self.book
             # alliances in type order (inactive rows hold no members), each one's taken slots
@@ -468,6 +472,11 @@ class Alliances:
         Firms that occur several times are written in rounds, so no write is lost.
         """
         if f.size == 0:
+            return
+        if kernels.use():  # each write in turn, compiled
+            kernels.remember(state.memory_partner, state.memory_trust, state.memory_next,
+                             f.astype(np.intp, copy=False), partner.astype(np.intp, copy=False),
+                             trust.astype(state.memory_trust.dtype, copy=False))
             return
         # the writes in firm order, each firm's in the order given (the position in the low
         # bits makes every key unique: numpy's plain sort of them is several times faster than
@@ -825,12 +834,15 @@ class Alliances:
         per_alliance = ((1.0 - 0.4 * formal) * (1.0 - 0.3 * remaining) * group
                         * np.float32(2.0 * p["shirk_temptation"]))
         # the partner-pair cells are listed on the second core (simulation/side.py) while the
-        # memberships are listed here; both expand the occupancy code, made first
+        # memberships are listed here; the compiled trust update (simulation/kernels.py) needs
+        # no list of cells
         threaded = side.use(state.n)
         shape = (b.n, MAX_MEMBERS)
         draws_job = side.submit(threaded, _uniforms, rng, shape, 2)
-        self._occupancy_code()
-        cells_job = side.submit(threaded, self.pair_cells)
+        cells_job = None
+        if not kernels.use():
+            self._occupancy_code()  # (made here, before the worker reads it)
+            cells_job = side.submit(threaded, self.pair_cells)
         # per membership (ms: flat index of the member slot), on (alliances x members) arrays
         # whose empty slots hold 0 / False; one uniform per slot, empty or not (drawn on the
         # second core above, while the memberships are listed here); each membership's result
@@ -891,8 +903,13 @@ class Alliances:
         t (1 - build) + build. Cells that are not partner pairs are 0 and are left alone. Also
         sets the alliances' trust flags (trust_low, trust_below_half) that dissolution reads."""
         p, b = self.p, self.book
-        cells, alliance, target = cells_job.result()
         build, erode = np.float32(p["trust_build_rate"]), np.float32(p["trust_erosion_rate"])
+        if cells_job is None:  # compiled: one pass over each alliance's member slots
+            self.trust_low, self.trust_below_half = kernels.update_trust(
+                b.trust, b.members, b.detected, build, erode,
+                np.float32(p["trust_break_threshold"]), np.float32(0.5))
+            return
+        cells, alliance, target = cells_job.result()
         seen = b.detected.reshape(-1).take(target)
         mult = np.where(seen, np.float32(1.0) - erode, np.float32(1.0) - build)
         add = np.where(seen, np.float32(0.0), build)

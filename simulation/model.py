@@ -11,7 +11,7 @@ import mesa
 import numpy as np
 from mesa.experimental.scenarios import Scenario as MesaScenario
 
-from . import allocator, economy, policies, side
+from . import allocator, economy, kernels, policies, side
 from .agents import SME
 from .alliances import ALLIANCE_TYPES, BID, RD, Alliances, Month, type_value_table
 from .errors import ParameterError
@@ -90,6 +90,7 @@ class SMEEcosystem(mesa.Model):
         p = self.p
         allocator.tune()  # keep the month's large temporaries in the heap (glibc)
         side.mode()  # a bad SME_SIDE_THREAD is refused now, not in the first month
+        kernels.mode()  # and a bad SME_NUMBA (or SME_NUMBA=on without numba)
 
         seeds = self.rng.integers(0, 2**63 - 1, size=len(STREAMS))
         self.streams = {name: np.random.default_rng(int(s)) for name, s in zip(STREAMS, seeds)}

@@ -1,0 +1,122 @@
+"""The compiled kernels (simulation/kernels.py, numba) give the numpy path's results bit for
+bit, step by step and over whole runs; the setting is checked in one line."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+
+from simulation import SMEEcosystem, kernels
+from simulation.errors import ParameterError
+from tests.test_cli import FAST, assert_user_error, run_cli
+from tests.test_side import KW, _assert_same_run
+
+needs_numba = pytest.mark.skipif(kernels.numba is None, reason="numba is not installed")
+
+
+def _model(monkeypatch) -> SMEEcosystem:
+    """A model with consortia, shirking caught and exits, ten months in (numpy path)."""
+    monkeypatch.setenv(kernels.ENV, "off")
+    m = SMEEcosystem(rng=5, n_firms=600, burn_in=0, months=30, consortium_prob=0.6,
+                     trustworthiness_mean=0.5)
+    for _ in range(10):
+        m.step()
+    assert (m.alliances.book.n_members >= 3).any(), "no consortium: later slots not tested"
+    return m
+
+
+def _both(monkeypatch, m: SMEEcosystem, fn):
+    """fn(copy of m) under SME_NUMBA=off and =on: the two results."""
+    out = []
+    for setting in ("off", "on"):
+        monkeypatch.setenv(kernels.ENV, setting)
+        out.append(fn(pickle.loads(pickle.dumps(m))))
+    return out
+
+
+@needs_numba
+def test_member_slots_compiled_equal_numpy(monkeypatch):
+    m = _model(monkeypatch)
+    # a hole in a first slot (a member that exited) must keep the slot order
+    b = m.alliances.book
+    row = int(np.flatnonzero(b.n_members >= 3)[0])
+    b.members[row, 0] = -1
+
+    def slots(x):
+        al = x.alliances
+        al._forget_membership()
+        return (*al.member_slots(), al.slot_index(), al._type_bounds)
+
+    numpy_path, compiled = _both(monkeypatch, m, slots)
+    for x, y in zip(numpy_path, compiled):
+        assert x.dtype == y.dtype
+        np.testing.assert_array_equal(x, y)
+
+
+@needs_numba
+def test_trust_update_compiled_equal_numpy(monkeypatch):
+    m = _model(monkeypatch)
+
+    def update(x):
+        x.alliances.contribute_and_update_trust(x.firms, x.steps + 1)
+        x.alliances.trust_settled()
+        assert x.alliances.book.detected.any(), "no shirking caught: erosion not tested"
+        return x.alliances.book.trust, x.alliances.trust_low, x.alliances.trust_below_half
+
+    numpy_path, compiled = _both(monkeypatch, m, update)
+    assert numpy_path[1].any() and numpy_path[2].any(), "no trust flag set: flags not tested"
+    for x, y in zip(numpy_path, compiled):
+        np.testing.assert_array_equal(x, y)
+
+
+@needs_numba
+def test_memory_writes_compiled_equal_numpy(monkeypatch):
+    m = _model(monkeypatch)
+    rng = np.random.default_rng(2)
+    alive = np.flatnonzero(m.firms.alive)
+    # firms written several times (a known partner again, and more new ones than slots)
+    f = rng.choice(alive[:40], 400)
+    partner = rng.choice(alive, 400)
+    partner[::3] = m.firms.memory_partner[f[::3], 0].clip(0)
+    trust = rng.random(400)  # float64: cast to the memory's float32 on both paths
+
+    def write(x):
+        x.alliances._remember(x.firms, f, partner, trust)
+        return x.firms.memory_partner, x.firms.memory_trust, x.firms.memory_next
+
+    numpy_path, compiled = _both(monkeypatch, m, write)
+    for x, y in zip(numpy_path, compiled):
+        np.testing.assert_array_equal(x, y)
+
+
+@needs_numba
+@pytest.mark.parametrize("side_thread", ["off", "on"])
+def test_a_run_with_the_kernels_is_the_run_without(monkeypatch, side_thread):
+    monkeypatch.setenv("SME_SIDE_THREAD", side_thread)
+    runs = []
+    for setting in ("off", "on"):
+        monkeypatch.setenv(kernels.ENV, setting)
+        m = SMEEcosystem(**KW)
+        m.run()
+        runs.append(m)
+    _assert_same_run(*runs)
+
+
+def test_a_bad_setting_is_refused_in_one_line(monkeypatch, tmp_path):
+    monkeypatch.setenv(kernels.ENV, "fast")  # subprocesses inherit it too
+    with pytest.raises(ParameterError, match="SME_NUMBA='fast'.*auto, on, off"):
+        SMEEcosystem(n_firms=50)
+    out = tmp_path / "run"
+    assert_user_error(run_cli("simulate", *FAST, "--out", out), "SME_NUMBA", "auto, on, off")
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_on_without_numba_is_refused_and_auto_falls_back(monkeypatch):
+    monkeypatch.setattr(kernels, "numba", None)
+    monkeypatch.setenv(kernels.ENV, "on")
+    with pytest.raises(ParameterError, match="SME_NUMBA=on: numba is not installed"):
+        SMEEcosystem(n_firms=50)
+    monkeypatch.setenv(kernels.ENV, "auto")
+    assert not kernels.use()
