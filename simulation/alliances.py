@@ -1158,16 +1158,6 @@ class Alliances:
         a, _s, f = self.member_slots()
         if a.size == 0 or p["mutual_aid_share"] <= 0:
             return
-        if kernels.use():  # the same, compiled (simulation/kernels.py)
-            self.trust_settled()
-            anyone, net, pay, recv = kernels.mutual_aid(
-                a, f, self.slot_index(), state.capital, state.n_alliances, state.alliances,
-                b.trust.reshape(-1, MAX_MEMBERS), b.n, fixed_cost, float(p["mutual_aid_share"]))
-            if anyone:
-                state.capital += net
-                state.flow_aid += net
-                self.aid_paid, self.aid_received = float(pay.sum()), float(recv.sum())
-            return
         # only alliances with a distressed member take part (found from the few firms in
         # distress, not from every membership)
         in_distress = np.flatnonzero((state.capital < 0) & (state.n_alliances > 0))

@@ -120,19 +120,3 @@ def test_on_without_numba_is_refused_and_auto_falls_back(monkeypatch):
         SMEEcosystem(n_firms=50)
     monkeypatch.setenv(kernels.ENV, "auto")
     assert not kernels.use()
-
-
-@needs_numba
-def test_mutual_aid_compiled_equal_numpy(monkeypatch):
-    m = _model(monkeypatch)
-    m.firms.capital[::6] = -np.abs(m.firms.capital[::6]) - 1.0  # one firm in six in distress
-    m.firms.capital[1::97] = 0.0  # and some exactly at zero
-
-    def aid(x):
-        x.alliances.mutual_aid(x.firms, x.last_month.fixed_cost)
-        return x.firms.capital, x.firms.flow_aid, x.alliances.aid_paid, x.alliances.aid_received
-
-    numpy_path, compiled = _both(monkeypatch, m, aid)
-    assert numpy_path[2] > 0, "no aid flowed: nothing was tested"
-    for x, y in zip(numpy_path, compiled):
-        np.testing.assert_array_equal(x, y)
