@@ -12,7 +12,7 @@ needs sorts, rounds or an expansion through index tables:
   a firm written twice keeps both writes in order).
 
 They give the numpy path's results bit for bit (the same float32 operations, in the same
-order per value; tests/test_equivalence.py) and release Python's lock, so the worker thread
+order per value; tests/test_kernels.py) and release Python's lock, so the worker thread
 of simulation/side.py runs them beside the main thread. numba is optional (the `fast` extra,
 which `make venv` installs): without it, or with SME_NUMBA=off, the numpy path runs.
 SME_NUMBA: `auto` (default: compiled when numba is installed), `on` (required), `off`.
