@@ -89,7 +89,7 @@ def measure_ours(n: int, months: int, burn_in: int, seed: int = 1) -> dict:
         # CPU time of both threads (the second core takes part from side.AUTO_MIN_FIRMS on)
         "cpu_ns_per_firm_month": (cpu3 - cpu2) / max(firm_months, 1) * 1e9,
         "side_thread": side.use(model.firms.n),
-        "compiled_kernels": kernels.use(),  # simulation/kernels.py (numba), else numpy
+        "compiled_kernels": kernels.use(model.firms.n),  # simulation/kernels.py (numba), else numpy
         "collect_ms_per_month": collect / months * 1e3,
         "alliances_end": int(model.report["alliances_active"]),
         "alliances_mean": alliance_months / max(months, 1),

@@ -325,9 +325,9 @@ class Alliances:
 
         Cached until membership changes (formation, dissolution, exits).
         """
-        if self._slots is None and kernels.use():  # one compiled pass over the slots
-            a, s, self._slot_index, firm, self._type_bounds = kernels.member_slots(
-                self.book.kind, self.book.members, len(ALLIANCE_TYPES))
+        if self._slots is None and kernels.use(self.book.n):  # one compiled pass
+            a, s, self._slot_index, firm, self._type_bounds = kernels.compiled(
+                kernels.member_slots)(self.book.kind, self.book.members, len(ALLIANCE_TYPES))
             self._slots = (a, s, firm)
         if self._slots is None:
             b = self.book
@@ -473,10 +473,11 @@ class Alliances:
         """
         if f.size == 0:
             return
-        if kernels.use():  # each write in turn, compiled
-            kernels.remember(state.memory_partner, state.memory_trust, state.memory_next,
-                             f.astype(np.intp, copy=False), partner.astype(np.intp, copy=False),
-                             trust.astype(state.memory_trust.dtype, copy=False))
+        if kernels.use(state.n):  # each write in turn, compiled
+            kernels.compiled(kernels.remember)(
+                state.memory_partner, state.memory_trust, state.memory_next,
+                f.astype(np.intp, copy=False), partner.astype(np.intp, copy=False),
+                trust.astype(state.memory_trust.dtype, copy=False))
             return
         # the writes in firm order, each firm's in the order given (the position in the low
         # bits makes every key unique: numpy's plain sort of them is several times faster than
@@ -840,7 +841,7 @@ class Alliances:
         shape = (b.n, MAX_MEMBERS)
         draws_job = side.submit(threaded, _uniforms, rng, shape, 2)
         cells_job = None
-        if not kernels.use():
+        if not kernels.use(b.n):
             self._occupancy_code()  # (made here, before the worker reads it)
             cells_job = side.submit(threaded, self.pair_cells)
         # per membership (ms: flat index of the member slot), on (alliances x members) arrays
@@ -905,7 +906,7 @@ class Alliances:
         p, b = self.p, self.book
         build, erode = np.float32(p["trust_build_rate"]), np.float32(p["trust_erosion_rate"])
         if cells_job is None:  # compiled: one pass over each alliance's member slots
-            self.trust_low, self.trust_below_half = kernels.update_trust(
+            self.trust_low, self.trust_below_half = kernels.compiled(kernels.update_trust)(
                 b.trust, b.members, b.detected, build, erode,
                 np.float32(p["trust_break_threshold"]), np.float32(0.5))
             return

@@ -15,13 +15,17 @@ They give the numpy path's results bit for bit (the same float32 operations, in 
 order per value; tests/test_kernels.py) and release Python's lock, so the worker thread
 of simulation/side.py runs them beside the main thread. numba is optional (the `fast` extra,
 which `make venv` installs): without it, or with SME_NUMBA=off, the numpy path runs.
-SME_NUMBA: `auto` (default: compiled when numba is installed), `on` (required), `off`.
-The first call compiles each kernel (about a second each), cached on disk by numba.
+SME_NUMBA: `auto` (default: compiled for arrays of at least AUTO_MIN_ROWS rows when numba is
+installed; smaller models gain little, and would pay numba's import, about 100 MB), `on`
+(at any size; numba required), `off`. numba is imported, and each kernel compiled (about a
+second each, cached on disk by numba), on first use.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import threading
 
 import numpy as np
 
@@ -29,11 +33,10 @@ from .errors import ParameterError
 
 ENV = "SME_NUMBA"
 MODES = ("auto", "on", "off")
-
-try:  # pragma: no cover - which branch runs depends on the installation
-    import numba
-except ImportError:  # pragma: no cover
-    numba = None
+AUTO_MIN_ROWS = 50_000
+installed = importlib.util.find_spec("numba") is not None
+_compiled: dict = {}
+_lock = threading.Lock()
 
 
 def mode() -> str:
@@ -42,22 +45,28 @@ def mode() -> str:
     if value not in MODES:
         raise ParameterError(f"{ENV}={value!r}: use one of {', '.join(MODES)} "
                              "(or leave it unset)")
-    if value == "on" and numba is None:
+    if value == "on" and not installed:
         raise ParameterError(f"{ENV}=on: numba is not installed (pip install numba, or "
                              "the project's `fast` extra; or set SME_NUMBA=auto)")
     return value
 
 
-def use() -> bool:
-    """Run the compiled kernels (else the numpy path)?"""
-    return numba is not None and mode() != "off"
+def use(n_rows: int) -> bool:
+    """Run the compiled kernels on arrays of n_rows rows (else the numpy path)?"""
+    m = mode()
+    return installed and (m == "on" or (m == "auto" and n_rows >= AUTO_MIN_ROWS))
 
 
-def _jit(fn):
-    return numba.njit(cache=True, nogil=True)(fn) if numba is not None else fn
+def compiled(fn):
+    """The compiled version of one of this module's loops (made once per process)."""
+    with _lock:
+        if fn not in _compiled:
+            import numba
+
+            _compiled[fn] = numba.njit(cache=True, nogil=True)(fn)
+        return _compiled[fn]
 
 
-@_jit
 def member_slots(kind, members, n_types):
     """(alliance, slot, flat index 4 a + s, firm) of every taken member slot, grouped by
     alliance type, then by row and slot; and the type bounds (n_types + 1) into them."""
@@ -90,7 +99,6 @@ def member_slots(kind, members, n_types):
     return alliance, slot, index, firm, bounds
 
 
-@_jit
 def update_trust(trust, members, detected, build, erode, low_level, half_level):
     """trust[a, s, t] <- min(t (1 - erode) if t was caught else t (1 - build) + build, 1) on
     every partner pair (s != t, both slots taken), in float32 as the numpy path does; returns
@@ -120,7 +128,6 @@ def update_trust(trust, members, detected, build, erode, low_level, half_level):
     return low, below_half
 
 
-@_jit
 def remember(memory_partner, memory_trust, memory_next, f, partner, trust):
     """Each (firm, partner, trust) write in turn: a partner already remembered is updated in
     its slot, a new one takes the firm's oldest slot (which then moves on)."""

@@ -13,7 +13,7 @@ from simulation.errors import ParameterError
 from tests.test_cli import FAST, assert_user_error, run_cli
 from tests.test_side import KW, _assert_same_run
 
-needs_numba = pytest.mark.skipif(kernels.numba is None, reason="numba is not installed")
+needs_numba = pytest.mark.skipif(not kernels.installed, reason="numba is not installed")
 
 
 def _model(monkeypatch) -> SMEEcosystem:
@@ -113,10 +113,29 @@ def test_a_bad_setting_is_refused_in_one_line(monkeypatch, tmp_path):
     assert not out.exists() or not any(out.iterdir())
 
 
-def test_on_without_numba_is_refused_and_auto_falls_back(monkeypatch):
-    monkeypatch.setattr(kernels, "numba", None)
-    monkeypatch.setenv(kernels.ENV, "on")
+def test_auto_compiles_only_large_models_and_on_needs_numba(monkeypatch):
+    monkeypatch.setenv(kernels.ENV, "auto")
+    assert not kernels.use(kernels.AUTO_MIN_ROWS - 1)
+    assert kernels.use(kernels.AUTO_MIN_ROWS) == kernels.installed
+    monkeypatch.setenv(kernels.ENV, " On ")
+    if kernels.installed:
+        assert kernels.use(10)
+    monkeypatch.setattr(kernels, "installed", False)
     with pytest.raises(ParameterError, match="SME_NUMBA=on: numba is not installed"):
         SMEEcosystem(n_firms=50)
     monkeypatch.setenv(kernels.ENV, "auto")
-    assert not kernels.use()
+    assert not kernels.use(10**7)  # falls back to numpy
+
+
+def test_a_small_model_does_not_import_numba():
+    """Below AUTO_MIN_ROWS the default setting runs numpy and never pays numba's import."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from simulation import SMEEcosystem; "
+            "SMEEcosystem(n_firms=300, rng=1, burn_in=0, months=3).run(); "
+            "print('numba' in sys.modules)")
+    env = {k: v for k, v in __import__("os").environ.items() if k != kernels.ENV}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=env, check=True)
+    assert out.stdout.strip() == "False"
