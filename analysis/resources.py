@@ -3,8 +3,10 @@
 A model's peak memory is measured in docs/PERFORMANCE.md (`run.py bench`): about 1.2 KB per
 firm (firm arrays, alliance book, an alliance or so per firm) on top of a fixed ~250 MB for
 the Python process with numpy, pandas and Mesa loaded, plus a small record per month (the
-reporters Mesa's DataCollector keeps). An experiment holds one model per worker process at
-a time (and the engine's own process), so its need is workers x one model.
+reporters Mesa's DataCollector keeps), plus ~140 MB for numba and the compiled kernels in a
+process whose model uses them (simulation/kernels.py: from 50,000 firms by default). An
+experiment holds one model per worker process at a time (and the engine's own process), so
+its need is workers x one model.
 
 What is available is /proc/meminfo's MemAvailable (or the free physical pages from
 os.sysconf where there is no /proc). `SME_MEMORY_LIMIT` overrides it: a size (`8G`,
@@ -20,12 +22,14 @@ from __future__ import annotations
 import os
 import re
 
+from simulation import kernels
 from simulation.errors import UserError
 from simulation.params import defaults
 
 BYTES_PER_FIRM = 1200  # peak RSS per firm at 1M firms (docs/PERFORMANCE.md)
 FIXED_BYTES = 250 * 2**20  # the process itself: Python, numpy, pandas, Mesa
 BYTES_PER_MONTH = 8 * 2**10  # one DataCollector row of ~45 reporters, as Python objects
+KERNEL_BYTES = 140 * 2**20  # numba and the three compiled kernels (134 MB measured)
 ENV = "SME_MEMORY_LIMIT"
 _SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*", re.IGNORECASE)
 _UNITS = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
@@ -34,7 +38,8 @@ _UNITS = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
 def model_bytes(n_firms: int, steps: int = 0) -> int:
     """Estimated peak memory of one process running one model of `n_firms` for `steps`
     months (burn-in included)."""
-    return FIXED_BYTES + int(n_firms) * BYTES_PER_FIRM + int(steps) * BYTES_PER_MONTH
+    return (FIXED_BYTES + int(n_firms) * BYTES_PER_FIRM + int(steps) * BYTES_PER_MONTH
+            + (KERNEL_BYTES if kernels.use(int(n_firms)) else 0))
 
 
 def experiment_bytes(n_firms: int, steps: int, workers: int) -> int:
@@ -112,6 +117,9 @@ def check_memory(n_firms: int, steps: int, workers: int = 1, place: str = "--fir
     spare = avail - (FIXED_BYTES if workers > 1 else 0) - workers * (
         FIXED_BYTES + steps * BYTES_PER_MONTH)
     most_firms = max(int(spare // (workers * BYTES_PER_FIRM)), 0)
+    if kernels.use(most_firms):  # a model that large pays numba's share too
+        most_firms = max(int((spare - workers * KERNEL_BYTES) // (workers * BYTES_PER_FIRM)),
+                         min(most_firms, kernels.AUTO_MIN_ROWS - 1))
     what = (f"{workers} {copies} x {fmt_bytes(per)} per run" if workers > 1
             else "one run")
     fix = _fix(workers, fits_workers, most_firms, place, workers_flag)

@@ -16,8 +16,14 @@ from analysis.resources import check_memory, experiment_bytes, model_bytes
 from simulation.errors import UserError
 
 
-def test_the_estimate_follows_the_measured_cost():
+def test_the_estimate_follows_the_measured_cost(monkeypatch):
+    monkeypatch.setenv("SME_NUMBA", "off")
     assert model_bytes(1_000_000) == pytest.approx(1.45e9, rel=0.05)  # PERFORMANCE: ~1.2 GB
+    # numba and its compiled kernels, where a model uses them (PERFORMANCE: 134 MB)
+    monkeypatch.setattr(resources.kernels, "installed", True)
+    monkeypatch.setenv("SME_NUMBA", "auto")
+    assert model_bytes(1_000_000) == pytest.approx(1.45e9 + resources.KERNEL_BYTES, rel=0.05)
+    assert model_bytes(10_000) < resources.FIXED_BYTES + 10_000 * 2000  # numpy only there
     assert model_bytes(0) == resources.FIXED_BYTES
     assert experiment_bytes(10_000, 144, 4) > 4 * model_bytes(10_000, 144)
     assert experiment_bytes(10_000, 144, 1) == model_bytes(10_000, 144)
@@ -42,7 +48,10 @@ def test_a_refusal_names_the_need_what_is_there_and_the_fix(monkeypatch):
     with pytest.raises(UserError) as info:
         check_memory(2_000_000, 144)
     text = str(info.value)
-    assert text.startswith("--firms 2,000,000: one run") and "needs about 2.5 GB" in text
+    need = resources.fmt_bytes(model_bytes(2_000_000, 144))  # 2.5 GB, 2.6 with numba
+    assert text.startswith("--firms 2,000,000: one run") and f"needs about {need}" in text
+    most = int(text.split("at most about ")[1].split(" firms")[0].replace(",", ""))
+    assert model_bytes(most, 144) <= 2**30 < model_bytes(int(most * 1.01) + 1, 144)
     assert "1.0 GB is available" in text and "at most about" in text and "=off" in text
     with pytest.raises(UserError, match="use --workers 1 or fewer firms"):
         check_memory(300_000, 144, workers=4)
