@@ -24,15 +24,14 @@ second each, cached on disk by numba), on first use.
 from __future__ import annotations
 
 import importlib.util
-import os
 import threading
 
 import numpy as np
 
+from . import side
 from .errors import ParameterError
 
 ENV = "SME_NUMBA"
-MODES = ("auto", "on", "off")
 AUTO_MIN_ROWS = 50_000
 installed = importlib.util.find_spec("numba") is not None
 _compiled: dict = {}
@@ -41,10 +40,7 @@ _lock = threading.Lock()
 
 def mode() -> str:
     """The setting from SME_NUMBA: auto (default), on or off."""
-    value = os.environ.get(ENV, "auto").strip().lower() or "auto"
-    if value not in MODES:
-        raise ParameterError(f"{ENV}={value!r}: use one of {', '.join(MODES)} "
-                             "(or leave it unset)")
+    value = side.setting(ENV)
     if value == "on" and not installed:
         raise ParameterError(f"{ENV}=on: numba is not installed (pip install numba, or "
                              "the project's `fast` extra; or set SME_NUMBA=auto)")

@@ -47,13 +47,19 @@ _pool_lock = threading.Lock()
 _worker = threading.local()  # .active is set on the worker thread
 
 
-def mode() -> str:
-    """The setting from SME_SIDE_THREAD: auto (default), on or off."""
-    value = os.environ.get(ENV, "auto").strip().lower() or "auto"
+def setting(env: str) -> str:
+    """An auto / on / off setting from the environment variable `env` (auto when unset);
+    anything else is refused in one line."""
+    value = os.environ.get(env, "auto").strip().lower() or "auto"
     if value not in MODES:
-        raise ParameterError(f"{ENV}={value!r}: use one of {', '.join(MODES)} "
+        raise ParameterError(f"{env}={value!r}: use one of {', '.join(MODES)} "
                              "(or leave it unset)")
     return value
+
+
+def mode() -> str:
+    """The setting from SME_SIDE_THREAD: auto (default), on or off."""
+    return setting(ENV)
 
 
 def use(n_rows: int) -> bool:

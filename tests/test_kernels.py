@@ -10,7 +10,6 @@ import pytest
 
 from simulation import SMEEcosystem, kernels
 from simulation.errors import ParameterError
-from tests.test_cli import FAST, assert_user_error, run_cli
 from tests.test_side import KW, _assert_same_run
 
 needs_numba = pytest.mark.skipif(not kernels.installed, reason="numba is not installed")
@@ -102,15 +101,6 @@ def test_a_run_with_the_kernels_is_the_run_without(monkeypatch, side_thread):
         m.run()
         runs.append(m)
     _assert_same_run(*runs)
-
-
-def test_a_bad_setting_is_refused_in_one_line(monkeypatch, tmp_path):
-    monkeypatch.setenv(kernels.ENV, "fast")  # subprocesses inherit it too
-    with pytest.raises(ParameterError, match="SME_NUMBA='fast'.*auto, on, off"):
-        SMEEcosystem(n_firms=50)
-    out = tmp_path / "run"
-    assert_user_error(run_cli("simulate", *FAST, "--out", out), "SME_NUMBA", "auto, on, off")
-    assert not out.exists() or not any(out.iterdir())
 
 
 def test_auto_compiles_only_large_models_and_on_needs_numba(monkeypatch):

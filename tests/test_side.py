@@ -100,12 +100,13 @@ def test_a_forked_child_makes_its_own_worker(monkeypatch):
     assert queue.get(timeout=5) == float(parent.firms.revenue.sum())
 
 
-def test_a_bad_setting_is_refused_before_the_first_month(monkeypatch, tmp_path):
-    monkeypatch.setenv(side.ENV, "sometimes")  # subprocesses inherit it too
-    with pytest.raises(ParameterError, match="SME_SIDE_THREAD='sometimes'.*auto, on, off"):
+@pytest.mark.parametrize("env", [side.ENV, "SME_NUMBA"])  # the second core, the kernels
+def test_a_bad_setting_is_refused_before_the_first_month(monkeypatch, tmp_path, env):
+    monkeypatch.setenv(env, "sometimes")  # subprocesses inherit it too
+    with pytest.raises(ParameterError, match=f"{env}='sometimes'.*auto, on, off"):
         SMEEcosystem(n_firms=50)
     out = tmp_path / "run"
-    assert_user_error(run_cli("simulate", *FAST, "--out", out), "SME_SIDE_THREAD", "auto, on, off")
+    assert_user_error(run_cli("simulate", *FAST, "--out", out), env, "auto, on, off")
     assert not out.exists() or not any(out.iterdir())
 
 
