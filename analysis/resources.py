@@ -29,7 +29,7 @@ from simulation.params import defaults
 BYTES_PER_FIRM = 1200  # peak RSS per firm at 1M firms (docs/PERFORMANCE.md)
 FIXED_BYTES = 250 * 2**20  # the process itself: Python, numpy, pandas, Mesa
 BYTES_PER_MONTH = 8 * 2**10  # one DataCollector row of ~45 reporters, as Python objects
-KERNEL_BYTES = 140 * 2**20  # numba and the three compiled kernels (134 MB measured)
+KERNEL_BYTES = 140 * 2**20  # numba and the compiled kernels (134 MB measured)
 ENV = "SME_MEMORY_LIMIT"
 _SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*", re.IGNORECASE)
 _UNITS = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}

@@ -250,7 +250,10 @@ def _uniforms(rng: np.random.Generator, shape: tuple, count: int) -> list[np.nda
 def _first_occurrence(values: np.ndarray, bound: int) -> np.ndarray:
     """True at the first occurrence of each value in `values` (integers in [0, bound)): the
     mask np.unique(values, return_index=True) gives, from one scatter of the lowest position
-    per value instead of a sort."""
+    per value instead of a sort (compiled where the kernels run: np.minimum.at is slow and
+    keeps Python's lock)."""
+    if kernels.use(bound):
+        return kernels.compiled(kernels.first_occurrence)(values, bound)
     position = np.arange(values.size)
     first = np.full(bound, values.size, dtype=np.intp)
     np.minimum.at(first, values, position)

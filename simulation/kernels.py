@@ -9,7 +9,10 @@ needs sorts, rounds or an expansion through index tables:
   the same pass over its member slots (numpy: the partner-pair cells listed from the
   occupancy codes through a pattern table, then a gather, a scatter and two flag scatters);
 - `remember`: each write into the firms' memory of partners in turn (numpy: rounds, so that
-  a firm written twice keeps both writes in order).
+  a firm written twice keeps both writes in order);
+- `first_occurrence`: the first occurrence of each firm among formation's candidates
+  (numpy: the lowest position per value by `np.minimum.at`, slow, and it keeps Python's
+  lock).
 
 They give the numpy path's results bit for bit (the same float32 operations, in the same
 order per value; tests/test_kernels.py) and release Python's lock, so the worker thread
@@ -140,3 +143,15 @@ def remember(memory_partner, memory_trust, memory_next, f, partner, trust):
             memory_next[firm] = (col + 1) % slots
         memory_partner[firm, col] = q
         memory_trust[firm, col] = trust[i]
+
+
+def first_occurrence(values, bound):
+    """True at the first occurrence of each value in `values` (integers in [0, bound))."""
+    seen = np.zeros(bound, np.bool_)
+    first = np.zeros(values.size, np.bool_)
+    for i in range(values.size):
+        v = values[i]
+        if not seen[v]:
+            seen[v] = True
+            first[i] = True
+    return first

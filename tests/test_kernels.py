@@ -129,3 +129,19 @@ def test_a_small_model_does_not_import_numba():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env=env, check=True)
     assert out.stdout.strip() == "False"
+
+
+@needs_numba
+def test_first_occurrence_compiled_equal_numpy(monkeypatch):
+    from simulation.alliances import _first_occurrence
+
+    rng = np.random.default_rng(4)
+    for size, bound in ((0, 5), (1, 5), (50, 7), (5_000, 300), (5_000, 60_000)):
+        values = rng.integers(0, bound, size)
+        out = []
+        for setting in ("off", "on"):
+            monkeypatch.setenv(kernels.ENV, setting)
+            out.append(_first_occurrence(values, bound))
+        assert out[0].dtype == out[1].dtype == bool
+        np.testing.assert_array_equal(*out)
+        assert out[0].sum() == np.unique(values).size
