@@ -45,6 +45,7 @@ def reference_effects(m, own_demand):
     n = s.n
     out = {k: np.zeros(n) for k in ("logistics", "rd", "infra", "premium", "contract",
                                     "coordination", "div_sum", "div_cnt")}
+    out["in_supply"], out["in_rd"] = np.zeros(n, bool), np.zeros(n, bool)
     keep = {k: np.ones(n) for k in ("logistics", "rd", "infra")}  # prod(1 - e)
     net = np.zeros(b.n)
     magnitude = {SUPPLY: p["supply_chain_logistics_cut"],
@@ -62,6 +63,8 @@ def reference_effects(m, own_demand):
             f = int(b.members[a, slot])
             if f < 0:
                 continue
+            out["in_supply"][f] |= k == SUPPLY
+            out["in_rd"][f] |= k == RD
             if k in name:
                 keep[name[k]][f] *= 1.0 - min(magnitude[k] * e, 0.999)
             elif k == MARKETING:
@@ -98,7 +101,10 @@ def test_alliance_effects_equal_the_loop(model):
     np.testing.assert_allclose(eff.coordination_cost, ref["coordination"], **close)
     np.testing.assert_allclose(eff.partner_diversity, ref["diversity"], rtol=1e-6)
     np.testing.assert_allclose(al.book.net_benefit, net, rtol=1e-9, atol=1e-9)
+    np.testing.assert_array_equal(eff.in_supply_chain, ref["in_supply"])
+    np.testing.assert_array_equal(eff.rd_member, ref["in_rd"])
     assert (eff.logistics_cut > 0).any() and (eff.coordination_cost > 0).any()
+    assert eff.in_supply_chain.any() and eff.rd_member.any()
 
 
 def test_member_slots_and_type_slices_list_every_membership_once(model):
