@@ -35,7 +35,7 @@ from . import side
 from .errors import ParameterError
 
 ENV = "SME_NUMBA"
-AUTO_MIN_ROWS = 50_000
+AUTO_MIN_ROWS = side.AUTO_MIN_FIRMS  # the same threshold as the second core's
 installed = importlib.util.find_spec("numba") is not None
 _compiled: dict = {}
 _lock = threading.Lock()
@@ -52,8 +52,7 @@ def mode() -> str:
 
 def use(n_rows: int) -> bool:
     """Run the compiled kernels on arrays of n_rows rows (else the numpy path)?"""
-    m = mode()
-    return installed and (m == "on" or (m == "auto" and n_rows >= AUTO_MIN_ROWS))
+    return installed and side.on_for(mode(), n_rows)
 
 
 def compiled(fn):

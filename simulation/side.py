@@ -16,12 +16,13 @@ partners is written by an ordered queue of jobs (formation's new partners, then 
 dissolution and exits part), handed to the worker by contribution, dissolution and exits and
 waited for (`Alliances.memory_settled`) before search, formation, and exits' forgetting and
 entry touch it; formation's statics of the new alliances run there too, waited for by effects
-and by exits (`Alliances.statics_settled`). Contribution's trust update (and reputation) is
-handed over after the effects and waited for by its first reader, mutual aid
-(`Alliances.trust_settled`); partner diversity, which only innovation reads, is summed there
-after each alliance's net benefit; in the months of the structural statistics, the network's
-triangles are counted there beside its components. Slices that the worker has not started
-when this thread runs out (the worker is busy with earlier work) are taken back and done here.
+and by exits (`Alliances.statics_settled`). Contribution's reputation update runs there at
+once, and its trust update is handed over after the effects; both are waited for by their
+first reader, mutual aid (`Alliances.trust_settled`); partner diversity, which only
+innovation reads, is summed there after each alliance's net benefit; in the months of the
+structural statistics, the network's triangles are counted there beside its components.
+Slices that the worker has not started when this thread runs out (the worker is busy with
+earlier work) are taken back and done here.
 
 SME_SIDE_THREAD sets both: `auto` (default: on for models of at least AUTO_MIN_FIRMS firm
 rows, where the arrays are large enough to gain), `on`, or `off`.
@@ -64,8 +65,13 @@ def mode() -> str:
 
 def use(n_rows: int) -> bool:
     """Run the side work of a model with n_rows firm rows on the worker thread?"""
-    m = mode()
-    return m == "on" or (m == "auto" and n_rows >= AUTO_MIN_FIRMS)
+    return on_for(mode(), n_rows)
+
+
+def on_for(value: str, n_rows: int) -> bool:
+    """Does the auto / on / off setting `value` switch a speed-up on for arrays of n_rows
+    rows? `auto` does from AUTO_MIN_FIRMS rows, where the arrays are large enough to gain."""
+    return value == "on" or (value == "auto" and n_rows >= AUTO_MIN_FIRMS)
 
 
 def halves(threaded: bool, n_rows: int, fn) -> None:
