@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import side
+from . import kernels, side
 from .metrics import update_resilience
 from .params import COUNTRIES
 from .regions import SECTORS, region_array, sector_array, size_class_of
@@ -87,7 +87,7 @@ def demand_walk(state, p: dict, rng: np.random.Generator, index: np.ndarray, sho
 
 
 def produce(state, p: dict, rng: np.random.Generator, index: np.ndarray, shock, effects,
-            extra_revenue: np.ndarray, walk: Walk | None = None) -> None:
+            extra_revenue: np.ndarray, walk: Walk | None = None, compiled: bool = False) -> None:
     """Revenue, costs and profit of the month; profit flows into capital.
 
     capacity = demand index x scale;  expected = capacity x level
@@ -107,9 +107,13 @@ def produce(state, p: dict, rng: np.random.Generator, index: np.ndarray, shock, 
     `add_demand_jumps`), so growth rates are tent-shaped (TARGETS §4); capacity (and
     fixed cost) closes 3 % of its gap to demand each month. `walk`: this month's
     demand_walk if it has been taken already (else it is taken here, from `rng`).
+    `compiled`: in one compiled pass per firm row (simulation/kernels.py, the same results).
     """
     if walk is None:
         walk = demand_walk(state, p, rng, index, shock)
+    if compiled:
+        _produce_compiled(state, p, shock, effects, extra_revenue, walk)
+        return
     alive = state.alive
     capacity, expected, reach, failed = walk.capacity, walk.expected, walk.reach, walk.failed
     demand = effects.demand
@@ -166,6 +170,24 @@ def produce(state, p: dict, rng: np.random.Generator, index: np.ndarray, shock, 
     state.employees[:] = np.where(alive, np.maximum(state.trend / state.revenue_per_employee, 1.0),
                                   state.employees)
     state.size_class[:] = size_class_of(state.employees)
+
+
+def _produce_compiled(state, p: dict, shock, effects, extra_revenue: np.ndarray,
+                      walk: Walk) -> None:
+    """produce's arithmetic and update_resilience by kernels.produce."""
+    s, e = state, effects
+    kernels.compiled(kernels.produce)(
+        s.alive, s.contract_share, s.export_share, s.logistics_share, s.fixed_cost_ratio,
+        s.infra_share, s.rd_share, s.var_cost_ratio, s.capital, s.revenue, s.revenue_prev,
+        s.flow_profit, s.flow_invest, s.scale, s.trend, s.need, s.employees,
+        s.revenue_per_employee, s.size_class, s.episode_depth, s.episode_months, s.last_depth,
+        s.last_recovery, s.resilience,
+        shock.demand, shock.logistics, shock.inputs, shock.interest, shock.compliance,
+        e.contract_boost, e.price_premium, e.logistics_cut, e.infra_cut, e.rd_speedup, e.demand,
+        e.in_supply_chain, e.coordination_cost,
+        extra_revenue, walk.capacity, walk.expected, walk.reach, walk.failed, walk.noise,
+        float(p["interest_rate"]), float(p["invest_share"]),
+        np.float32(SUPPLIER_FAILURE_LOSS / 2), np.float32(SUPPLIER_FAILURE_LOSS))
 
 
 def add_demand_jumps(step: np.ndarray, size_factor: np.ndarray, p: dict,

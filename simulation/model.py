@@ -243,9 +243,10 @@ class SMEEcosystem(mesa.Model):
         walk, development, exit_draws = independent.result()
         # element-wise from here: in two halves of the firm rows on large models (side.py)
         n = s.n
+        compiled = kernels.use(n)
         side.halves(threaded, n, lambda rows: economy.produce(
             side.Rows(s, rows, n), p, None, None, side.Rows(shock, rows, n),
-            side.Rows(effects, rows, n), extra[rows], side.Rows(walk, rows, n)))
+            side.Rows(effects, rows, n), extra[rows], side.Rows(walk, rows, n), compiled))
         grants = subsidy + rd_grant
         s.capital += grants
         s.flow_grants += grants

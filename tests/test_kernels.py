@@ -145,3 +145,72 @@ def test_first_occurrence_compiled_equal_numpy(monkeypatch):
         assert out[0].dtype == out[1].dtype == bool
         np.testing.assert_array_equal(*out)
         assert out[0].sum() == np.unique(values).size
+
+
+@needs_numba
+def test_scalar_helpers_are_numpys_max_min_and_clip():
+    """Signed zeros and NaN come out of the kernels' max, min and clip as out of numpy's."""
+    kernels.compiled(kernels.first_occurrence)  # compiles the helpers in their place
+    values = np.array([0.0, -0.0, 1.0, -1.0, np.nan, 2.5, np.inf])
+    a, b = np.meshgrid(values, values)
+    a, b = a.ravel(), b.ravel()
+    for helper, ufunc in ((kernels._max, np.maximum), (kernels._min, np.minimum)):
+        mine = np.array([helper(x, y) for x, y in zip(a, b)])
+        np.testing.assert_array_equal(np.signbit(mine), np.signbit(ufunc(a, b)))
+        np.testing.assert_array_equal(mine, ufunc(a, b))
+    mine = np.array([kernels._clip(x, 0.0, 1.0) for x in values])
+    np.testing.assert_array_equal(np.signbit(mine), np.signbit(np.clip(values, 0.0, 1.0)))
+    np.testing.assert_array_equal(mine, np.clip(values, 0.0, 1.0))
+
+
+@needs_numba
+def test_production_compiled_equal_numpy(monkeypatch):
+    """economy.produce and the resilience update: every firm field the same, with supplier
+    failures in and out of supply chains, dead rows, debts, shocks, and episodes of lost
+    revenue starting, going on and ending."""
+    from types import SimpleNamespace
+
+    from simulation import economy
+    from simulation.state import FirmState
+
+    m = _model(monkeypatch)
+    s, n = m.firms, m.firms.n
+    rng = np.random.default_rng(8)
+    s.capital[rng.random(n) < 0.3] *= -1.0  # in debt: interest
+    s.episode_months[rng.random(n) < 0.3] = 3  # episodes under way, some of them ending
+    s.episode_depth[:] = rng.random(n).astype(np.float32) * 0.3
+    assert (~s.alive).any(), "no dead row: masking not tested"
+
+    def field(low, high):
+        return rng.uniform(low, high, n)
+
+    shock = SimpleNamespace(demand=field(0.6, 1.0), logistics=field(1.0, 1.4),
+                            inputs=field(1.0, 1.2), interest=field(1.0, 2.0),
+                            compliance=field(0.0, 0.05))
+    effects = SimpleNamespace(contract_boost=field(0, 0.3), price_premium=field(0, 0.1),
+                              logistics_cut=field(0, 0.2), infra_cut=field(0, 0.2),
+                              rd_speedup=field(0, 0.3), demand=field(0.5, 1.3),
+                              in_supply_chain=rng.random(n) < 0.5,
+                              coordination_cost=field(0, 2.0))
+    capacity = s.scale * field(0.8, 1.2)
+    walk = economy.Walk(capacity=capacity, expected=capacity * s.level, reach=field(0.3, 1.0),
+                        failed=rng.random(n) < 0.2,
+                        noise=field(0.9, 1.1).astype(np.float32))
+    extra = np.where(rng.random(n) < 0.1, field(0, 5.0), 0.0)
+
+    def produce(x):
+        economy.produce(x.firms, x.p, None, None, shock, effects, extra, walk,
+                        compiled=kernels.use(x.firms.n))
+        return [getattr(x.firms, f) for f in FirmState.FIELDS]
+
+    numpy_path, compiled = _both(monkeypatch, m, produce)
+    after = dict(zip(FirmState.FIELDS, numpy_path))
+    started, ended = s.episode_months == 0, s.episode_months > 0  # before, on the original
+    assert (started & (after["episode_months"] > 0)).any(), "no episode started"
+    assert (ended & (after["episode_months"] == 0) & s.alive).any(), "no episode ended"
+    assert (after["need"] > 0).any() and (after["need"] == 1).any()
+    for name, x, y in zip(FirmState.FIELDS, numpy_path, compiled):
+        assert x.dtype == y.dtype, name
+        if x.dtype.kind == "f":
+            np.testing.assert_array_equal(np.signbit(x), np.signbit(y), err_msg=name)
+        np.testing.assert_array_equal(x, y, err_msg=name)
