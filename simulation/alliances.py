@@ -854,6 +854,13 @@ class Alliances:
         a, _s, f = self.member_slots()
         ms = self.slot_index()
         u_shirk, u_detect = (u.reshape(-1) for u in draws_job.result())
+        if cells_job is None:  # compiled: one pass over each alliance's member slots
+            kernels.compiled(kernels.contribute)(
+                b.members, state.institutions, state.trustworthiness, per_alliance, members,
+                formal, u_shirk, u_detect, np.float32(p["detection_prob"]), b.shirked,
+                b.detected, b.effectiveness)
+            self._after_contribution(state, f, b.detected.reshape(-1).take(ms), threaded)
+            return
         inst = np.zeros(shape, dtype=np.float32)
         shirk_m = np.empty(f.size, dtype=bool)
 
@@ -880,16 +887,20 @@ class Alliances:
             b.detected.reshape(-1)[mr] = caught
 
         side.halves(threaded, f.size, detect)
-        # reputation, which reads only who was caught, and the memory of this month's new
-        # partners on the second core
-        reputation_job = side.submit(threaded, _update_reputation, state, f, detected_m)
-        self.start_memory(threaded)
         # shirkers per alliance: the bits of each row's four flags read as one word
         shirkers = np.bitwise_count(b.shirked.view(_ROW_WORD).reshape(-1))
         b.effectiveness[:] = 1.0 - shirkers.astype(np.float32) / members
-        # the trust of partner pairs is updated later, on the second core when the model
-        # hands it over (start_trust, after the effects, beside production); nothing reads
-        # trust, reputation or the trust flags before mutual aid (trust_settled)
+        self._after_contribution(state, f, detected_m, threaded, cells_job)
+
+    def _after_contribution(self, state: FirmState, f: np.ndarray, detected_m: np.ndarray,
+                            threaded: bool, cells_job=None) -> None:
+        """Reputation (which reads only who was caught: detected_m, per membership of firms
+        f) and the memory of this month's new partners, on the second core; the trust of
+        partner pairs is updated later, there too when the model hands it over (start_trust,
+        after the effects, beside production): nothing reads trust, reputation or the trust
+        flags before mutual aid (trust_settled)."""
+        reputation_job = side.submit(threaded, _update_reputation, state, f, detected_m)
+        self.start_memory(threaded)
         self._trust_jobs = [reputation_job, partial(self._update_trust, cells_job)]
         if not threaded:
             self.trust_settled()

@@ -248,3 +248,37 @@ def produce(alive, contract_share, export_share, logistics_share, fixed_cost_rat
         if live:
             employees[i] = _max(new_trend / revenue_per_employee[i], 1.0)
         size_class[i] = (1 if employees[i] >= 10 else 0) + (1 if employees[i] >= 50 else 0)
+
+
+def contribute(members, institutions, trustworthiness, per_alliance, members_f32, formal_f32,
+               u_shirk, u_detect, detection_prob, shirked, detected, effectiveness):
+    """Contribution's shirking and its detection, one alliance row at a time: the numpy path's
+    float32 operations in its order (the members' institutions summed slot by slot, empty
+    slots adding 0). Writes the shirked and detected flags of every slot (False where empty)
+    and each alliance's effectiveness."""
+    n, width = members.shape
+    one = np.float32(1.0)
+    for r in range(n):
+        total = np.float32(0.0)
+        for s in range(width):
+            f = members[r, s]
+            value = institutions[f] if f >= 0 else np.float32(0.0)
+            total = value if s == 0 else total + value
+        mean_inst = total / members_f32[r]
+        p_det = (detection_prob * (np.float32(0.6) + np.float32(0.16) * mean_inst)
+                 + np.float32(0.2) * formal_f32[r])
+        shirkers = 0
+        for s in range(width):
+            f = members[r, s]
+            caught = False
+            shirk = False
+            if f >= 0:
+                p_shirk = ((one - trustworthiness[f])
+                           * (np.float32(1.2) - np.float32(0.08) * institutions[f])
+                           * per_alliance[r])
+                shirk = u_shirk[r * width + s] < p_shirk
+                caught = shirk and u_detect[r * width + s] < p_det
+            shirked[r, s] = shirk
+            detected[r, s] = caught
+            shirkers += shirk
+        effectiveness[r] = one - np.float32(shirkers) / members_f32[r]

@@ -55,18 +55,23 @@ def test_member_slots_compiled_equal_numpy(monkeypatch):
 
 
 @needs_numba
-def test_trust_update_compiled_equal_numpy(monkeypatch):
+def test_contribution_and_trust_update_compiled_equal_numpy(monkeypatch):
+    """Shirking, its detection, effectiveness, reputation and the trust of partner pairs."""
     m = _model(monkeypatch)
 
     def update(x):
         x.alliances.contribute_and_update_trust(x.firms, x.steps + 1)
         x.alliances.trust_settled()
-        assert x.alliances.book.detected.any(), "no shirking caught: erosion not tested"
-        return x.alliances.book.trust, x.alliances.trust_low, x.alliances.trust_below_half
+        b = x.alliances.book
+        assert b.detected.any(), "no shirking caught: erosion not tested"
+        assert (b.shirked & ~b.detected).any(), "every shirker caught: detection not tested"
+        return (b.trust, x.alliances.trust_low, x.alliances.trust_below_half, b.shirked,
+                b.detected, b.effectiveness, x.firms.reputation)
 
     numpy_path, compiled = _both(monkeypatch, m, update)
     assert numpy_path[1].any() and numpy_path[2].any(), "no trust flag set: flags not tested"
     for x, y in zip(numpy_path, compiled):
+        assert x.dtype == y.dtype
         np.testing.assert_array_equal(x, y)
 
 
