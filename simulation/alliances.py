@@ -295,7 +295,7 @@ def _partner_diversity(diversity: np.ndarray, ms: np.ndarray, f: np.ndarray,
                        n_alliances: np.ndarray) -> np.ndarray:
     """Per firm: the mean capability diversity of its alliances, from the (alliances x members)
     diversity of each membership (flat index ms, firm f; n_alliances = np.bincount(f))."""
-    return (np.bincount(f, weights=diversity.reshape(-1).take(ms), minlength=n_alliances.size)
+    return (kernels.bincount(f, diversity.reshape(-1).take(ms), n_alliances.size)
             / np.maximum(n_alliances, 1))
 
 
@@ -986,13 +986,12 @@ class Alliances:
 
         def cut(k, magnitude):  # overlapping cuts combine as 1 - prod(1 - e)
             sl = slices[k]
-            logs = np.bincount(f[sl], weights=np.log1p(-np.minimum(magnitude * eff[sl], 0.999)),
-                               minlength=n)
+            logs = kernels.bincount(f[sl], np.log1p(-np.minimum(magnitude * eff[sl], 0.999)), n)
             return -np.expm1(logs)
 
         def boost(k, magnitude):  # premiums and boosts add up, capped at twice one's
             sl = slices[k]
-            return np.minimum(np.bincount(f[sl], weights=magnitude * eff[sl], minlength=n),
+            return np.minimum(kernels.bincount(f[sl], magnitude * eff[sl], n),
                               2 * magnitude)
 
         logistics = cut(SUPPLY, p["supply_chain_logistics_cut"])
@@ -1006,11 +1005,11 @@ class Alliances:
             # diversification: shared infrastructure with firms of other sectors
             partner_demand = self._other_sector_demand(state, a[sel], f[sel], own_demand)
             w = b.other_sector.reshape(-1).take(ms[sel]) * 0.3 * eff[sel]
-            w_sum = np.bincount(f[sel], weights=w, minlength=n)
-            w_dem = np.bincount(f[sel], weights=w * partner_demand, minlength=n)
+            w_sum = kernels.bincount(f[sel], w, n)
+            w_dem = kernels.bincount(f[sel], w * partner_demand, n)
             shrink = np.where(w_sum > 0.6, 0.6 / np.maximum(w_sum, 1e-12), 1.0)
             demand = own_demand * (1.0 - w_sum * shrink) + w_dem * shrink
-        coordination = np.bincount(f, weights=coord, minlength=n)
+        coordination = kernels.bincount(f, coord, n)
         in_supply_chain = np.zeros(n, dtype=bool)  # a scatter: a third of a bincount's time
         in_supply_chain[f[slices[SUPPLY]]] = True
         rd_member = np.zeros(n, dtype=bool)
@@ -1045,7 +1044,7 @@ class Alliances:
             value -= coord * (1.0 - month.coord_subsidy.take(f))
         else:  # no programme pays: x (1 - 0) changes nothing, and the gather is saved
             value -= coord
-        b.net_benefit[:] = np.bincount(a, weights=value, minlength=b.n)
+        b.net_benefit[:] = kernels.bincount(a, value, b.n)
         act = b.active
         loss = act & (b.net_benefit < 0)
         b.loss_months[loss] += 1
@@ -1198,13 +1197,13 @@ class Alliances:
         trust_in_distressed = _sum_last(tr * dm) / np.maximum(_count_last(dm), 1)
         spare = np.maximum(cap - 2.0 * fixed_cost.take(f), 0.0)
         offer = p["mutual_aid_share"] * spare / n_all * trust_in_distressed * ~distressed
-        total_need = np.bincount(a, weights=need, minlength=b.n)
-        total_offer = np.bincount(a, weights=offer, minlength=b.n)
+        total_need = kernels.bincount(a, need, b.n)
+        total_offer = kernels.bincount(a, offer, b.n)
         transfer = np.minimum(total_need, total_offer)
         need_a, offer_a, transfer_a = total_need.take(a), total_offer.take(a), transfer.take(a)
         recv = np.where(need_a > 0, transfer_a * need / np.maximum(need_a, 1e-300), 0.0)
         pay = np.where(offer_a > 0, transfer_a * offer / np.maximum(offer_a, 1e-300), 0.0)
-        net = np.bincount(f, weights=recv - pay, minlength=state.n)
+        net = kernels.bincount(f, recv - pay, state.n)
         state.capital += net
         state.flow_aid += net
         self.aid_paid, self.aid_received = float(pay.sum()), float(recv.sum())

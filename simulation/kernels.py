@@ -282,3 +282,26 @@ def contribute(members, institutions, trustworthiness, per_alliance, members_f32
             detected[r, s] = caught
             shirkers += shirk
         effectiveness[r] = one - np.float32(shirkers) / members_f32[r]
+
+
+def _weighted_count(x, weights, out):
+    """out[x[i]] += weights[i] for each i in turn (np.bincount's order); False if some x[i]
+    is outside out (nothing is written past it)."""
+    n = out.size
+    for i in range(x.size):
+        k = x[i]
+        if k < 0 or k >= n:
+            return False
+        out[k] += weights[i]
+    return True
+
+
+def bincount(x, weights, minlength: int):
+    """np.bincount(x, weights=weights, minlength=minlength) for a float64 result: compiled
+    (it then releases Python's lock, which numpy's bincount keeps, so the other thread runs
+    beside it) where the kernels run and every x lies below minlength, else numpy's."""
+    if use(minlength) and x.size:
+        out = np.zeros(minlength)
+        if compiled(_weighted_count)(x, np.asarray(weights, dtype=np.float64), out):
+            return out
+    return np.bincount(x, weights=weights, minlength=minlength)

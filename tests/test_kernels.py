@@ -219,3 +219,22 @@ def test_production_compiled_equal_numpy(monkeypatch):
         if x.dtype.kind == "f":
             np.testing.assert_array_equal(np.signbit(x), np.signbit(y), err_msg=name)
         np.testing.assert_array_equal(x, y, err_msg=name)
+
+
+@needs_numba
+def test_bincount_compiled_equal_numpy(monkeypatch):
+    """The compiled weighted count adds in numpy's order (sums of many values, float32 and
+    bool weights), and falls back to numpy where an index reaches past minlength."""
+    monkeypatch.setenv(kernels.ENV, "on")
+    rng = np.random.default_rng(6)
+    x = rng.integers(0, 50, 20_000)
+    for weights in (rng.standard_normal(x.size) * 1e3, rng.random(x.size, dtype=np.float32),
+                    rng.random(x.size) < 0.5):
+        got = kernels.bincount(x, weights, 60)
+        np.testing.assert_array_equal(got, np.bincount(x, weights=weights, minlength=60))
+        assert got.dtype == np.float64 and got.size == 60
+    # the loop's order matters: a reordering would change these sums in the last bits
+    w = rng.standard_normal(x.size) * 1e3
+    assert not np.array_equal(kernels.bincount(x[::-1], w[::-1], 60), kernels.bincount(x, w, 60))
+    wider = kernels.bincount(x, x * 0.5, 10)  # indices up to 49: numpy's longer result
+    np.testing.assert_array_equal(wider, np.bincount(x, weights=x * 0.5, minlength=10))
