@@ -278,10 +278,15 @@ def innovate(state, p: dict, rng: np.random.Generator, effects, grant_boost: np.
     return int(count.sum())
 
 
-def gain_experience(state) -> None:
+def gain_experience(state, compiled: bool = False) -> None:
     """A month older; absorptive capacity grows with alliance experience (by 1 % of the gap
     to 1 in each month spent in at least one alliance, counted after this month's
-    dissolutions)."""
+    dissolutions). `compiled`: by kernels.gain_experience (the same results)."""
+    if compiled:
+        kernels.compiled(kernels.gain_experience)(state.alive, state.n_alliances,
+                                                  state.absorptive, state.alliance_months,
+                                                  state.age)
+        return
     alive = state.alive
     in_alliance = state.n_alliances > 0
     state.absorptive += np.where(alive & in_alliance, 0.01 * (1.0 - state.absorptive), 0.0).astype(
@@ -311,18 +316,25 @@ def _develop(progress: np.ndarray, steps: np.ndarray, rate: np.ndarray) -> np.nd
     return count
 
 
-def exits(state, p: dict, rng: np.random.Generator,
-          u: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+def exits(state, p: dict, rng: np.random.Generator, u: np.ndarray | None = None,
+          compiled: bool = False) -> tuple[np.ndarray, int]:
     """Firms leave: bankrupt (capital and credit exhausted) or closing voluntarily.
 
     Voluntary closure hazard = closure_rate / 12, six times higher for firms in debt.
     `u`: one uniform per firm row if drawn already (else drawn here, from `rng`).
+    `compiled`: by kernels.exits (the same results).
     Output: the rows of all exits, and how many were bankruptcies.
     """
-    bankrupt = state.alive & (state.capital < -state.credit_limit)
-    hazard = p["closure_rate"] / 12.0 * np.where(state.capital < 0, 6.0, 1.0)
     if u is None:
         u = rng.random(state.n)
+    if compiled:
+        leaving = np.zeros(state.n, dtype=bool)
+        bankrupt = kernels.compiled(kernels.exits)(state.alive, state.capital,
+                                                   state.credit_limit, u,
+                                                   p["closure_rate"] / 12.0, leaving)
+        return np.flatnonzero(leaving), int(bankrupt)
+    bankrupt = state.alive & (state.capital < -state.credit_limit)
+    hazard = p["closure_rate"] / 12.0 * np.where(state.capital < 0, 6.0, 1.0)
     close = state.alive & ~bankrupt & (u < hazard)
     gone = np.flatnonzero(bankrupt | close)
     state.alive[gone] = False
@@ -337,6 +349,9 @@ def forget_exited(state, gone: np.ndarray, threaded: bool = False) -> None:
     # one row more than there are firms, never dead: an empty slot (-1) reads it
     dead = np.zeros(state.n + 1, dtype=bool)
     dead[gone] = True
+    if kernels.use(state.n):  # one compiled pass over the memory (the same results)
+        kernels.compiled(kernels.forget)(state.memory_partner, state.memory_trust, dead)
+        return
 
     def forget(rows):
         mem = state.memory_partner[rows]

@@ -305,3 +305,42 @@ def bincount(x, weights, minlength: int):
         if compiled(_weighted_count)(x, np.asarray(weights, dtype=np.float64), out):
             return out
     return np.bincount(x, weights=weights, minlength=minlength)
+
+
+def gain_experience(alive, n_alliances, absorptive, alliance_months, age):
+    """economy.gain_experience, one firm row at a time (float32 as numpy computes it)."""
+    rate, zero = np.float32(0.01), np.float32(0.0)
+    for i in range(alive.size):
+        taking_part = alive[i] and n_alliances[i] > 0
+        absorptive[i] += rate * (np.float32(1.0) - absorptive[i]) if taking_part else zero
+        alliance_months[i] += taking_part
+        age[i] += alive[i]
+
+
+def exits(alive, capital, credit_limit, u, hazard_solvent, gone):
+    """economy.exits with one uniform per row (u): marks the rows that leave in `gone` and
+    no longer alive; returns how many went bankrupt."""
+    bankrupt = 0
+    for i in range(alive.size):
+        if not alive[i]:
+            continue
+        c = capital[i]
+        broke = c < -credit_limit[i]
+        # the hazard as numpy makes it: (closure rate / 12) x (6.0 in debt, else 1.0)
+        if broke or u[i] < hazard_solvent * (6.0 if c < 0 else 1.0):
+            gone[i] = True
+            alive[i] = False
+            bankrupt += broke
+    return bankrupt
+
+
+def forget(memory_partner, memory_trust, dead):
+    """economy.forget_exited: every memory slot naming a firm marked in `dead` is emptied
+    (partner -1, trust 0)."""
+    rows, slots = memory_partner.shape
+    for r in range(rows):
+        for c in range(slots):
+            q = memory_partner[r, c]
+            if q >= 0 and dead[q]:
+                memory_partner[r, c] = -1
+                memory_trust[r, c] = np.float32(0.0)

@@ -268,10 +268,10 @@ class SMEEcosystem(mesa.Model):
         self.alliances.mutual_aid(s, month.fixed_cost)
         self.alliances.dissolve(s, self.steps, ending)
         innovations = innovation_job.result()
-        economy.gain_experience(s)  # here, while the second core keeps the dissolved partners
+        economy.gain_experience(s, compiled)  # while the second core keeps the dissolved partners
 
         # exit and entry
-        gone, bankrupt = economy.exits(s, p, self.streams["entry"], exit_draws)
+        gone, bankrupt = economy.exits(s, p, self.streams["entry"], exit_draws, compiled)
         self.alliances.remove_firms(s, gone, self.steps)
         self.alliances.memory_settled()  # exits and entry write the firms' memory of partners
         economy.forget_exited(s, gone, threaded)

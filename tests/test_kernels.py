@@ -238,3 +238,34 @@ def test_bincount_compiled_equal_numpy(monkeypatch):
     assert not np.array_equal(kernels.bincount(x[::-1], w[::-1], 60), kernels.bincount(x, w, 60))
     wider = kernels.bincount(x, x * 0.5, 10)  # indices up to 49: numpy's longer result
     np.testing.assert_array_equal(wider, np.bincount(x, weights=x * 0.5, minlength=10))
+
+
+@needs_numba
+def test_experience_exits_and_forgetting_compiled_equal_numpy(monkeypatch):
+    """The month's tail: experience, exits (bankrupt, closing in debt and not) and the
+    forgetting of exited partners, field by field."""
+    from simulation import economy
+    from simulation.state import FirmState
+
+    m = _model(monkeypatch)
+    s, n = m.firms, m.firms.n
+    rng = np.random.default_rng(9)
+    s.capital[rng.random(n) < 0.2] = -1e6  # past any credit line: bankrupt
+    s.capital[rng.random(n) < 0.2] *= -1e-3  # in debt, within the line: six times the hazard
+    u = rng.random(n) * 0.05  # many voluntary closures
+    assert (s.memory_partner >= 0).any() and (~s.alive).any()
+
+    def tail(x):
+        compiled = kernels.use(x.firms.n)
+        economy.gain_experience(x.firms, compiled)
+        gone, bankrupt = economy.exits(x.firms, x.p, None, u, compiled)
+        economy.forget_exited(x.firms, gone)
+        return gone, bankrupt, [getattr(x.firms, f).copy() for f in FirmState.FIELDS]
+
+    (gone, bankrupt, before), (gone_c, bankrupt_c, after) = _both(monkeypatch, m, tail)
+    assert bankrupt == bankrupt_c > 0 and gone.size > bankrupt  # closures too
+    np.testing.assert_array_equal(gone, gone_c)
+    assert np.isin(s.memory_partner, gone).any(), "no exited partner remembered: not tested"
+    for name, x, y in zip(FirmState.FIELDS, before, after):
+        assert x.dtype == y.dtype, name
+        np.testing.assert_array_equal(x, y, err_msg=name)
