@@ -239,7 +239,7 @@ def update_credit(state, p: dict, credit_mult: np.ndarray) -> None:
 
 
 def innovate(state, p: dict, rng: np.random.Generator, effects, grant_boost: np.ndarray,
-             steps: np.ndarray | None = None) -> int:
+             steps: np.ndarray | None = None, compiled: bool = False) -> int:
     """Innovations this month; each lowers the firm's variable cost ratio.
 
     hazard = rate x sector multiplier x (0.5 + absorptive capacity)
@@ -251,8 +251,24 @@ def innovate(state, p: dict, rng: np.random.Generator, effects, grant_boost: np.
     sector's rises by the sector mean). It reads no alliance, so the model runs it beside
     mutual aid and dissolution (simulation/side.py); `gain_experience` follows them.
     `steps`: this month's development_steps if drawn already (else drawn here, from `rng`).
+    `compiled`: the hazard, the launches and the sectors' sums by kernels.innovate (the
+    same results).
     Output: the number of innovations.
     """
+    if steps is None:
+        steps = development_steps(rng, state.n)
+    n_sec = len(SECTORS)
+    log_gain = np.log1p(-p["innovation_productivity_gain"])  # of one innovation
+    if compiled:
+        gain = np.empty(state.n)
+        sector_sum, alive_per_sector = np.zeros(n_sec), np.zeros(n_sec, dtype=np.int64)
+        count = kernels.compiled(kernels.innovate)(
+            state.alive, state.sector, sector_array("innovation_mult"), state.absorptive,
+            effects.partner_diversity, effects.rd_speedup, grant_boost,
+            state.innovation_progress, steps, state.innovations, float(p["innovation_rate"]),
+            log_gain, gain, sector_sum, alive_per_sector)
+        _pass_on(state, gain, sector_sum / np.maximum(alive_per_sector, 1))
+        return int(count)
     alive = state.alive
     hazard = (
         p["innovation_rate"]
@@ -262,20 +278,23 @@ def innovate(state, p: dict, rng: np.random.Generator, effects, grant_boost: np.
         / (1.0 - np.minimum(effects.rd_speedup, 0.9))
         * (1.0 + grant_boost)
     )
-    if steps is None:
-        steps = development_steps(rng, state.n)
     count = _develop(state.innovation_progress, steps, np.where(alive, hazard, 0.0))
     state.innovations += count.astype(np.int32)
-    gain = -count * np.log1p(-p["innovation_productivity_gain"])  # log productivity gain
-    n_sec = len(SECTORS)
+    gain = -count * log_gain  # log productivity gain
     sector_alive = state.sector[alive]
     alive_per_sector = np.bincount(sector_alive, minlength=n_sec)
     mean_gain = np.bincount(sector_alive, weights=gain[alive], minlength=n_sec) / np.maximum(
         alive_per_sector, 1
     )
+    _pass_on(state, gain, mean_gain)
+    return int(count.sum())
+
+
+def _pass_on(state, gain: np.ndarray, mean_gain: np.ndarray) -> None:
+    """Each firm's variable cost ratio falls by its own log productivity gain (gain) and
+    rises by its sector's mean gain (mean_gain, per sector), within [0.3, 1.5]."""
     state.var_cost_ratio *= np.exp(-gain + mean_gain[state.sector])
     np.clip(state.var_cost_ratio, 0.3, 1.5, out=state.var_cost_ratio)
-    return int(count.sum())
 
 
 def gain_experience(state, compiled: bool = False) -> None:

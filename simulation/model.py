@@ -264,7 +264,7 @@ class SMEEcosystem(mesa.Model):
         ending = side.submit(threaded, self.alliances.ending, self.steps)
         innovation_job = side.submit(threaded, economy.innovate, s, p,
                                      self.streams["innovation"], effects, grant_boost,
-                                     development)
+                                     development, compiled)
         self.alliances.mutual_aid(s, month.fixed_cost)
         self.alliances.dissolve(s, self.steps, ending)
         innovations = innovation_job.result()

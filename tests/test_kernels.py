@@ -269,3 +269,30 @@ def test_experience_exits_and_forgetting_compiled_equal_numpy(monkeypatch):
     for name, x, y in zip(FirmState.FIELDS, before, after):
         assert x.dtype == y.dtype, name
         np.testing.assert_array_equal(x, y, err_msg=name)
+
+
+@needs_numba
+def test_innovation_compiled_equal_numpy(monkeypatch):
+    """Hazards with partner diversity, R&D cuts and grants; launches (several in a month for
+    some firms), the sectors' mean gains passed on; dead rows carried along."""
+    from types import SimpleNamespace
+
+    from simulation import economy
+    from simulation.state import FirmState
+
+    m = _model(monkeypatch)
+    n = m.firms.n
+    rng = np.random.default_rng(10)
+    effects = SimpleNamespace(partner_diversity=rng.random(n), rd_speedup=rng.random(n))
+    grant_boost = np.where(rng.random(n) < 0.3, rng.random(n), 0.0)
+    steps = economy.development_steps(rng, n) * 20.0  # large steps: many launches
+
+    def innovate(x):
+        count = economy.innovate(x.firms, x.p, None, effects, grant_boost, steps,
+                                 compiled=kernels.use(x.firms.n))
+        return count, [getattr(x.firms, f).copy() for f in FirmState.FIELDS]
+
+    (count, before), (count_c, after) = _both(monkeypatch, m, innovate)
+    assert count == count_c > n // 10
+    for name, x, y in zip(FirmState.FIELDS, before, after):
+        np.testing.assert_array_equal(x, y, err_msg=name)
