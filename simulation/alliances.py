@@ -283,6 +283,10 @@ def _settle(jobs: list) -> None:
 def _update_reputation(state: FirmState, f: np.ndarray, detected: np.ndarray) -> None:
     """Reputation moves 10 % towards the share of the firm's memberships (f) in which it was
     not caught shirking this month (`detected`, per membership)."""
+    if kernels.use(state.n):  # compiled: the same results
+        kernels.compiled(kernels.update_reputation)(state.reputation, state.n_alliances, f,
+                                                    detected)
+        return
     # n_alliances = np.bincount(f): the firm's memberships of active alliances; the few
     # detected shirkers are counted apart rather than summing a weight per membership
     cnt = state.n_alliances.astype(np.int64)

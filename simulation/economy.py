@@ -233,8 +233,14 @@ def credit_base(state, p: dict, rows=slice(None)) -> np.ndarray:
     return p["credit_months"] * state.trend[rows] * access
 
 
-def update_credit(state, p: dict, credit_mult: np.ndarray) -> None:
-    """Credit line = months of trend revenue x country access x crunch multiplier."""
+def update_credit(state, p: dict, credit_mult: np.ndarray, compiled: bool = False) -> None:
+    """Credit line = months of trend revenue x country access x crunch multiplier
+    (`compiled`: by kernels.update_credit, the same results)."""
+    if compiled:
+        kernels.compiled(kernels.update_credit)(
+            state.credit_limit, state.trend, state.region, region_array("credit_access"),
+            float(p["credit_months"]), credit_mult)
+        return
     state.credit_limit[:] = credit_base(state, p) * credit_mult
 
 

@@ -370,3 +370,25 @@ def innovate(alive, sector, sector_mult, absorptive, partner_diversity, rd_speed
             sector_sum[sector[i]] += g
             sector_count[sector[i]] += 1
     return launched
+
+
+def update_credit(credit_limit, trend, region, access, credit_months, credit_mult):
+    """economy.update_credit: credit line = months x trend x country access x multiplier."""
+    for i in range(credit_limit.size):
+        credit_limit[i] = credit_months * trend[i] * access[region[i]] * credit_mult[i]
+
+
+def update_reputation(reputation, n_alliances, f, detected):
+    """alliances._update_reputation: each firm's reputation moves 10 % towards the share of
+    its memberships (n_alliances) in which it was not caught (detected, per membership of
+    firm f), in numpy's dtypes."""
+    caught = np.zeros(reputation.size, np.int64)
+    for i in range(f.size):
+        if detected[i]:
+            caught[f[i]] += 1
+    step = np.float64(np.float32(0.1))
+    for r in range(reputation.size):
+        count = np.int64(n_alliances[r])
+        share = (count - caught[r]) / max(count, 1)
+        move = step * (share - np.float64(reputation[r])) * (1.0 if count > 0 else 0.0)
+        reputation[r] += np.float32(move)

@@ -256,8 +256,8 @@ class SMEEcosystem(mesa.Model):
         if book.any_running("credit_guarantee", t):
             credit_mult = policies.credit_guarantee(book, s, t, credit_mult,
                                                     economy.credit_base(s, p))
-        side.halves(threaded, n, lambda rows: economy.update_credit(side.Rows(s, rows, n), p,
-                                                                    credit_mult[rows]))
+        side.halves(threaded, n, lambda rows: economy.update_credit(
+            side.Rows(s, rows, n), p, credit_mult[rows], compiled))
         # which alliances end (after the trust update there), and innovation, which reads no
         # alliance: on the second core beside mutual aid
         dissolved_before = sum(self.alliances.dissolved.values())

@@ -296,3 +296,43 @@ def test_innovation_compiled_equal_numpy(monkeypatch):
     assert count == count_c > n // 10
     for name, x, y in zip(FirmState.FIELDS, before, after):
         np.testing.assert_array_equal(x, y, err_msg=name)
+
+
+@needs_numba
+def test_credit_lines_compiled_equal_numpy(monkeypatch):
+    from simulation import economy
+
+    m = _model(monkeypatch)
+    mult = np.random.default_rng(11).uniform(0.3, 1.0, m.firms.n)
+
+    def credit(x):
+        economy.update_credit(x.firms, x.p, mult, compiled=kernels.use(x.firms.n))
+        return x.firms.credit_limit
+
+    numpy_path, compiled = _both(monkeypatch, m, credit)
+    assert (numpy_path > 0).any()
+    np.testing.assert_array_equal(numpy_path, compiled)
+
+
+@needs_numba
+def test_reputation_compiled_equal_numpy(monkeypatch):
+    """Many random reputations and membership counts, so that a constant in another dtype
+    (0.1 for float32 0.1) would show in the last bits of some of them."""
+    from types import SimpleNamespace
+
+    from simulation.alliances import _update_reputation
+
+    rng = np.random.default_rng(12)
+    n = 200_000
+    count = rng.integers(0, 5, n).astype(np.int16)
+    f = np.repeat(np.arange(n), count)
+    detected = rng.random(f.size) < 0.3
+    start = rng.random(n, dtype=np.float32)
+    out = []
+    for setting in ("off", "on"):
+        monkeypatch.setenv(kernels.ENV, setting)
+        state = SimpleNamespace(n=n, n_alliances=count, reputation=start.copy())
+        _update_reputation(state, f, detected)
+        out.append(state.reputation)
+    assert not np.array_equal(out[0], start)
+    np.testing.assert_array_equal(*out)
