@@ -119,6 +119,16 @@ def type_value_table(state: FirmState, f, p: dict, reach: np.ndarray | None = No
     if reach is None:
         reach = sizes_of(state.trend[f], p)[1]
     out = np.empty((len(ALLIANCE_TYPES), reach.size))
+    if isinstance(f, slice) and f == slice(None) and kernels.use(reach.size):  # one pass
+        cut, f32 = min(p["rd_time_cut"], 0.9), np.float32
+        kernels.compiled(kernels.value_table)(
+            out, reach, state.logistics_share, state.var_cost_ratio, state.export_share,
+            state.contract_share, state.rd_share, state.fixed_cost_ratio, state.infra_share,
+            f32(p["supply_chain_logistics_cut"]), float(p["co_marketing_price_premium"]),
+            f32(p["joint_bid_contract_boost"]), f32(cut),
+            (cut / (1 - cut)) * p["innovation_rate"] * p["innovation_productivity_gain"],
+            f32(p["infra_cost_cut"]))
+        return out
     for k, value in enumerate(_TYPE_VALUE):
         np.multiply(value(state, f, p), reach, out=out[k])
     return out

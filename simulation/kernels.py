@@ -392,3 +392,19 @@ def update_reputation(reputation, n_alliances, f, detected):
         share = (count - caught[r]) / max(count, 1)
         move = step * (share - np.float64(reputation[r])) * (1.0 if count > 0 else 0.0)
         reputation[r] += np.float32(move)
+
+
+def value_table(out, reach, logistics_share, var_cost_ratio, export_share, contract_share,
+                rd_share, fixed_cost_ratio, infra_share, supply_cut, marketing_premium,
+                bid_boost, rd_cut, rd_innovation, infra_cut):
+    """alliances.type_value_table of every firm row: row k of `out` the value of type k,
+    within the firm's reach, in the numpy path's dtypes (a Python float times a float32
+    array is float32 there). rd_innovation: the R&D value's innovation term without the
+    variable cost ratio, (cut / (1 - cut)) x rate x gain, as Python computes it."""
+    for i in range(reach.size):
+        r, vcr, fcr = reach[i], var_cost_ratio[i], fixed_cost_ratio[i]
+        out[0, i] = (supply_cut * logistics_share[i]) * vcr * r
+        out[1, i] = marketing_premium * np.float64(export_share[i]) * r
+        out[2, i] = (bid_boost * contract_share[i]) * _max(1.0 - vcr, 0.05) * r
+        out[3, i] = ((rd_cut * rd_share[i]) * fcr + rd_innovation * vcr * 36.0) * r
+        out[4, i] = (infra_cut * infra_share[i]) * fcr * r

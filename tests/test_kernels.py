@@ -336,3 +336,25 @@ def test_reputation_compiled_equal_numpy(monkeypatch):
         out.append(state.reputation)
     assert not np.array_equal(out[0], start)
     np.testing.assert_array_equal(*out)
+
+
+@needs_numba
+@pytest.mark.parametrize("rd_time_cut", [0.3, 0.95])
+def test_type_values_compiled_equal_numpy(monkeypatch, rd_time_cut):
+    """The month's table of type values of every firm (R&D's cut above 0.9 is capped)."""
+    from simulation.alliances import type_value_table
+    from simulation.sizes import sizes_of
+
+    m = _model(monkeypatch)
+    m.firms.var_cost_ratio[::5] = 1.2  # a joint bid's margin at its floor
+    p = dict(m.p, rd_time_cut=rd_time_cut)
+    reach = sizes_of(m.firms.trend, p)[1]
+    out = []
+    for setting in ("off", "on"):
+        monkeypatch.setenv(kernels.ENV, setting)
+        out.append(type_value_table(m.firms, slice(None), p, reach))
+    assert (out[0] > 0).all(axis=1).any()
+    np.testing.assert_array_equal(*out)
+    # a list of rows takes the numpy path whatever the setting
+    rows = np.arange(0, m.firms.n, 7)
+    np.testing.assert_array_equal(type_value_table(m.firms, rows, p, reach[rows]), out[0][:, rows])
