@@ -408,3 +408,56 @@ def value_table(out, reach, logistics_share, var_cost_ratio, export_share, contr
         out[2, i] = (bid_boost * contract_share[i]) * _max(1.0 - vcr, 0.05) * r
         out[3, i] = ((rd_cut * rd_share[i]) * fcr + rd_innovation * vcr * 36.0) * r
         out[4, i] = (infra_cut * infra_share[i]) * fcr * r
+
+
+def triangles(indptr, hi):
+    """Triangles of the graph whose upper triangle has the CSR rows `indptr` and the sorted
+    columns `hi` (each edge from its lower to its higher end): for each edge u -> v, the
+    common higher neighbours of u and v, by merging their sorted rows; each triangle once."""
+    count = 0
+    for u in range(indptr.size - 1):
+        start, stop = indptr[u], indptr[u + 1]
+        for e in range(start, stop):
+            v = hi[e]
+            i, j, j_stop = e + 1, indptr[v], indptr[v + 1]  # u's neighbours above v only
+            while i < stop and j < j_stop:
+                if hi[i] < hi[j]:
+                    i += 1
+                elif hi[i] > hi[j]:
+                    j += 1
+                else:
+                    count += 1
+                    i += 1
+                    j += 1
+    return count
+
+
+def largest_component(lo, hi, alive):
+    """The most living nodes in one connected component of the graph with the edges
+    (lo, hi), by union-find (path halving; the lower root joins the higher)."""
+    n = alive.size
+    parent = np.arange(n)
+    for e in range(lo.size):
+        a, b = lo[e], hi[e]
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        while parent[b] != b:
+            parent[b] = parent[parent[b]]
+            b = parent[b]
+        if a != b:
+            if a < b:
+                parent[b] = a
+            else:
+                parent[a] = b
+    size = np.zeros(n, np.int64)
+    largest = 0
+    for i in range(n):
+        if alive[i]:
+            r = i
+            while parent[r] != r:
+                parent[r] = parent[parent[r]]
+                r = parent[r]
+            size[r] += 1
+            largest = max(largest, size[r])
+    return largest

@@ -5,11 +5,13 @@ Everything here reads the arrays; nothing loops over firms in Python.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from . import side
+from . import kernels, side
 from .alliances import ALLIANCE_TYPES
 from .policies import POLICY_KINDS
 
@@ -58,9 +60,12 @@ def gini(x: np.ndarray) -> float:
     return float((n + 1 - 2 * (cum.sum() / cum[-1])) / n)
 
 
-def _triangles(indptr: np.ndarray, hi: np.ndarray, n: int) -> float:
+def _triangles(indptr: np.ndarray, hi: np.ndarray, n: int, compiled: bool = False) -> float:
     """Triangles of the graph whose upper triangle (each edge from its lower to its higher
-    end) has the CSR rows `indptr` and columns `hi`, each counted once."""
+    end) has the CSR rows `indptr` and columns `hi`, each counted once (`compiled`: by
+    merging sorted rows, kernels.triangles; else a sparse matrix product)."""
+    if compiled:
+        return float(kernels.compiled(kernels.triangles)(indptr, hi))
     up = sp.csr_matrix((np.ones(hi.size), hi, indptr), shape=(n, n))
     return float((up @ up).multiply(up).sum())
 
@@ -72,7 +77,10 @@ def network_stats(u: np.ndarray, v: np.ndarray, alive: np.ndarray, threaded: boo
     at all (the model makes no such pair). Transitivity = 3 triangles /
     connected triples, from a sparse matrix product (triangles counted once each on the
     upper triangle; on the second core when `threaded`, as scipy lets go of Python's lock
-    there); components from scipy's csgraph. Every figure is exact (counts).
+    there); components from scipy's csgraph. Where the kernels run (simulation/kernels.py),
+    the triangles are counted by merging sorted neighbour lists and the largest component
+    found by union-find instead: the same counts, without scipy's matrices (at 1,000,000
+    firms 200 -> 70 ms). Every figure is exact (counts).
     """
     n_alive = int(alive.sum())
     n = alive.size
@@ -99,12 +107,17 @@ def network_stats(u: np.ndarray, v: np.ndarray, alive: np.ndarray, threaded: boo
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(out_deg, out=indptr[1:])
     # rows sorted: key order
-    triangles = side.submit(threaded, _triangles, indptr, hi, n) if triples > 0 else None
-    up = sp.csr_matrix((np.ones(edges), hi, indptr), shape=(n, n))
-    _, labels = connected_components(up, directed=False)
+    compiled = kernels.use(n)
+    count = partial(_triangles, compiled=compiled)
+    triangles = side.submit(threaded, count, indptr, hi, n) if triples > 0 else None
+    if compiled:  # union-find (simulation/kernels.py): the same largest component
+        largest = kernels.compiled(kernels.largest_component)(lo, hi, alive)
+    else:
+        up = sp.csr_matrix((np.ones(edges), hi, indptr), shape=(n, n))
+        _, labels = connected_components(up, directed=False)
+        largest = np.bincount(labels[alive]).max()
     transitivity = 6.0 * triangles.result() / triples if triangles is not None else 0.0
-    sizes = np.bincount(labels[alive])
-    return density, transitivity, float(sizes.max() / n_alive)
+    return density, transitivity, float(largest / n_alive)
 
 
 def update_resilience(state) -> None:

@@ -386,10 +386,18 @@ def test_shock_multipliers_no_shock_moves_are_shared_and_read_only(model):
     assert hit.demand is hit.credit and (hit.demand == 1.0).all()  # untouched: still shared
 
 
-def test_network_stats_equal_networkx_with_repeated_and_self_pairs():
+@pytest.mark.parametrize("numba", ["off", "on"])
+def test_network_stats_equal_networkx_with_repeated_and_self_pairs(monkeypatch, numba):
+    """Scipy's sparse product and components (numba off) or the compiled triangle count
+    and union-find (simulation/kernels.py) against networkx."""
     import networkx as nx
 
+    from simulation import kernels
     from simulation.metrics import network_stats
+
+    if numba == "on" and not kernels.installed:
+        pytest.skip("numba is not installed")
+    monkeypatch.setenv(kernels.ENV, numba)
 
     rng = np.random.default_rng(3)
     for _ in range(40):
