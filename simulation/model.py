@@ -241,10 +241,12 @@ class SMEEcosystem(mesa.Model):
         extra = (policies.public_contracts(book, s, t, self.alliances.largest_of_type(s, BID))
                  if book.any_running("procurement_access", t) else np.zeros(s.n))
         walk, development, exit_draws = independent.result()
-        # element-wise from here: in two halves of the firm rows on large models (side.py)
+        # element-wise from here: in two halves of the firm rows on large models (side.py),
+        # or compiled (simulation/kernels.py) on this thread alone: the worker is busy with the
+        # trust update then, which mutual aid waits for, and one compiled pass is short
         n = s.n
         compiled = kernels.use(n)
-        side.halves(threaded, n, lambda rows: economy.produce(
+        side.halves(threaded and not compiled, n, lambda rows: economy.produce(
             side.Rows(s, rows, n), p, None, None, side.Rows(shock, rows, n),
             side.Rows(effects, rows, n), extra[rows], side.Rows(walk, rows, n), compiled))
         grants = subsidy + rd_grant
@@ -256,7 +258,7 @@ class SMEEcosystem(mesa.Model):
         if book.any_running("credit_guarantee", t):
             credit_mult = policies.credit_guarantee(book, s, t, credit_mult,
                                                     economy.credit_base(s, p))
-        side.halves(threaded, n, lambda rows: economy.update_credit(
+        side.halves(threaded and not compiled, n, lambda rows: economy.update_credit(
             side.Rows(s, rows, n), p, credit_mult[rows], compiled))
         # which alliances end (after the trust update there), and innovation, which reads no
         # alliance: on the second core beside mutual aid

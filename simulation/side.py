@@ -11,7 +11,9 @@ so the two run at the same time; the results are bit-identical to running them i
 Element-wise phases (production, the credit lines, forgetting exited partners; the
 per-membership steps of contribution and effects) can also be cut into slices of the firm
 rows or memberships, shared between the worker and this thread (`halves`, `Rows`): each row's
-result is computed by the same operations either way, so this too is bit-identical. The memory of
+result is computed by the same operations either way, so this too is bit-identical. (Where
+the compiled kernels of simulation/kernels.py run, production, the credit lines, forgetting
+and contribution are one compiled pass each on this thread instead.) The memory of
 partners is written by an ordered queue of jobs (formation's new partners, then those that
 dissolution and exits part), handed to the worker by contribution, dissolution and exits and
 waited for (`Alliances.memory_settled`) before search, formation, and exits' forgetting and
