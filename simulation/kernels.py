@@ -1,27 +1,36 @@
-"""Compiled loops (numba) for the alliance steps that numpy can only do in several passes.
+"""Compiled loops (numba) for the steps that numpy can only do in several passes.
 
-Each kernel is one loop over the alliance rows (or the memory writes) where the numpy path
-needs sorts, rounds or an expansion through index tables:
+Each kernel is one loop (or two) over the rows of the alliances, the memberships, the firms
+or the memory writes, where the numpy path needs sorts, rounds, expansions through index
+tables, or a few dozen element-wise passes with temporaries:
 
-- `member_slots`: the memberships of every alliance grouped by type, then by row and slot
-  (numpy: a stable argsort of the types, a gather of the occupancy words and a flatnonzero);
-- `update_trust`: the trust of every partner pair of an alliance and its two trust flags, in
-  the same pass over its member slots (numpy: the partner-pair cells listed from the
-  occupancy codes through a pattern table, then a gather, a scatter and two flag scatters);
-- `remember`: each write into the firms' memory of partners in turn (numpy: rounds, so that
-  a firm written twice keeps both writes in order);
-- `first_occurrence`: the first occurrence of each firm among formation's candidates
-  (numpy: the lowest position per value by `np.minimum.at`, slow, and it keeps Python's
-  lock).
+- alliance steps: `member_slots` (the memberships grouped by type, row and slot; numpy: a
+  stable argsort, a gather and a flatnonzero), `contribute` (shirking, its detection and
+  each alliance's effectiveness), `update_trust` (the trust of every partner pair and the
+  two trust flags; numpy: pair cells listed through a pattern table, then gathers and
+  scatters), `remember` (each write into the firms' memory in turn; numpy: rounds),
+  `first_occurrence` (formation's first claim of each firm; numpy: `np.minimum.at`, which
+  keeps Python's lock), `update_reputation`;
+- firm steps, each one pass over the firm rows: `produce` (production with the resilience
+  update), `update_credit`, `innovate` (up to the sectors' mean gains), `value_table` (the
+  month's type values), `gain_experience`, `exits`, `forget` (exited partners);
+- `bincount`: weighted counts (numpy's keeps Python's lock);
+- the structure months' `triangles` (sorted neighbour lists merged) and `largest_component`
+  (union-find), in place of scipy's sparse product and csgraph.
 
-They give the numpy path's results bit for bit (the same float32 operations, in the same
-order per value; tests/test_kernels.py) and release Python's lock, so the worker thread
-of simulation/side.py runs them beside the main thread. numba is optional (the `fast` extra,
-which `make venv` installs): without it, or with SME_NUMBA=off, the numpy path runs.
+They give the numpy path's results bit for bit: the same float32 and float64 operations in
+the same order per value (a Python float times a float32 array is float32 in numpy, so the
+kernels write `np.float32(...)` there), numpy's rules for signed zeros and NaN in max, min
+and clip (`_max`, `_min`, `_clip`), and every exponential, logarithm and power left to numpy,
+whose SIMD versions differ from the C library's in the last bit (tests/test_kernels.py). They
+release Python's lock, so the worker thread of simulation/side.py runs beside them. numba is
+optional (the `fast` extra, which `make venv` installs): without it, or with SME_NUMBA=off,
+the numpy path runs.
 SME_NUMBA: `auto` (default: compiled for arrays of at least AUTO_MIN_ROWS rows when numba is
 installed; smaller models gain little, and would pay numba's import, about 100 MB), `on`
-(at any size; numba required), `off`. numba is imported, and each kernel compiled (about a
-second each, cached on disk by numba), on first use.
+(at any size; numba required), `off`. numba is imported, and each kernel compiled, on first
+use (about 3 s for all of them on the machine of docs/PERFORMANCE.md, once: numba caches
+them on disk).
 """
 
 from __future__ import annotations
