@@ -374,8 +374,10 @@ def forget_exited(state, gone: np.ndarray, threaded: bool = False) -> None:
     # one row more than there are firms, never dead: an empty slot (-1) reads it
     dead = np.zeros(state.n + 1, dtype=bool)
     dead[gone] = True
-    if kernels.use(state.n):  # one compiled pass over the memory (the same results)
-        kernels.compiled(kernels.forget)(state.memory_partner, state.memory_trust, dead)
+    if kernels.use(state.n):  # compiled passes over the memory (the same results)
+        kernel = kernels.compiled(kernels.forget)
+        side.halves(threaded, state.n, lambda rows: kernel(
+            state.memory_partner[rows], state.memory_trust[rows], dead))
         return
 
     def forget(rows):

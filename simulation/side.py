@@ -12,8 +12,9 @@ Element-wise phases (production, the credit lines, forgetting exited partners; t
 per-membership steps of contribution and effects) can also be cut into slices of the firm
 rows or memberships, shared between the worker and this thread (`halves`, `Rows`): each row's
 result is computed by the same operations either way, so this too is bit-identical. (Where
-the compiled kernels of simulation/kernels.py run, production, the credit lines, forgetting
-and contribution are one compiled pass each on this thread instead.) The memory of
+the compiled kernels of simulation/kernels.py run, production, the credit lines and
+contribution are one compiled pass each on this thread instead; forgetting stays in halves,
+each a compiled pass.) The memory of
 partners is written by an ordered queue of jobs (formation's new partners, then those that
 dissolution and exits part), handed to the worker by contribution, dissolution and exits and
 waited for (`Alliances.memory_settled`) before search, formation, and exits' forgetting and
