@@ -259,7 +259,7 @@ def test_experience_exits_and_forgetting_compiled_equal_numpy(monkeypatch):
         compiled = kernels.use(x.firms.n)
         economy.gain_experience(x.firms, compiled)
         gone, bankrupt = economy.exits(x.firms, x.p, None, u, compiled)
-        economy.forget_exited(x.firms, gone)
+        economy.forget_exited(x.firms, gone, threaded=True)  # in halves with the worker
         return gone, bankrupt, [getattr(x.firms, f).copy() for f in FirmState.FIELDS]
 
     (gone, bankrupt, before), (gone_c, bankrupt_c, after) = _both(monkeypatch, m, tail)
