@@ -35,6 +35,17 @@ def _both(monkeypatch, m: SMEEcosystem, fn):
     return out
 
 
+def _assert_same(numpy_path, compiled, names=None) -> None:
+    """Each pair of arrays alike bit for bit: dtype, values, and the sign of float zeros."""
+    names = names or [str(k) for k in range(len(numpy_path))]
+    assert len(numpy_path) == len(compiled) == len(names)
+    for name, x, y in zip(names, numpy_path, compiled):
+        assert x.dtype == y.dtype, name
+        if x.dtype.kind == "f":
+            np.testing.assert_array_equal(np.signbit(x), np.signbit(y), err_msg=name)
+        np.testing.assert_array_equal(x, y, err_msg=name)
+
+
 @needs_numba
 def test_member_slots_compiled_equal_numpy(monkeypatch):
     m = _model(monkeypatch)
@@ -48,10 +59,7 @@ def test_member_slots_compiled_equal_numpy(monkeypatch):
         al._forget_membership()
         return (*al.member_slots(), al.slot_index(), al._type_bounds)
 
-    numpy_path, compiled = _both(monkeypatch, m, slots)
-    for x, y in zip(numpy_path, compiled):
-        assert x.dtype == y.dtype
-        np.testing.assert_array_equal(x, y)
+    _assert_same(*_both(monkeypatch, m, slots))
 
 
 @needs_numba
@@ -70,9 +78,7 @@ def test_contribution_and_trust_update_compiled_equal_numpy(monkeypatch):
 
     numpy_path, compiled = _both(monkeypatch, m, update)
     assert numpy_path[1].any() and numpy_path[2].any(), "no trust flag set: flags not tested"
-    for x, y in zip(numpy_path, compiled):
-        assert x.dtype == y.dtype
-        np.testing.assert_array_equal(x, y)
+    _assert_same(numpy_path, compiled)
 
 
 @needs_numba
@@ -90,9 +96,7 @@ def test_memory_writes_compiled_equal_numpy(monkeypatch):
         x.alliances._remember(x.firms, f, partner, trust)
         return x.firms.memory_partner, x.firms.memory_trust, x.firms.memory_next
 
-    numpy_path, compiled = _both(monkeypatch, m, write)
-    for x, y in zip(numpy_path, compiled):
-        np.testing.assert_array_equal(x, y)
+    _assert_same(*_both(monkeypatch, m, write))
 
 
 @needs_numba
@@ -214,11 +218,7 @@ def test_production_compiled_equal_numpy(monkeypatch):
     assert (started & (after["episode_months"] > 0)).any(), "no episode started"
     assert (ended & (after["episode_months"] == 0) & s.alive).any(), "no episode ended"
     assert (after["need"] > 0).any() and (after["need"] == 1).any()
-    for name, x, y in zip(FirmState.FIELDS, numpy_path, compiled):
-        assert x.dtype == y.dtype, name
-        if x.dtype.kind == "f":
-            np.testing.assert_array_equal(np.signbit(x), np.signbit(y), err_msg=name)
-        np.testing.assert_array_equal(x, y, err_msg=name)
+    _assert_same(numpy_path, compiled, list(FirmState.FIELDS))
 
 
 @needs_numba
@@ -266,9 +266,7 @@ def test_experience_exits_and_forgetting_compiled_equal_numpy(monkeypatch):
     assert bankrupt == bankrupt_c > 0 and gone.size > bankrupt  # closures too
     np.testing.assert_array_equal(gone, gone_c)
     assert np.isin(s.memory_partner, gone).any(), "no exited partner remembered: not tested"
-    for name, x, y in zip(FirmState.FIELDS, before, after):
-        assert x.dtype == y.dtype, name
-        np.testing.assert_array_equal(x, y, err_msg=name)
+    _assert_same(before, after, list(FirmState.FIELDS))
 
 
 @needs_numba
@@ -294,8 +292,7 @@ def test_innovation_compiled_equal_numpy(monkeypatch):
 
     (count, before), (count_c, after) = _both(monkeypatch, m, innovate)
     assert count == count_c > n // 10
-    for name, x, y in zip(FirmState.FIELDS, before, after):
-        np.testing.assert_array_equal(x, y, err_msg=name)
+    _assert_same(before, after, list(FirmState.FIELDS))
 
 
 @needs_numba
