@@ -4,9 +4,9 @@ A model's peak memory is measured in docs/PERFORMANCE.md (`run.py bench`): about
 firm (firm arrays, alliance book, an alliance or so per firm) on top of a fixed ~250 MB for
 the Python process with numpy, pandas and Mesa loaded, plus a small record per month (the
 reporters Mesa's DataCollector keeps), plus ~140 MB for numba and the compiled kernels in a
-process whose model uses them (simulation/kernels.py: from 50,000 firms by default). An
-experiment holds one model per worker process at a time (and the engine's own process), so
-its need is workers x one model.
+process whose model uses them (simulation/kernels.py: from 50,000 firms by default, and at
+any size in an experiment's workers). An experiment holds one model per worker process at a
+time (and the engine's own process), so its need is workers x one model.
 
 What is available is /proc/meminfo's MemAvailable (or the free physical pages from
 os.sysconf where there is no /proc). `SME_MEMORY_LIMIT` overrides it: a size (`8G`,
@@ -35,20 +35,20 @@ _SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*", re.IGNORECASE)
 _UNITS = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
 
 
-def model_bytes(n_firms: int, steps: int = 0) -> int:
+def model_bytes(n_firms: int, steps: int = 0, many_models: bool = False) -> int:
     """Estimated peak memory of one process running one model of `n_firms` for `steps`
-    months (burn-in included)."""
+    months (burn-in included); `many_models`: a process that runs an experiment's models,
+    which loads the kernels at any size (simulation/kernels.py)."""
     return (FIXED_BYTES + int(n_firms) * BYTES_PER_FIRM + int(steps) * BYTES_PER_MONTH
-            + (KERNEL_BYTES if kernels.use(int(n_firms)) else 0))
+            + (KERNEL_BYTES if kernels.use(int(n_firms), many_models) else 0))
 
 
-def experiment_bytes(n_firms: int, steps: int, workers: int) -> int:
+def experiment_bytes(n_firms: int, steps: int, workers: int, many_models: bool = False) -> int:
     """Estimated peak memory of an experiment with `workers` models running at once: each
     worker process holds one model, and the engine's own process (which, with one worker,
-    is the one running the models) its fixed share."""
-    if workers <= 1:
-        return model_bytes(n_firms, steps)
-    return FIXED_BYTES + workers * model_bytes(n_firms, steps)
+    is the one running the models) its fixed share. `many_models`: as in model_bytes."""
+    per = model_bytes(n_firms, steps, many_models)
+    return per if workers <= 1 else FIXED_BYTES + workers * per
 
 
 def fmt_bytes(n: float) -> str:
@@ -99,27 +99,30 @@ def run_size(params: dict) -> tuple[int, int]:
 
 
 def check_memory(n_firms: int, steps: int, workers: int = 1, place: str = "--firms",
-                 workers_flag: bool = True, copies: str = "workers") -> None:
+                 workers_flag: bool = True, copies: str = "workers",
+                 many_models: bool = False) -> None:
     """Raise UserError (one line: the estimate, what is available, the fix) when `workers`
     models of `n_firms` firms over `steps` months would not fit in the available memory.
     `place` names the input (--firms, a spec's firms, a dashboard field); `workers_flag`
-    says whether the user can pass --workers; `copies` names the models held at once."""
+    says whether the user can pass --workers; `copies` names the models held at once;
+    `many_models`: each worker runs an experiment's models (as in model_bytes)."""
     avail = available_bytes()
     if avail is None:
         return
     workers = max(int(workers), 1)
-    need = experiment_bytes(n_firms, steps, workers)
+    need = experiment_bytes(n_firms, steps, workers, many_models)
     if need <= avail:
         return
-    per = model_bytes(n_firms, steps)
+    per = model_bytes(n_firms, steps, many_models)
     fits_workers = (avail - FIXED_BYTES) // per if workers > 1 else 0
     fits_workers = int(min(max(fits_workers, 0), workers - 1))
     spare = avail - (FIXED_BYTES if workers > 1 else 0) - workers * (
         FIXED_BYTES + steps * BYTES_PER_MONTH)
     most_firms = max(int(spare // (workers * BYTES_PER_FIRM)), 0)
-    if kernels.use(most_firms):  # a model that large pays numba's share too
+    if kernels.use(most_firms, many_models):  # a model that large pays numba's share too
         most_firms = max(int((spare - workers * KERNEL_BYTES) // (workers * BYTES_PER_FIRM)),
-                         min(most_firms, kernels.AUTO_MIN_ROWS - 1))
+                         0 if kernels.use(0, many_models)
+                         else min(most_firms, kernels.AUTO_MIN_ROWS - 1))
     what = (f"{workers} {copies} x {fmt_bytes(per)} per run" if workers > 1
             else "one run")
     fix = _fix(workers, fits_workers, most_firms, place, workers_flag)

@@ -112,8 +112,9 @@ def run_task(task: Task) -> tuple[pd.DataFrame, float, str, str]:
     """Run one model to the end; return its horizon months (one row each), the seconds it
     took, the worker's name and its model version. Runs in worker processes: importable,
     no side effects."""
-    from simulation import SMEEcosystem  # here: reading a spec needs no Mesa
+    from simulation import SMEEcosystem, kernels  # here: reading a spec needs no Mesa
 
+    kernels.for_many_models()  # numba's import, once per worker, is shared by its runs
     started = time.perf_counter()
     model = SMEEcosystem(rng=task.seed, scenario=task.scenario, **task.params)
     while model.running:
@@ -514,7 +515,7 @@ def check_experiment_memory(command: str, tasks: list[Task], workers: int | None
     firms = max(n for n, _ in sizes)
     steps = max(m for _, m in sizes)
     check_memory(firms, steps, min(slots, len(tasks)),
-                 place="firms" if command == "sweep" else "--firms")
+                 place="firms" if command == "sweep" else "--firms", many_models=True)
 
 
 def run(experiment: Experiment, out: str | Path, *, resume: bool = False, force: bool = False,

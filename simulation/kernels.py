@@ -26,11 +26,13 @@ whose SIMD versions differ from the C library's in the last bit (tests/test_kern
 release Python's lock, so the worker thread of simulation/side.py runs beside them. numba is
 optional (the `fast` extra, which `make venv` installs): without it, or with SME_NUMBA=off,
 the numpy path runs.
-SME_NUMBA: `auto` (default: compiled for arrays of at least AUTO_MIN_ROWS rows when numba is
-installed; smaller models gain little, and would pay numba's import, about 100 MB), `on`
-(at any size; numba required), `off`. numba is imported, and each kernel compiled, on first
-use (about 3 s for all of them on the machine of docs/PERFORMANCE.md, once: numba caches
-them on disk).
+SME_NUMBA: `auto` (default, when numba is installed: compiled for arrays of at least
+AUTO_MIN_ROWS rows, and at any size in a process that runs many models, an experiment's
+worker, see `for_many_models`), `on` (at any size; numba required), `off`. A single small
+model does not load numba: its import, about 0.35 s and 100 MB once per process, would cost
+more than the kernels save in one run of a few thousand firms (about a fifth of each month).
+numba is imported, and each kernel compiled, on first use (about 3 s for all of them on the
+machine of docs/PERFORMANCE.md, once: numba caches them on disk).
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ installed = importlib.util.find_spec("numba") is not None
 _compiled: dict = {}
 _HELPERS = ("_max", "_min", "_clip")  # scalar functions that kernels call
 _lock = threading.Lock()
+_many_models = False  # set by for_many_models
 
 
 def mode() -> str:
@@ -60,9 +63,23 @@ def mode() -> str:
     return value
 
 
-def use(n_rows: int) -> bool:
-    """Run the compiled kernels on arrays of n_rows rows (else the numpy path)?"""
-    return installed and side.on_for(mode(), n_rows)
+def use(n_rows: int, many_models: bool | None = None) -> bool:
+    """Run the compiled kernels on arrays of n_rows rows (else the numpy path)?
+    `many_models`: whether the process runs many models (default: whether
+    `for_many_models` was called in it)."""
+    value = mode()
+    if many_models is None:
+        many_models = _many_models
+    return installed and (side.on_for(value, n_rows) or (many_models and value == "auto"))
+
+
+def for_many_models() -> None:
+    """Say that this process runs many models one after another (analysis/runner.py's tasks):
+    in `auto`, the kernels then run at any size, since numba's one-off import is shared by
+    all of them (docs/PERFORMANCE.md: 3,000 firms x 144 months in 0.47 s instead of 0.61 s
+    a run, after 0.35 s once). The results are the same either way."""
+    global _many_models
+    _many_models = True
 
 
 def compiled(fn):

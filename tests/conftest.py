@@ -1,6 +1,14 @@
 import pytest
 
-from simulation import SMEEcosystem
+from simulation import SMEEcosystem, kernels
+
+
+@pytest.fixture(autouse=True)
+def _one_model_per_process_by_default(monkeypatch):
+    """A test that runs an experiment's tasks in this process (analysis.runner.run_task) sets
+    kernels.for_many_models; undo it, so that the tests after it still run small models on
+    the numpy path, as a single run does."""
+    monkeypatch.setattr(kernels, "_many_models", False)
 
 
 def run_model(scenario=None, seed=1, **params):

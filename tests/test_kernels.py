@@ -126,6 +126,21 @@ def test_auto_compiles_only_large_models_and_on_needs_numba(monkeypatch):
     assert not kernels.use(10**7)  # falls back to numpy
 
 
+def test_a_process_running_many_models_compiles_at_any_size(monkeypatch):
+    """An experiment's worker (analysis.runner.run_task) says it runs many models: in `auto`
+    the kernels then run at any size; `off` still turns them off."""
+    monkeypatch.setattr(kernels, "installed", True)
+    monkeypatch.setenv(kernels.ENV, "auto")
+    assert not kernels.use(300) and kernels.use(300, many_models=True)
+    kernels.for_many_models()
+    assert kernels.use(300) and kernels.use(0) and not kernels.use(300, many_models=False)
+    monkeypatch.setenv(kernels.ENV, "off")
+    assert not kernels.use(300) and not kernels.use(10**7)
+    monkeypatch.setattr(kernels, "installed", False)
+    monkeypatch.setenv(kernels.ENV, "auto")
+    assert not kernels.use(300)  # no numba: the numpy path
+
+
 def test_a_small_model_does_not_import_numba():
     """Below AUTO_MIN_ROWS the default setting runs numpy and never pays numba's import."""
     import subprocess
@@ -376,3 +391,24 @@ def test_network_statistics_compiled_equal_numpy(monkeypatch):
         assert out[0] == out[1]
         seen.append(out[0])
     assert seen[0][1] > 0 and any(x[2] < 0.9 for x in seen)  # triangles; components
+
+
+@needs_numba
+def test_an_experiment_task_runs_compiled_with_the_numpy_path_s_results(monkeypatch):
+    """analysis.runner.run_task, the code an experiment's workers run, switches the kernels
+    on at any size (one numba import per worker, shared by its runs): its months are the
+    ones the numpy path gives."""
+    import pandas as pd
+
+    from analysis.runner import Experiment, run_task
+    from scenarios.loader import load_scenario
+
+    task = Experiment("compare", [load_scenario("recession")], replications=1,
+                      fixed=dict(n_firms=300, burn_in=3, months=30)).plan()[1][0]
+    monkeypatch.setenv(kernels.ENV, "off")
+    reference = run_task(task)[0]
+    assert kernels._many_models and not kernels.use(300)
+    monkeypatch.setenv(kernels.ENV, "auto")
+    assert kernels.use(300)
+    compiled = run_task(task)[0]
+    pd.testing.assert_frame_equal(compiled, reference, check_exact=True)

@@ -27,6 +27,13 @@ def test_the_estimate_follows_the_measured_cost(monkeypatch):
     assert model_bytes(0) == resources.FIXED_BYTES
     assert experiment_bytes(10_000, 144, 4) > 4 * model_bytes(10_000, 144)
     assert experiment_bytes(10_000, 144, 1) == model_bytes(10_000, 144)
+    # an experiment's workers load the kernels at any size (simulation/kernels.py)
+    assert model_bytes(10_000, 144, many_models=True) == (model_bytes(10_000, 144)
+                                                          + resources.KERNEL_BYTES)
+    assert experiment_bytes(10_000, 144, 2, many_models=True) == (
+        experiment_bytes(10_000, 144, 2) + 2 * resources.KERNEL_BYTES)
+    monkeypatch.setenv("SME_NUMBA", "off")
+    assert model_bytes(10_000, 144, many_models=True) == model_bytes(10_000, 144)
 
 
 def test_available_memory_is_read_and_can_be_overridden(monkeypatch):
@@ -55,6 +62,16 @@ def test_a_refusal_names_the_need_what_is_there_and_the_fix(monkeypatch):
     assert "1.0 GB is available" in text and "at most about" in text and "=off" in text
     with pytest.raises(UserError, match="use --workers 1 or fewer firms"):
         check_memory(300_000, 144, workers=4)
+    # an experiment's fix counts numba's share in each worker, at any size
+    monkeypatch.setattr(resources.kernels, "installed", True)
+    monkeypatch.setenv("SME_NUMBA", "auto")
+    monkeypatch.setenv(resources.ENV, "1100M")
+    with pytest.raises(UserError) as info:
+        check_memory(100_000, 144, workers=2, place="firms", workers_flag=False,
+                     many_models=True)
+    most = int(str(info.value).split("at most about ")[1].split(" firms")[0].replace(",", ""))
+    assert experiment_bytes(most, 144, 2, many_models=True) <= 1100 * 2**20 < experiment_bytes(
+        int(most * 1.01) + 1, 144, 2, many_models=True)
 
 
 def test_simulate_too_big_is_one_line_and_writes_nothing(tmp_path):
