@@ -30,7 +30,10 @@ import run as cli
 from analysis import store
 
 ROOT = Path(__file__).resolve().parent.parent
-SPEC = KILL_SPEC.replace("replications = 3", "replications = 4")  # 16 runs of ~0.2 s
+# 16 runs of ~0.2 s each (with the compiled kernels an experiment's workers use), long enough
+# for every kill below to land while the sweep still runs
+SPEC = KILL_SPEC.replace("replications = 3", "replications = 4").replace("months = 36",
+                                                                         "months = 72")
 TOTAL = 16
 KILLS = 5  # SIGKILLs in the loop below
 SEED = 20261123  # of the moments they come
