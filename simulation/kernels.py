@@ -67,10 +67,12 @@ def use(n_rows: int, many_models: bool | None = None) -> bool:
     """Run the compiled kernels on arrays of n_rows rows (else the numpy path)?
     `many_models`: whether the process runs many models (default: whether
     `for_many_models` was called in it)."""
+    if not installed:
+        return False
     value = mode()
     if many_models is None:
         many_models = _many_models
-    return installed and (side.on_for(value, n_rows) or (many_models and value == "auto"))
+    return side.on_for(value, n_rows) or (many_models and value == "auto")
 
 
 def for_many_models() -> None:
