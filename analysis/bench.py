@@ -230,6 +230,10 @@ def run_bench(sizes: list[int], months: int = 12, burn_in: int = 24, progress=pr
             "full_run_estimate_s": full_run_estimate(ours, months, burn_in),
         })
     per_month = [r["ours"]["months_s"] / months for r in rows]
+    al = (alliance_scaling(alliance_firms, months, burn_in, progress) if alliance_firms
+          else None)
+    if al:
+        al.update(_without_alliances(al, rows))
     return {
         "machine": {
             "cpus": os.cpu_count(),
@@ -242,9 +246,21 @@ def run_bench(sizes: list[int], months: int = 12, burn_in: int = 24, progress=pr
         "burn_in": burn_in,
         "rows": rows,
         "scaling_exponent_time_vs_firms": _exponent([r["firms"] for r in rows], per_month),
-        "alliance_scaling": (alliance_scaling(alliance_firms, months, burn_in, progress)
-                             if alliance_firms else None),
+        "alliance_scaling": al,
     }
+
+
+def _without_alliances(al: dict, rows: list[dict]) -> dict:
+    """The alliance sweep's point with search off (no alliance at all): its ms a month, and,
+    where the sweep's size is one of the measured sizes, that cost per firm-month over Mesa's
+    step there: the share of the ratio that the firms alone take, which no work on the
+    alliance phases can go below (docs/PERFORMANCE.md, "What would close the gap")."""
+    point = next((p for p in al["points"] if p["search_prob"] == 0), None)
+    row = next((r for r in rows if r["firms"] == al["firms"]), None)
+    ms = point["ms_per_month"] if point else None
+    ratio = (ms * 1e6 / al["firms"] / row["mesa"]["ns_per_agent_step"]
+             if point and row else None)
+    return {"no_alliance_ms": ms, "no_alliance_ratio": ratio}
 
 
 def format_table(result: dict) -> str:
@@ -283,6 +299,10 @@ def format_table(result: dict) -> str:
                         "(1 = linear)" if al["exponent"] is not None else "")
             lines.append(f"fit: {al['ms_base']:.1f} ms + {al['us_per_alliance']:.3f} us per "
                          f"alliance (R^2 {al['r2']:.3f}){exp_text}")
+        if al.get("no_alliance_ratio") is not None:
+            lines.append(f"with no alliance at all: {al['no_alliance_ms']:.1f} ms a month, "
+                         f"{al['no_alliance_ratio']:.3f} of Mesa's agent-step per firm at "
+                         f"{al['firms']:,} (the floor of the ratio under the alliance phases)")
     return "\n".join(lines)
 
 

@@ -52,6 +52,12 @@ def test_bench_writes_json_with_both_models_at_each_size(tmp_path):
     assert all(p["ms_per_month"] > 0 for p in al["points"])
     assert al["us_per_alliance"] is not None and 0 <= al["r2"] <= 1
     assert "Cost against alliances at 400 firms" in res.stdout
+    # the point with no alliance, against Mesa's step at the same size: the ratio's floor
+    row = data["rows"][1]
+    assert al["no_alliance_ms"] == al["points"][0]["ms_per_month"]
+    assert al["no_alliance_ratio"] == pytest.approx(
+        al["no_alliance_ms"] * 1e6 / 400 / row["mesa"]["ns_per_agent_step"])
+    assert f"with no alliance at all: {al['no_alliance_ms']:.1f} ms a month" in res.stdout
     assert data["machine"]["mesa"].startswith("3.")
     assert out.with_suffix(".png").stat().st_size > 1000
     assert "Mesa ns/agent-step" in res.stdout and "ratio" in res.stdout
