@@ -29,10 +29,10 @@ CONSORTIUM_TYPES = np.array([BID, RD, INFRA])
 # by alliance type (kind): may take in more firms; the bias of formal contracts. Tables, not
 # np.isin, which costs about 20 us a call in a month of a few milliseconds at 2,000 firms
 _GROWS = np.isin(np.arange(len(ALLIANCE_TYPES)), CONSORTIUM_TYPES)
+_FORMAL_BIAS = np.where(np.isin(np.arange(len(ALLIANCE_TYPES)), [BID, RD]), 1.3, 1.0)
 # every ordered pair of member slots (s, t), s != t, s major: who remembers whom (_remember_pairs)
 _SLOT_PAIRS = tuple(np.array(x) for x in zip(*[(s, t) for s in range(MAX_MEMBERS)
                                                for t in range(MAX_MEMBERS) if s != t]))
-_FORMAL_BIAS = np.where(np.isin(np.arange(len(ALLIANCE_TYPES)), [BID, RD]), 1.3, 1.0)
 INFORMAL_REVIEW = 12  # months between reviews of an informal alliance
 DISSOLUTION_REASONS = ("low_trust", "sustained_loss", "term_end", "member_exit")
 # the book's fields form() sets for every new alliance (the others start from their defaults)

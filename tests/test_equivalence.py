@@ -518,6 +518,38 @@ def test_memory_writes_equal_the_loop():
         np.testing.assert_array_equal(got, want)
 
 
+def test_remembered_pairs_are_written_slot_pair_by_slot_pair():
+    """_remember_pairs writes what the loop over the ordered slot pairs (s, t), s != t, each
+    pair's alliances in turn, writes: the order decides which memory slot each partner takes
+    (firms here sit in many alliances, with consortia of 3-4 and empty slots)."""
+    m = SMEEcosystem(rng=5, n_firms=300, burn_in=0, months=10)
+    for _ in range(8):
+        m.step()
+    m.alliances.memory_settled()
+    rng = np.random.default_rng(7)
+    mem = rng.integers(0, 30, (60, MAX_MEMBERS)).astype(np.int32)
+    mem[rng.random(mem.shape) < 0.3] = -1
+    trust = rng.random((60, MAX_MEMBERS, MAX_MEMBERS)).astype(np.float32)
+    f, q, t = [], [], []
+    for i in range(MAX_MEMBERS):
+        for j in range(MAX_MEMBERS):
+            for a in range(mem.shape[0]):
+                if i != j and mem[a, i] >= 0 and mem[a, j] >= 0:
+                    f.append(mem[a, i]), q.append(mem[a, j]), t.append(trust[a, i, j])
+    before = _memory(m)
+    # the writes in the loop's order, through _remember (itself checked against one write
+    # at a time in test_memory_writes_equal_the_loop)
+    m.alliances._remember(m.firms, np.array(f), np.array(q, dtype=np.int32),
+                          np.array(t, dtype=np.float32))
+    loop = _memory(m)
+    s = m.firms
+    s.memory_partner[:], s.memory_trust[:], s.memory_next[:] = before
+    m.alliances._remember_pairs(s, mem, trust)
+    for got, want in zip(_memory(m), loop):
+        np.testing.assert_array_equal(got, want)
+    assert not np.array_equal(loop[0], before[0])  # the writes changed the memory
+
+
 def test_edges_are_every_pair_of_members_once():
     m = SMEEcosystem(rng=8, n_firms=400, burn_in=0, months=20, consortium_prob=0.8)
     for _ in range(10):
