@@ -49,7 +49,7 @@ ENV = "SME_NUMBA"
 AUTO_MIN_ROWS = side.AUTO_MIN_FIRMS  # the same threshold as the second core's
 installed = importlib.util.find_spec("numba") is not None
 _compiled: dict = {}
-_HELPERS = ("_max", "_min", "_clip")  # scalar functions that kernels call
+_HELPERS = ("_max", "_min", "_clip", "_root")  # functions that kernels call
 _lock = threading.Lock()
 _many_models = False  # set by for_many_models
 
@@ -90,7 +90,7 @@ def compiled(fn):
         if fn not in _compiled:
             import numba
 
-            if not _compiled:  # the scalar helpers the kernels call, compiled in their place
+            if not _compiled:  # the helpers the kernels call, compiled in their place
                 for name in _HELPERS:
                     globals()[name] = numba.njit(inline="always")(globals()[name])
             _compiled[fn] = numba.njit(cache=True, nogil=True)(fn)
@@ -460,32 +460,30 @@ def triangles(indptr, hi):
     return count
 
 
+def _root(parent, a):
+    """The root of node a in the union-find forest `parent`, halving the path on the way."""
+    while parent[a] != a:
+        parent[a] = parent[parent[a]]
+        a = parent[a]
+    return a
+
+
 def largest_component(lo, hi, alive):
     """The most living nodes in one connected component of the graph with the edges
-    (lo, hi), by union-find (path halving; the lower root joins the higher)."""
+    (lo, hi), by union-find (path halving; the higher root joins the lower)."""
     n = alive.size
     parent = np.arange(n)
     for e in range(lo.size):
-        a, b = lo[e], hi[e]
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        while parent[b] != b:
-            parent[b] = parent[parent[b]]
-            b = parent[b]
-        if a != b:
-            if a < b:
-                parent[b] = a
-            else:
-                parent[a] = b
+        a, b = _root(parent, lo[e]), _root(parent, hi[e])
+        if a < b:
+            parent[b] = a
+        elif b < a:
+            parent[a] = b
     size = np.zeros(n, np.int64)
     largest = 0
     for i in range(n):
         if alive[i]:
-            r = i
-            while parent[r] != r:
-                parent[r] = parent[parent[r]]
-                r = parent[r]
+            r = _root(parent, i)
             size[r] += 1
             largest = max(largest, size[r])
     return largest
