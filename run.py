@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_simulate(args) -> int:
-    from scenarios.loader import load_scenario
+    from simulation.scenario import load_scenario
 
     load_scenario(args.scenario)  # bad input answered before the model's heavy imports
     from analysis.simulate import simulate
@@ -218,7 +218,7 @@ def cmd_dashboard(args) -> int:
 
 
 def cmd_scenarios(args) -> int:
-    from scenarios.loader import list_scenarios
+    from simulation.scenario import list_scenarios
 
     items = list_scenarios()
     width = max(len(n) for n, _ in items)
@@ -261,7 +261,7 @@ def main(argv=None) -> int:
                    "dashboard": cmd_dashboard}[args.command]
         return handler(args)
     except (CliError, UserError) as e:
-        from scenarios.loader import one_line
+        from simulation.scenario import one_line
 
         print(f"error: {one_line(str(e))}", file=sys.stderr)
         return 2
@@ -274,7 +274,7 @@ def main(argv=None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except OSError as e:  # a file system failure not caught where it happened: still one line
-        from scenarios.loader import one_line
+        from simulation.scenario import one_line
 
         where = f"{e.filename}: " if e.filename else ""
         print(f"error: {one_line(where + (e.strerror or str(e)))}; check the folder and its free "

@@ -29,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from scenarios.loader import load_scenario
+from simulation.scenario import load_scenario
 
 from .runner import Experiment, run
 

@@ -29,8 +29,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from scenarios.loader import Scenario, load_scenario
 from simulation.errors import UserError
+from simulation.scenario import Scenario, load_scenario
 
 from . import plots, store
 from .outcomes import GROUP_TITLES, OUTCOMES, OUTCOMES_LIST

@@ -55,9 +55,9 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from scenarios.loader import Scenario
 from simulation.errors import UserError
 from simulation.params import defaults, validate
+from simulation.scenario import Scenario
 
 from . import store
 from .outcomes import OUTCOMES_LIST, job_outcomes

@@ -22,9 +22,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scenarios.loader import load_scenario
 from simulation.errors import UserError
 from simulation.params import defaults
+from simulation.scenario import load_scenario
 
 from . import plots, store
 from .outcomes import OUTCOMES, check_outcomes

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from scenarios.loader import load_scenario, to_toml
 from simulation import SMEEcosystem
 from simulation.errors import UserError
 from simulation.params import PARAMS, parse_assignment, validate
+from simulation.scenario import load_scenario, to_toml
 
 from . import plots, store
 from .resources import check_memory, run_size

@@ -30,9 +30,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scenarios.loader import _Locator, _read, load_scenario, one_line
 from simulation.errors import UserError
 from simulation.params import PARAMS, suggest, validate
+from simulation.scenario import Locator, load_scenario, one_line, read_toml
 
 from .outcomes import OUTCOMES_LIST, check_outcomes
 from .runner import DEFAULT_SEED, Experiment, check_seed
@@ -46,7 +46,7 @@ TOP_KEYS = ("description", "scenarios", "reference", "design", "samples", "level
 class _Where:
     """Turns a problem with a field into `file:line: message`."""
 
-    def __init__(self, path: Path, loc: _Locator):
+    def __init__(self, path: Path, loc: Locator):
         self.path, self.loc = path, loc
 
     def error(self, message: str, key: str | None = None, table: str | None = None):
@@ -81,7 +81,7 @@ def _load_spec(path: Path) -> Experiment:
     if not found:
         raise UserError(f"{path}: sweep spec not found" + (" (it is a folder)" if folder
                                                            else ""))
-    data, loc = _read(path)
+    data, loc = read_toml(path)
     where = _Where(path, loc)
     for key in data:
         if key not in TOP_KEYS:

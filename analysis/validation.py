@@ -24,11 +24,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scenarios.loader import load_scenario
 from simulation import SMEEcosystem
 from simulation.errors import UserError
 from simulation.params import defaults
 from simulation.params import validate as validate_params
+from simulation.scenario import load_scenario
 
 from .facts import (
     FACTS,

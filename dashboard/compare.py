@@ -27,10 +27,10 @@ import solara
 from analysis import store
 from analysis.resources import check_memory
 from analysis.runner import MAX_SEED, default_workers
-from scenarios.loader import Scenario, list_scenarios, load_scenario, to_toml
 from simulation.errors import UserError
 from simulation.params import PARAMS, PARAMS_LIST, validate
 from simulation.policies import COMMON_FIELDS, POLICY_KINDS, Policy
+from simulation.scenario import Scenario, list_scenarios, load_scenario, to_toml
 from simulation.shocks import SHOCK_FIELDS
 
 from .common import POLICY_LABELS, check_value, param_label

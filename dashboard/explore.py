@@ -27,11 +27,11 @@ from mesa.visualization.utils import update_counter
 from PIL import Image as PILImage
 
 from analysis.resources import check_memory, run_size
-from scenarios.loader import list_scenarios, load_scenario
 from simulation import SMEEcosystem
 from simulation.alliances import ALLIANCE_TYPES
 from simulation.errors import UserError
 from simulation.params import COUNTRIES, GROUPS, PARAMS, PARAMS_LIST, defaults, validate
+from simulation.scenario import list_scenarios, load_scenario
 
 from .common import (
     ALLIANCE_LABELS,

@@ -1,0 +1,1 @@
+"""The shipped scenarios: TOML data only (loaded by simulation.scenario)."""

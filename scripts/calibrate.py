@@ -62,8 +62,8 @@ sys.path.insert(0, str(ROOT))
 from analysis.facts import measure_facts  # noqa: E402
 from analysis.survey import VARIABLES, design_weights, measure, observe  # noqa: E402
 from analysis.validation import calibration_loss, describe, load_targets  # noqa: E402
-from scenarios.loader import load_scenario  # noqa: E402
 from simulation import SMEEcosystem, regions  # noqa: E402
+from simulation.scenario import load_scenario  # noqa: E402
 
 # name -> (low, high, kind): registry parameters, shock_* fields of the scenario's first
 # scheduled shock (the recession the surveyed firms lived through) and the technology

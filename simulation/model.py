@@ -19,6 +19,7 @@ from .metrics import REPORTERS, gini, network_stats
 from .params import PARAMS, defaults, suggest, validate
 from .population import populate
 from .regions import region_array
+from .scenario import Scenario, load_scenario
 from .shocks import credit_multiplier, random_shocks, shock_effects
 from .sizes import sizes_of
 from .state import FirmState
@@ -134,8 +135,6 @@ class SMEEcosystem(mesa.Model):
     def _resolve_scenario(scenario):
         if scenario is None:
             return None
-        from scenarios.loader import Scenario, load_scenario
-
         if isinstance(scenario, Scenario):
             return scenario
         return load_scenario(scenario)

@@ -17,9 +17,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from scenarios.loader import shipped
 from simulation.params import PARAMS
 from simulation.policies import POLICY_KINDS
+from simulation.scenario import shipped
 from simulation.shocks import SHOCK_KINDS
 
 ROOT = Path(__file__).resolve().parent.parent

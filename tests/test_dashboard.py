@@ -23,9 +23,9 @@ from dashboard import compare as cmp
 from dashboard import explore, results, serve
 from dashboard.common import PARAM_LABELS, param_label
 from dashboard.session import SESSION, Session, use_new_session
-from scenarios.loader import load_scenario
 from simulation.errors import UserError
 from simulation.params import PARAMS, PARAMS_LIST
+from simulation.scenario import load_scenario
 
 
 def small_model(name="recession", **params) -> explore.ExploreModel:

@@ -32,9 +32,9 @@ from analysis.runner import Experiment, replication_seed, run
 from analysis.sampling import check_samples, design_points, make_factor, point_count
 from analysis.spec import load_spec
 from analysis.sweep import grouped_ci
-from scenarios.loader import load_scenario
 from simulation.errors import UserError
 from simulation.params import PARAMS
+from simulation.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = {"n_firms": 60, "months": 8, "burn_in": 0}

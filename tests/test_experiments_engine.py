@@ -24,7 +24,7 @@ import pytest
 import run as cli
 from analysis import store
 from analysis.runner import Experiment, run
-from scenarios.loader import load_scenario
+from simulation.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOCK = """\

@@ -401,7 +401,7 @@ def test_an_experiment_task_runs_compiled_with_the_numpy_path_s_results(monkeypa
     import pandas as pd
 
     from analysis.runner import Experiment, run_task
-    from scenarios.loader import load_scenario
+    from simulation.scenario import load_scenario
 
     task = Experiment("compare", [load_scenario("recession")], replications=1,
                       fixed=dict(n_firms=300, burn_in=3, months=30)).plan()[1][0]

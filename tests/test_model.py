@@ -7,13 +7,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scenarios.loader import Scenario, load_scenario
 from simulation import SME, SMEEcosystem
 from simulation.alliances import ALLIANCE_TYPES, Alliances
 from simulation.errors import ParameterError, ScenarioError
 from simulation.metrics import REPORTERS
 from simulation.params import defaults
 from simulation.policies import KIND_FIELDS, POLICY_KINDS, Policy
+from simulation.scenario import Scenario, load_scenario
 from simulation.shocks import SHOCK_KINDS, Shock
 from simulation.state import MAX_MEMBERS, AllianceBook, FirmState
 from tests.conftest import run_model
@@ -371,7 +371,7 @@ def test_mesa_batch_run_over_two_scenarios_and_two_seeds():
 
 
 def test_every_shipped_scenario_runs():
-    from scenarios.loader import shipped
+    from simulation.scenario import shipped
 
     for name in shipped():
         model = SMEEcosystem(rng=1, scenario=name, n_firms=60, burn_in=1, months=2)

@@ -16,9 +16,9 @@ import pytest
 import run as cli
 from analysis.outcomes import job_outcomes
 from analysis.summary import summarize
-from scenarios.loader import Scenario
 from simulation import SMEEcosystem
 from simulation.policies import POLICY_KINDS, Policy
+from simulation.scenario import Scenario
 from simulation.shocks import SHOCK_KINDS, Shock
 from tests.test_model import everything_scenario
 from tests.test_reliability_model import run_with_invariants

@@ -25,11 +25,11 @@ from hypothesis import strategies as st
 
 from analysis.spec import TOP_KEYS as SPEC_KEYS
 from analysis.spec import load_spec
-from scenarios.loader import TOP_KEYS as SCENARIO_KEYS
-from scenarios.loader import load_scenario, shipped
 from simulation.errors import UserError
 from simulation.params import PARAMS
 from simulation.policies import COMMON_FIELDS, POLICY_KINDS
+from simulation.scenario import TOP_KEYS as SCENARIO_KEYS
+from simulation.scenario import load_scenario, shipped
 from simulation.shocks import SHOCK_FIELDS, SHOCK_KINDS
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import tomli_w
 
-from scenarios.loader import Scenario, ScenarioError, list_scenarios, load_scenario, shipped
 from simulation.params import COUNTRIES
 from simulation.policies import POLICY_KINDS
+from simulation.scenario import Scenario, ScenarioError, list_scenarios, load_scenario, shipped
 from simulation.shocks import SHOCK_KINDS
 
 SHIPPED = sorted(shipped())
@@ -348,7 +348,7 @@ def test_to_dict_round_trips(tmp_path, name):
 
 
 def test_run_scenario_file_loads_back_with_its_provenance(tmp_path):
-    from scenarios.loader import to_toml
+    from simulation.scenario import to_toml
 
     scen = load_scenario("recession_with_innovation_mix")
     path = tmp_path / "scenario.toml"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import run as cli
-from scenarios.loader import load_scenario
+from simulation.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIDE = ROOT / "docs" / "USER_GUIDE.md"

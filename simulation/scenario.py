@@ -1,4 +1,6 @@
-"""Scenario files: load, resolve `extends`, validate against the registry and schemas.
+"""Scenarios: the Scenario type and its loader (public API; the TOML data is in scenarios/).
+
+Loads a file, resolves `extends`, validates against the registry and schemas.
 
 A scenario is a TOML file:
 
@@ -25,12 +27,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from simulation.errors import ParameterError, ScenarioError
-from simulation.params import suggest, validate
-from simulation.policies import COMMON_FIELDS, POLICY_KINDS, Policy, policy_fields
-from simulation.shocks import SHOCK_FIELDS, SHOCK_KINDS, Shock
+from .errors import ParameterError, ScenarioError
+from .params import suggest, validate
+from .policies import COMMON_FIELDS, POLICY_KINDS, Policy, policy_fields
+from .shocks import SHOCK_FIELDS, SHOCK_KINDS, Shock
 
-SCENARIO_DIR = Path(__file__).resolve().parent
+# the shipped TOML files: the data package beside this one (scenarios/)
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 TOP_KEYS = ("name", "description", "extends", "params", "shocks", "policies")
 MAX_EXTENDS_DEPTH = 16
 
@@ -133,7 +136,7 @@ def _find_path(ref: str | Path, base: Path | None = None) -> Path:
     )
 
 
-class _Locator:
+class Locator:
     """Finds the line of a field in the raw text, for error messages.
 
     Handles `key = ...` lines, `[table]` and `[[table]]` headers, and arrays of inline
@@ -197,7 +200,7 @@ class _Locator:
         return None
 
 
-def _read(path: Path) -> tuple[dict, _Locator]:
+def read_toml(path: Path) -> tuple[dict, Locator]:
     try:
         raw = path.read_bytes()
     except OSError as e:
@@ -216,7 +219,7 @@ def _read(path: Path) -> tuple[dict, _Locator]:
         raise ScenarioError(f"{path}:{line}: malformed TOML: {msg}") from None
     except RecursionError:
         raise ScenarioError(f"{path}:1: malformed TOML: nesting too deep") from None
-    return data, _Locator(text)
+    return data, Locator(text)
 
 
 def _check_entries(path, loc, data, table, kinds, fields_for, make):
@@ -280,7 +283,7 @@ def load_scenario(ref: str | Path, _depth: int = 0, _base: Path | None = None) -
 def _load_scenario(ref: str | Path, _depth: int = 0, _base: Path | None = None,
                    _seen: tuple[Path, ...] = ()) -> Scenario:
     path = _resolve_path(ref, _base)
-    data, loc = _read(path)
+    data, loc = read_toml(path)
     if not data:
         raise ScenarioError(f"{path}:1: empty scenario (expected at least description = \"...\")")
     for key in data:
