@@ -13,7 +13,7 @@ from mesa.experimental.scenarios import Scenario as MesaScenario
 
 from . import allocator, economy, kernels, policies, side
 from .agents import SME
-from .alliances import ALLIANCE_TYPES, BID, RD, Alliances, Month, type_value_table
+from .alliances import ALLIANCE_TYPES, Alliances, Month, type_value_table
 from .errors import ParameterError
 from .metrics import REPORTERS, gini, network_stats
 from .params import PARAMS, defaults, suggest, validate
@@ -26,7 +26,6 @@ from .state import FirmState
 
 # independent random streams, so that one phase's draws do not shift another's
 STREAMS = ("population", "shocks", "alliances", "economy", "innovation", "entry", "policy")
-POLICY_VALUE_BONUS = 0.01  # extra value share of R&D / joint-bid alliances when funded
 
 
 def _report(model: SMEEcosystem, key: str):
@@ -196,26 +195,21 @@ class SMEEcosystem(mesa.Model):
         # shocks and the policies that change firms before they act
         shock = shock_effects(self.shocks, t, s)
         self.last_shock = shock
-        policies.platform_adoption(book, s, t, self.streams["policy"])
-        policies.institution_building(book, s, t)
+        book.before_firms_act(s, t, self.streams["policy"])
 
         # the month's table of type values and fixed costs are made on the second core
         # (simulation/side.py) while the month's context is set up and partners are searched for
         threaded = side.use(s.n)
         values_job = side.submit(threaded, _open_ledger_and_value_types, s, p,
                                  self.demand_index)
-        bonus = np.zeros(5)
-        if book.any_running("rd_grants", t):
-            bonus[RD] = POLICY_VALUE_BONUS
-        if book.any_running("procurement_access", t):
-            bonus[BID] = POLICY_VALUE_BONUS
+        context = book.month_context(s, t)
         month = Month(
             step=self.steps,
             coord_mult=region_array("coordination_mult")[s.region]
             * (1.0 + 0.1 * (3.0 - s.institutions)),
             formation=shock.formation,
-            value_bonus=bonus,
-            coord_subsidy=policies.subsidy_share(book, s, t),
+            value_bonus=context.value_bonus,
+            coord_subsidy=context.coord_subsidy,
         )
         self.last_month = month  # this month's context, for inspection and tests
         # the demand walk and the uniforms of innovation and exit depend on no alliance phase:
@@ -224,8 +218,7 @@ class SMEEcosystem(mesa.Model):
                                   self.demand_index, shock, values_job)
 
         # alliances: search, form, contribute, update trust, benefits and costs
-        brokered = policies.trust_brokering(book, s, t, self.streams["policy"],
-                                            p["max_alliances"])
+        brokered = book.introductions(s, t, self.streams["policy"], p["max_alliances"])
         found = self.alliances.search(s, month, brokered)
         month.values, _sizes, month.fixed_cost = values_job.result()
         formed = self.alliances.form(s, month, found)
@@ -235,10 +228,7 @@ class SMEEcosystem(mesa.Model):
         self.alliances.start_trust(threaded)
 
         # public money tied to alliances, then production and profit
-        subsidy = policies.coordination_subsidy(book, s, t, effects.coordination_cost)
-        rd_grant, grant_boost = policies.research_grants(book, s, t, effects.rd_member)
-        extra = (policies.public_contracts(book, s, t, self.alliances.largest_of_type(s, BID))
-                 if book.any_running("procurement_access", t) else np.zeros(s.n))
+        grants, grant_boost, extra = book.after_effects(s, t, effects, self.alliances)
         walk, development, exit_draws = independent.result()
         # element-wise from here: in two halves of the firm rows on large models (side.py),
         # or compiled (simulation/kernels.py) on this thread alone: the worker is busy with the
@@ -248,15 +238,11 @@ class SMEEcosystem(mesa.Model):
         side.halves(threaded and not compiled, n, lambda rows: economy.produce(
             side.Rows(s, rows, n), p, None, None, side.Rows(shock, rows, n),
             side.Rows(effects, rows, n), extra[rows], side.Rows(walk, rows, n), compiled))
-        grants = subsidy + rd_grant
         s.capital += grants
         s.flow_grants += grants
 
         # credit (a crunch tightens it, a guarantee restores part), mutual aid, dissolution
-        credit_mult = shock.credit
-        if book.any_running("credit_guarantee", t):
-            credit_mult = policies.credit_guarantee(book, s, t, credit_mult,
-                                                    economy.credit_base(s, p))
+        credit_mult = book.credit(s, t, shock.credit, partial(economy.credit_base, s, p))
         side.halves(threaded and not compiled, n, lambda rows: economy.update_credit(
             side.Rows(s, rows, n), p, credit_mult[rows], compiled))
         # which alliances end (after the trust update there), and innovation, which reads no

@@ -31,6 +31,7 @@ SCENARIOS = (
     "recession_with_trust_brokering",
     "recession_with_resilience_mix",
     "recession_with_innovation_mix",
+    "recession_with_institution_building",
     "survey_calibration",
 )
 GOLDEN_SIZE = dict(n_firms=300, burn_in=6, months=30, structure_stats_every=3)
