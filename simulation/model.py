@@ -13,15 +13,14 @@ from mesa.experimental.scenarios import Scenario as MesaScenario
 
 from . import allocator, economy, kernels, policies, side
 from .agents import SME
-from .alliances import ALLIANCE_TYPES, Alliances, Month, type_value_table
+from .alliances import ALLIANCE_TYPES, Alliances
 from .errors import ParameterError
 from .metrics import REPORTERS, gini, network_stats
 from .params import PARAMS, defaults, suggest, validate
 from .population import populate
-from .regions import region_array
 from .scenario import Scenario, load_scenario
-from .shocks import credit_multiplier, random_shocks, shock_effects
-from .sizes import sizes_of
+from .schedule import MonthSchedule
+from .shocks import random_shocks
 from .state import FirmState
 
 # independent random streams, so that one phase's draws do not shift another's
@@ -30,30 +29,6 @@ STREAMS = ("population", "shocks", "alliances", "economy", "innovation", "entry"
 
 def _report(model: SMEEcosystem, key: str):
     return model.report[key]
-
-
-def _open_ledger_and_value_types(s: FirmState, p: dict, demand_index: np.ndarray):
-    """The month's ledger set to zero (nothing writes it before formation, which waits for
-    this), the month's table of type values (alliances.type_value_table), with the firms'
-    (relative size, reach) it was made from, which the demand walk reuses, and each firm's
-    fixed cost of the month (from its capacity revenue before the walk moves its scale)."""
-    for name in ("flow_profit", "flow_aid", "flow_grants", "flow_invest"):
-        getattr(s, name)[:] = 0.0
-    fixed_cost = s.fixed_cost_ratio * economy.capacity_revenue(s, demand_index)
-    sizes = sizes_of(s.trend, p)  # the trend moves only in production
-    return type_value_table(s, slice(None), p, sizes[1]), sizes, fixed_cost
-
-
-def _independent_draws(s: FirmState, p: dict, streams: dict, index: np.ndarray, shock,
-                       values_job):
-    """The month's work that no alliance phase reads or writes (see simulation/side.py): the
-    demand walk, and the uniforms of innovation and exit, each from its own stream.
-    `values_job`: the month's _open_ledger_and_value_types, handed over before this one (the
-    worker takes its jobs in order), whose sizes the walk reuses."""
-    sizes = values_job.result()[1]
-    return (economy.demand_walk(s, p, streams["economy"], index, shock, sizes),
-            economy.development_steps(streams["innovation"], s.n),
-            streams["entry"].random(s.n))
 
 
 class SMEEcosystem(mesa.Model):
@@ -127,6 +102,7 @@ class SMEEcosystem(mesa.Model):
         self.datacollector = mesa.DataCollector(
             model_reporters={k: partial(_report, key=k) for k in REPORTERS}
         )
+        self.schedule = MonthSchedule(self)
         self.running = self.total_steps > 0
 
     # ------------------------------------------------------------------ set-up
@@ -184,95 +160,34 @@ class SMEEcosystem(mesa.Model):
 
     # ------------------------------------------------------------------ one month
     def step(self) -> None:
-        """One month: shocks, policies, search, formation, contribution and trust, benefits and
-        costs, production, credit, mutual aid, dissolution, innovation, exit and entry."""
-        p, s, book = self.p, self.firms, self.policy
-        self.month += 1
-        t = self.month
-        book.new_month()
-        economy.advance_demand(self.demand_index, p, self.streams["economy"])
+        """One month: the rules in the ODD's order (docs/ODD.md §3). Where each runs, on this
+        core or the second, whole or in slices, is MonthSchedule's business
+        (simulation/schedule.py); the numbers are the same either way."""
+        month_of = self.schedule
+        t = month_of.open_month()
+        shock = month_of.shocks(t)
+        month_of.policies_before_firms_act(t)
+        month = month_of.month_context(t, shock)
 
-        # shocks and the policies that change firms before they act
-        shock = shock_effects(self.shocks, t, s)
-        self.last_shock = shock
-        book.before_firms_act(s, t, self.streams["policy"])
+        brokered = month_of.introductions(t)
+        found = month_of.search(month, brokered)
+        formed = month_of.form(month, found)
+        month_of.contribute_and_update_trust()
+        effects = month_of.effects(month, shock)
+        grants, grant_boost, extra = month_of.public_money(t, effects)
 
-        # the month's table of type values and fixed costs are made on the second core
-        # (simulation/side.py) while the month's context is set up and partners are searched for
-        threaded = side.use(s.n)
-        values_job = side.submit(threaded, _open_ledger_and_value_types, s, p,
-                                 self.demand_index)
-        context = book.month_context(s, t)
-        month = Month(
-            step=self.steps,
-            coord_mult=region_array("coordination_mult")[s.region]
-            * (1.0 + 0.1 * (3.0 - s.institutions)),
-            formation=shock.formation,
-            value_bonus=context.value_bonus,
-            coord_subsidy=context.coord_subsidy,
-        )
-        self.last_month = month  # this month's context, for inspection and tests
-        # the demand walk and the uniforms of innovation and exit depend on no alliance phase:
-        # on the second core while alliances are formed, or in line
-        independent = side.submit(threaded, _independent_draws, s, p, self.streams,
-                                  self.demand_index, shock, values_job)
+        month_of.produce(shock, effects, extra, grants)
+        month_of.credit(t, shock)
+        month_of.mutual_aid(month, effects, grant_boost)
+        dissolved = month_of.dissolve()
+        innovations = month_of.innovate()
 
-        # alliances: search, form, contribute, update trust, benefits and costs
-        brokered = book.introductions(s, t, self.streams["policy"], p["max_alliances"])
-        found = self.alliances.search(s, month, brokered)
-        month.values, _sizes, month.fixed_cost = values_job.result()
-        formed = self.alliances.form(s, month, found)
-        self.alliances.contribute_and_update_trust(s, self.steps)
-        effects = self.alliances.effects(s, month, shock.demand, shock.demand_hit)
-        # this month's trust update on the second core, beside production (mutual aid reads it)
-        self.alliances.start_trust(threaded)
+        gone, bankrupt, broken = month_of.exits()
+        entries = month_of.entry(t)
 
-        # public money tied to alliances, then production and profit
-        grants, grant_boost, extra = book.after_effects(s, t, effects, self.alliances)
-        walk, development, exit_draws = independent.result()
-        # element-wise from here: in two halves of the firm rows on large models (side.py),
-        # or compiled (simulation/kernels.py) on this thread alone: the worker is busy with the
-        # trust update then, which mutual aid waits for, and one compiled pass is short
-        n = s.n
-        compiled = kernels.use(n)
-        side.halves(threaded and not compiled, n, lambda rows: economy.produce(
-            side.Rows(s, rows, n), p, None, None, side.Rows(shock, rows, n),
-            side.Rows(effects, rows, n), extra[rows], side.Rows(walk, rows, n), compiled))
-        s.capital += grants
-        s.flow_grants += grants
-
-        # credit (a crunch tightens it, a guarantee restores part), mutual aid, dissolution
-        credit_mult = book.credit(s, t, shock.credit, partial(economy.credit_base, s, p))
-        side.halves(threaded and not compiled, n, lambda rows: economy.update_credit(
-            side.Rows(s, rows, n), p, credit_mult[rows], compiled))
-        # which alliances end (after the trust update there), and innovation, which reads no
-        # alliance: on the second core beside mutual aid
-        dissolved_before = sum(self.alliances.dissolved.values())
-        ending = side.submit(threaded, self.alliances.ending, self.steps)
-        innovation_job = side.submit(threaded, economy.innovate, s, p,
-                                     self.streams["innovation"], effects, grant_boost,
-                                     development, compiled)
-        self.alliances.mutual_aid(s, month.fixed_cost)
-        self.alliances.dissolve(s, self.steps, ending)
-        innovations = innovation_job.result()
-        economy.gain_experience(s, compiled)  # while the second core keeps the dissolved partners
-
-        # exit and entry
-        gone, bankrupt = economy.exits(s, p, self.streams["entry"], exit_draws, compiled)
-        self.alliances.remove_firms(s, gone, self.steps)
-        self.alliances.memory_settled()  # exits and entry write the firms' memory of partners
-        economy.forget_exited(s, gone, threaded)
-        self._remove_agents(gone)
-        k = economy.entrant_count(s, p, self.streams["entry"])
-        new = populate(s, self.streams["entry"], k, p, step=self.steps, entrants=True)
-        s.uid[new] = self._new_uids(new.size)
-        s.credit_limit[new] = (economy.credit_base(s, p, new)
-                               * credit_multiplier(self.shocks, t, s, new))
-        self._add_agents(new)
-
-        dissolved = sum(self.alliances.dissolved.values()) - dissolved_before
-        self._collect(formed, dissolved, innovations, gone.size, bankrupt, k, shock)
-        self.alliances.statics_settled()  # nothing runs on the second core between months
+        self._collect(formed, dissolved + broken, innovations, gone.size, bankrupt, entries,
+                      shock)
+        month_of.close_month()
         if self.steps >= self.total_steps:
             self.running = False
 

@@ -1,0 +1,220 @@
+"""The month's rules, scheduled: which rule runs on the second core, and where it is joined.
+
+`SMEEcosystem.step()` calls one method of `MonthSchedule` per rule of the month, in the
+ODD's order (docs/ODD.md §3); each method calls the rule (simulation/economy.py,
+simulation/alliances.py, the policy book, ...) and decides here, and only here among the
+model's top-level phases, what runs on the worker thread (simulation/side.py), what is cut
+into slices of rows, whether the compiled kernels run (simulation/kernels.py) and where
+a job handed to the worker is joined. The rules' declarations of what they read and write
+(simulation/rules.py) say which rules may run side by side; tests/test_rules.py checks the
+pairs this module runs side by side.
+
+What runs beside what (on models where side.use() is on):
+- the month's ledger reset, type-value table and fixed costs (`month_context`) beside
+  the policy context and brokered introductions, joined before formation;
+- the demand walk and the uniforms of innovation and exit (`month_context`, streams
+  economy, innovation and entry) beside search, formation, contribution and the effects,
+  joined before production;
+- the trust update beside the public money and production, joined by mutual aid;
+- which alliances end, and innovation, beside mutual aid, joined by dissolution and
+  innovation.
+Inside the alliance phases, smaller jobs (memory of partners, the statics of new alliances,
+reputation) are handed to the worker and joined by the `*_settled` calls of
+simulation/alliances.py (docs/ARCHITECTURE.md lists them).
+The results are bit-identical with the worker on or off (tests/test_golden.py).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+
+from . import economy, kernels, side
+from .alliances import Month, type_value_table
+from .population import populate
+from .regions import region_array
+from .shocks import credit_multiplier, shock_effects
+from .sizes import sizes_of
+from .state import FirmState
+
+
+def _open_ledger_and_value_types(s: FirmState, p: dict, demand_index: np.ndarray):
+    """The month's ledger set to zero (nothing writes it before formation, which waits for
+    this), the month's table of type values (alliances.type_value_table), with the firms'
+    (relative size, reach) it was made from, which the demand walk reuses, and each firm's
+    fixed cost of the month (from its capacity revenue before the walk moves its scale)."""
+    for name in ("flow_profit", "flow_aid", "flow_grants", "flow_invest"):
+        getattr(s, name)[:] = 0.0
+    fixed_cost = s.fixed_cost_ratio * economy.capacity_revenue(s, demand_index)
+    sizes = sizes_of(s.trend, p)  # the trend moves only in production
+    return type_value_table(s, slice(None), p, sizes[1]), sizes, fixed_cost
+
+
+def _independent_draws(s: FirmState, p: dict, streams: dict, index: np.ndarray, shock,
+                       values_job):
+    """The month's work that no alliance phase reads or writes: the demand walk, and the
+    uniforms of innovation and exit, each from its own stream. `values_job`: the month's
+    _open_ledger_and_value_types, handed over before this one (the worker takes its jobs in
+    order), whose sizes the walk reuses."""
+    sizes = values_job.result()[1]
+    return (economy.demand_walk(s, p, streams["economy"], index, shock, sizes),
+            economy.development_steps(streams["innovation"], s.n),
+            streams["entry"].random(s.n))
+
+
+class MonthSchedule:
+    """One month of one model, rule by rule (see the module's docstring)."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def __getstate__(self):
+        return {"model": self.model}  # the month's jobs and draws live within a month only
+
+    # -------------------------------------------------------------- context
+    def open_month(self) -> int:
+        """Clock, this month's spend set to zero, the demand index moved. Output: the month."""
+        m = self.model
+        m.month += 1
+        m.policy.new_month()
+        economy.advance_demand(m.demand_index, m.p, m.streams["economy"])
+        self.threaded = side.use(m.firms.n)
+        self.compiled = kernels.use(m.firms.n)
+        return m.month
+
+    def shocks(self, t: int):
+        """Every shock's per-firm multipliers for this month."""
+        m = self.model
+        m.last_shock = shock_effects(m.shocks, t, m.firms)
+        return m.last_shock
+
+    def policies_before_firms_act(self, t: int) -> None:
+        m = self.model
+        m.policy.before_firms_act(m.firms, t, m.streams["policy"])
+
+    def month_context(self, t: int, shock) -> Month:
+        """The month's record for the alliance phases: coordination multipliers, the shock's
+        formation multiplier, the policy context; its type values and fixed costs (and the
+        ledger reset) are made on the second core and joined before formation."""
+        m, s, p = self.model, self.model.firms, self.model.p
+        self._values = side.submit(self.threaded, _open_ledger_and_value_types, s, p,
+                                   m.demand_index)
+        context = m.policy.month_context(s, t)
+        month = Month(
+            step=m.steps,
+            coord_mult=region_array("coordination_mult")[s.region]
+            * (1.0 + 0.1 * (3.0 - s.institutions)),
+            formation=shock.formation,
+            value_bonus=context.value_bonus,
+            coord_subsidy=context.coord_subsidy,
+        )
+        m.last_month = month  # this month's context, for inspection and tests
+        self._independent = side.submit(self.threaded, _independent_draws, s, p, m.streams,
+                                        m.demand_index, shock, self._values)
+        return month
+
+    # -------------------------------------------------------------- alliances
+    def introductions(self, t: int):
+        m = self.model
+        return m.policy.introductions(m.firms, t, m.streams["policy"], m.p["max_alliances"])
+
+    def search(self, month: Month, brokered):
+        m = self.model
+        return m.alliances.search(m.firms, month, brokered)
+
+    def form(self, month: Month, found) -> int:
+        m = self.model
+        month.values, _sizes, month.fixed_cost = self._values.result()
+        return m.alliances.form(m.firms, month, found)
+
+    def contribute_and_update_trust(self) -> None:
+        m = self.model
+        m.alliances.contribute_and_update_trust(m.firms, m.steps)
+
+    def effects(self, month: Month, shock):
+        """The alliances' effects; this month's trust update then goes to the second core,
+        beside public money and production (mutual aid reads it)."""
+        m = self.model
+        effects = m.alliances.effects(m.firms, month, shock.demand, shock.demand_hit)
+        m.alliances.start_trust(self.threaded)
+        return effects
+
+    def public_money(self, t: int, effects):
+        """Grants, the R&D innovation boost and reserved contracts (PolicyBook.after_effects)."""
+        m = self.model
+        return m.policy.after_effects(m.firms, t, effects, m.alliances)
+
+    # -------------------------------------------------------------- economy
+    def produce(self, shock, effects, extra: np.ndarray, grants: np.ndarray) -> None:
+        """Production and profit, then the grants into capital. Element-wise: in slices of
+        the firm rows on both cores (side.halves), or one compiled pass on this thread
+        alone (the worker holds the trust update then, which mutual aid waits for)."""
+        s, p = self.model.firms, self.model.p
+        walk, self._development, self._exit_draws = self._independent.result()
+        n, compiled = s.n, self.compiled
+        side.halves(self.threaded and not compiled, n, lambda rows: economy.produce(
+            side.Rows(s, rows, n), p, None, None, side.Rows(shock, rows, n),
+            side.Rows(effects, rows, n), extra[rows], side.Rows(walk, rows, n), compiled))
+        s.capital += grants
+        s.flow_grants += grants
+
+    def credit(self, t: int, shock) -> None:
+        """Credit lines: a crunch tightens them, the policy book may restore a part."""
+        m, s, p = self.model, self.model.firms, self.model.p
+        credit_mult = m.policy.credit(s, t, shock.credit, partial(economy.credit_base, s, p))
+        n, compiled = s.n, self.compiled
+        side.halves(self.threaded and not compiled, n, lambda rows: economy.update_credit(
+            side.Rows(s, rows, n), p, credit_mult[rows], compiled))
+
+    def mutual_aid(self, month: Month, effects, grant_boost: np.ndarray) -> None:
+        """Mutual aid; which alliances end (after this month's trust update) and innovation
+        (which reads no alliance) go to the second core beside it."""
+        m, s = self.model, self.model.firms
+        self._dissolved_before = sum(m.alliances.dissolved.values())
+        self._ending = side.submit(self.threaded, m.alliances.ending, m.steps)
+        self._innovation = side.submit(self.threaded, economy.innovate, s, m.p,
+                                       m.streams["innovation"], effects, grant_boost,
+                                       self._development, self.compiled)
+        m.alliances.mutual_aid(s, month.fixed_cost)
+
+    def dissolve(self) -> int:
+        """Alliances end (low trust, sustained loss, term not renewed). Output: how many."""
+        m = self.model
+        m.alliances.dissolve(m.firms, m.steps, self._ending)
+        return sum(m.alliances.dissolved.values()) - self._dissolved_before
+
+    def innovate(self) -> int:
+        """Innovations of the month (computed beside mutual aid); then experience."""
+        innovations = self._innovation.result()
+        economy.gain_experience(self.model.firms, self.compiled)
+        return innovations
+
+    # -------------------------------------------------------------- exit and entry
+    def exits(self):
+        """Firms out of capital and credit, and closures, leave; alliances left with fewer
+        than two members end. Output: (rows, how many bankrupt, alliances ended)."""
+        m, s = self.model, self.model.firms
+        gone, bankrupt = economy.exits(s, m.p, m.streams["entry"], self._exit_draws,
+                                       self.compiled)
+        broken = m.alliances.remove_firms(s, gone, m.steps)
+        m.alliances.memory_settled()  # exits and entry write the firms' memory of partners
+        economy.forget_exited(s, gone, self.threaded)
+        m._remove_agents(gone)
+        return gone, bankrupt, broken
+
+    def entry(self, t: int) -> int:
+        """Entrants in exited firms' rows first. Output: how many."""
+        m, s, p = self.model, self.model.firms, self.model.p
+        k = economy.entrant_count(s, p, m.streams["entry"])
+        new = populate(s, m.streams["entry"], k, p, step=m.steps, entrants=True)
+        s.uid[new] = m._new_uids(new.size)
+        s.credit_limit[new] = (economy.credit_base(s, p, new)
+                               * credit_multiplier(m.shocks, t, s, new))
+        m._add_agents(new)
+        return k
+
+    def close_month(self) -> None:
+        """Nothing runs on the second core between months, and no draw is kept."""
+        self.model.alliances.statics_settled()
+        self.__dict__ = self.__getstate__()
