@@ -38,6 +38,18 @@ from .shocks import credit_multiplier, shock_effects
 from .sizes import sizes_of
 from .state import FirmState
 
+# What runs on the second core beside what, on models where side.use() is on: each job
+# handed to the worker (simulation/rules.py names) and the rules this thread runs until the
+# job is joined. Checked against the rules' declarations by tests/test_rules.py.
+BESIDE = {
+    "value_types": ("month_context", "introductions", "search"),
+    "independent_draws": ("month_context", "introductions", "search", "form",
+                          "contribute_and_update_trust", "effects", "public_money"),
+    "contribute_and_update_trust": ("effects", "public_money", "produce", "credit"),
+    "ending": ("mutual_aid",),
+    "innovation": ("mutual_aid", "dissolve"),
+}
+
 
 def _open_ledger_and_value_types(s: FirmState, p: dict, demand_index: np.ndarray):
     """The month's ledger set to zero (nothing writes it before formation, which waits for

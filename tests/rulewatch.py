@@ -1,0 +1,112 @@
+"""Watch which firm fields each rule of a month really reads and writes (for
+tests/test_rules.py). With the second core off every job runs in line, in order, so each
+access can be put down to the rule running it: reads are noted as the rule asks the firm
+state for a field, writes by comparing every field before and after each stretch of work."""
+
+from __future__ import annotations
+
+import contextlib
+from collections import defaultdict
+
+import numpy as np
+
+from simulation import economy, schedule
+from simulation.alliances import Alliances
+from simulation.schedule import MonthSchedule
+from simulation.state import FirmState
+
+FIELDS = frozenset(FirmState.FIELDS)
+# functions handed to the worker: each is a rule of its own (simulation/rules.py)
+JOBS = {"value_types": (schedule, "_open_ledger_and_value_types"),
+        "independent_draws": (schedule, "_independent_draws"),
+        "innovation": (economy, "innovate"),
+        "ending": (Alliances, "ending")}
+
+
+class _Recording:
+    """The firm state, noting each field asked for (read or written in place)."""
+
+    def __init__(self, state, watcher):
+        object.__setattr__(self, "_state", state)
+        object.__setattr__(self, "_watcher", watcher)
+
+    def __getattr__(self, name):
+        if name in FIELDS:
+            self._watcher.touch(name)
+        return getattr(self._state, name)
+
+    def __setattr__(self, name, value):
+        if name in FIELDS:
+            self._watcher.touch(name)
+        setattr(self._state, name, value)
+
+
+class Watcher:
+    def __init__(self, state):
+        self.state = state
+        self.stack: list[str] = []
+        self.reads = defaultdict(set)
+        self.writes = defaultdict(set)
+        self.last = self._snapshot()
+
+    def _snapshot(self):
+        return {f: getattr(self.state, f).copy() for f in FIELDS} | {"n": self.state.n}
+
+    def _account(self):
+        now = self._snapshot()
+        if self.stack:
+            rule = self.stack[-1]
+            for f in FIELDS:
+                a, b = self.last[f], now[f]
+                if a.shape != b.shape or not np.array_equal(a, b, equal_nan=True):
+                    self.writes[rule].add(f)
+        self.last = now
+
+    def touch(self, name):
+        if self.stack:
+            self.reads[self.stack[-1]].add(name)
+
+    @contextlib.contextmanager
+    def rule(self, name):
+        self._account()
+        self.stack.append(name)
+        try:
+            yield
+        finally:
+            self._account()
+            self.stack.pop()
+
+
+def _wrapped(watcher, name, fn):
+    def run(*args, **kwargs):
+        with watcher.rule(name):
+            return fn(*args, **kwargs)
+    return run
+
+
+def watch(model, months: int) -> dict[str, tuple[set, set]]:
+    """Run `months` months of `model` (second core off) and return, per rule, the firm
+    fields it read (asked for) and those it changed."""
+    watcher = Watcher(model.firms)
+    saved = []
+    rules = [n for n in vars(MonthSchedule) if not n.startswith("_") and n != "close_month"]
+    try:
+        for name in rules:
+            saved.append((MonthSchedule, name, vars(MonthSchedule)[name]))
+            setattr(MonthSchedule, name, _wrapped(watcher, name, vars(MonthSchedule)[name]))
+        for name, (owner, attr) in JOBS.items():
+            original = vars(owner)[attr]
+            saved.append((owner, attr, original))
+            setattr(owner, attr, _wrapped(watcher, name, original))
+        real = model.firms
+        model.firms = _Recording(real, watcher)
+        try:
+            for _ in range(months):
+                model.step()
+        finally:
+            model.firms = real
+    finally:
+        for owner, attr, original in reversed(saved):
+            setattr(owner, attr, original)
+    return {rule: (watcher.reads[rule], watcher.writes[rule])
+            for rule in list(dict.fromkeys(rules + list(JOBS)))}
