@@ -42,6 +42,11 @@ _POSITION_BITS = 32
 _POSITION_MASK = (1 << _POSITION_BITS) - 1
 
 
+# detection of shirking: p = detection_prob x (base + per_institution x mean institutions of
+# the members) + formal_share x formal (read by contribution and by kernels.contribute, which
+# takes them as an argument so that its cache never holds old values)
+DETECTION = (np.float32(0.6), np.float32(0.16), np.float32(0.2))
+
 @dataclass
 class Month:
     """What the alliance phases need to know about the current month."""
@@ -836,7 +841,8 @@ class Alliances:
         p(shirk) = temptation x 2(1 - trustworthiness) x (1 - 0.4 formal)
                    x (1.2 - 0.08 institutions) x (1 - 0.3 shadow of the future)
                    x (1 + 0.25 (members - 2))  [one's shirking is diluted in a larger group];
-        p(detect) = detection x (0.6 + 0.16 mean institutions) + 0.2 formal.
+        p(detect) = detection x (base + per_institution x mean institutions)
+                    + formal_share x formal   (DETECTION: 0.6, 0.16, 0.2).
         Honoured (or undetected) months: t += build (1 - t); detected shirking: t -= erode t.
         Works on whole arrays of the book (inactive rows hold no members and stay as they are).
         With the second core (side.use), trust and reputation are written later: read them
@@ -873,7 +879,7 @@ class Alliances:
         if cells_job is None:  # compiled: one pass over each alliance's member slots
             kernels.compiled(kernels.contribute)(
                 b.members, state.institutions, state.trustworthiness, per_alliance, members,
-                formal, u_shirk, u_detect, np.float32(p["detection_prob"]), b.shirked,
+                formal, u_shirk, u_detect, np.float32(p["detection_prob"]), DETECTION, b.shirked,
                 b.detected, b.effectiveness)
             self._after_contribution(state, f, b.detected.reshape(-1).take(ms), threaded)
             return
@@ -890,7 +896,8 @@ class Alliances:
 
         side.halves(threaded, f.size, shirk)
         mean_inst = _row_sum(inst) / members
-        p_det = p["detection_prob"] * (0.6 + 0.16 * mean_inst) + 0.2 * formal
+        base, per_institution, formal_share = DETECTION
+        p_det = p["detection_prob"] * (base + per_institution * mean_inst) + formal_share * formal
         detected_m = np.empty(f.size, dtype=bool)
         b.shirked[:] = False
         b.detected[:] = False

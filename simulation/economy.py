@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import kernels, side
-from .metrics import update_resilience
+from .metrics import RESILIENCE_CONSTANTS, update_resilience
 from .params import COUNTRIES
 from .regions import SECTORS, region_array, sector_array, size_class_of
 from .sizes import sizes_of
@@ -187,7 +187,8 @@ def _produce_compiled(state, p: dict, shock, effects, extra_revenue: np.ndarray,
         e.in_supply_chain, e.coordination_cost,
         extra_revenue, walk.capacity, walk.expected, walk.reach, walk.failed, walk.noise,
         float(p["interest_rate"]), float(p["invest_share"]),
-        np.float32(SUPPLIER_FAILURE_LOSS / 2), np.float32(SUPPLIER_FAILURE_LOSS))
+        np.float32(SUPPLIER_FAILURE_LOSS / 2), np.float32(SUPPLIER_FAILURE_LOSS),
+        RESILIENCE_CONSTANTS)
 
 
 def add_demand_jumps(step: np.ndarray, size_factor: np.ndarray, p: dict,

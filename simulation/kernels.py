@@ -213,12 +213,13 @@ def produce(alive, contract_share, export_share, logistics_share, fixed_cost_rat
             contract_boost, price_premium, logistics_cut, infra_cut, rd_speedup, demand,
             in_supply_chain, coordination_cost,
             extra, capacity, expected, reach, failed, noise, interest_rate, invest_share,
-            loss_in_chain, loss_alone):
+            loss_in_chain, loss_alone, resilience_constants):
     """economy.produce after the demand walk, with metrics.update_resilience, one firm row at
     a time: the same operations in the same dtypes and order as the numpy path (whose
     Python-float constants are weak, so float32 where the array is float32)."""
     f32 = np.float32
     one32, zero32 = f32(1.0), f32(0.0)
+    below_share, fade = resilience_constants  # metrics.RESILIENCE_CONSTANTS
     for i in range(alive.size):
         live = alive[i]
         r = reach[i]
@@ -252,7 +253,7 @@ def produce(alive, contract_share, export_share, logistics_share, fixed_cost_rat
         need[i] = pressure if live else 0.0
         # metrics.update_resilience, against last month's trend
         ratio = f32(new_revenue / _max(old_trend, 1e-9))
-        below = live and ratio < f32(0.95)
+        below = live and ratio < below_share
         months = episode_months[i]
         depth = _max(episode_depth[i], (one32 - ratio) * (one32 if below else zero32))
         months += 1 if below else 0
@@ -263,8 +264,8 @@ def produce(alive, contract_share, export_share, logistics_share, fixed_cost_rat
             months = 0
         episode_depth[i] = depth
         episode_months[i] = months
-        last_d = last_depth[i] * f32(0.97)
-        last_r = last_recovery[i] * f32(0.97)
+        last_d = last_depth[i] * fade
+        last_r = last_recovery[i] * fade
         last_depth[i] = last_d
         last_recovery[i] = last_r
         score = (f32(5.0) - f32(2.5) * _min(_max(last_d, depth) * f32(2.5), one32)
@@ -279,13 +280,14 @@ def produce(alive, contract_share, export_share, logistics_share, fixed_cost_rat
 
 
 def contribute(members, institutions, trustworthiness, per_alliance, members_f32, formal_f32,
-               u_shirk, u_detect, detection_prob, shirked, detected, effectiveness):
+               u_shirk, u_detect, detection_prob, detection, shirked, detected, effectiveness):
     """Contribution's shirking and its detection, one alliance row at a time: the numpy path's
     float32 operations in its order (the members' institutions summed slot by slot, empty
     slots adding 0). Writes the shirked and detected flags of every slot (False where empty)
     and each alliance's effectiveness."""
     n, width = members.shape
     one = np.float32(1.0)
+    base, per_institution, formal_share = detection  # alliances.DETECTION
     for r in range(n):
         total = np.float32(0.0)
         for s in range(width):
@@ -293,8 +295,8 @@ def contribute(members, institutions, trustworthiness, per_alliance, members_f32
             value = institutions[f] if f >= 0 else np.float32(0.0)
             total = value if s == 0 else total + value
         mean_inst = total / members_f32[r]
-        p_det = (detection_prob * (np.float32(0.6) + np.float32(0.16) * mean_inst)
-                 + np.float32(0.2) * formal_f32[r])
+        p_det = (detection_prob * (base + per_institution * mean_inst)
+                 + formal_share * formal_f32[r])
         shirkers = 0
         for s in range(width):
             f = members[r, s]

@@ -120,6 +120,13 @@ def network_stats(u: np.ndarray, v: np.ndarray, alive: np.ndarray, threaded: boo
     return density, transitivity, float(largest / n_alive)
 
 
+# the resilience score's constants, read by update_resilience and by its compiled twin
+# (kernels.produce, which takes them as arguments so that its cache never holds old values)
+EPISODE_BELOW = np.float32(0.95)  # an episode runs while revenue < this share of the trend
+EPISODE_FADE = np.float32(0.97)  # monthly fading of finished episodes (half-life ~2 years)
+RESILIENCE_CONSTANTS = (EPISODE_BELOW, EPISODE_FADE)
+
+
 def update_resilience(state) -> None:
     """Track each firm's revenue-loss episodes against its own trend; score 1-5.
 
@@ -132,7 +139,7 @@ def update_resilience(state) -> None:
     """
     alive = state.alive
     ratio = (state.revenue / np.maximum(state.trend, 1e-9)).astype(np.float32)
-    below = alive & (ratio < 0.95)
+    below = alive & (ratio < EPISODE_BELOW)
     ended = alive & ~below & (state.episode_months > 0)
     np.maximum(state.episode_depth, (1.0 - ratio) * below, out=state.episode_depth)
     state.episode_months += below
@@ -144,8 +151,8 @@ def update_resilience(state) -> None:
         state.episode_depth[ended] = 0.0
         state.episode_months[ended] = 0
     # old episodes fade from memory (half-life about two years)
-    state.last_depth *= np.float32(0.97)
-    state.last_recovery *= np.float32(0.97)
+    state.last_depth *= EPISODE_FADE
+    state.last_recovery *= EPISODE_FADE
     depth = np.maximum(state.last_depth, state.episode_depth)
     months = np.maximum(state.last_recovery, state.episode_months)
     score = (np.float32(5.0) - np.float32(2.5) * np.minimum(depth * np.float32(2.5), 1.0)
