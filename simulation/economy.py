@@ -234,19 +234,13 @@ def credit_base(state, p: dict, rows=slice(None)) -> np.ndarray:
     return p["credit_months"] * state.trend[rows] * access
 
 
-def update_credit(state, p: dict, credit_mult: np.ndarray, compiled: bool = False) -> None:
-    """Credit line = months of trend revenue x country access x crunch multiplier
-    (`compiled`: by kernels.update_credit, the same results)."""
-    if compiled:
-        kernels.compiled(kernels.update_credit)(
-            state.credit_limit, state.trend, state.region, region_array("credit_access"),
-            float(p["credit_months"]), credit_mult)
-        return
+def update_credit(state, p: dict, credit_mult: np.ndarray) -> None:
+    """Credit line = months of trend revenue x country access x crunch multiplier."""
     state.credit_limit[:] = credit_base(state, p) * credit_mult
 
 
 def innovate(state, p: dict, rng: np.random.Generator, effects, grant_boost: np.ndarray,
-             steps: np.ndarray | None = None, compiled: bool = False) -> int:
+             steps: np.ndarray | None = None) -> int:
     """Innovations this month; each lowers the firm's variable cost ratio.
 
     hazard = rate x sector multiplier x (0.5 + absorptive capacity)
@@ -258,24 +252,12 @@ def innovate(state, p: dict, rng: np.random.Generator, effects, grant_boost: np.
     sector's rises by the sector mean). It reads no alliance, so the model runs it beside
     mutual aid and dissolution (simulation/side.py); `gain_experience` follows them.
     `steps`: this month's development_steps if drawn already (else drawn here, from `rng`).
-    `compiled`: the hazard, the launches and the sectors' sums by kernels.innovate (the
-    same results).
     Output: the number of innovations.
     """
     if steps is None:
         steps = development_steps(rng, state.n)
     n_sec = len(SECTORS)
     log_gain = np.log1p(-p["innovation_productivity_gain"])  # of one innovation
-    if compiled:
-        gain = np.empty(state.n)
-        sector_sum, alive_per_sector = np.zeros(n_sec), np.zeros(n_sec, dtype=np.int64)
-        count = kernels.compiled(kernels.innovate)(
-            state.alive, state.sector, sector_array("innovation_mult"), state.absorptive,
-            effects.partner_diversity, effects.rd_speedup, grant_boost,
-            state.innovation_progress, steps, state.innovations, float(p["innovation_rate"]),
-            log_gain, gain, sector_sum, alive_per_sector)
-        _pass_on(state, gain, sector_sum / np.maximum(alive_per_sector, 1))
-        return int(count)
     alive = state.alive
     hazard = (
         p["innovation_rate"]

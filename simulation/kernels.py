@@ -376,38 +376,6 @@ def forget(memory_partner, memory_trust, dead):
                 memory_trust[r, c] = np.float32(0.0)
 
 
-def innovate(alive, sector, sector_mult, absorptive, partner_diversity, rd_speedup,
-             grant_boost, progress, steps, innovations, rate, log_gain, gain, sector_sum,
-             sector_count):
-    """economy.innovate up to the sectors' mean gains, one firm row at a time: the hazard,
-    the development project's progress and launches, the innovations and their log gains
-    (gain), and the living firms' gains and numbers per sector, summed in row order as
-    np.bincount sums them. Returns the month's innovations."""
-    launched = 0
-    for i in range(alive.size):
-        hazard = (rate * sector_mult[sector[i]] * (np.float32(0.5) + absorptive[i])
-                  * (1.0 + 0.5 * partner_diversity[i]) / (1.0 - _min(rd_speedup[i], 0.9))
-                  * (1.0 + grant_boost[i]))
-        speed = np.float32(hazard if alive[i] else 0.0)
-        p = progress[i] + speed * steps[i]
-        count = np.int32(np.floor(p))
-        progress[i] = np.float32(np.float64(p) - np.float64(count))
-        innovations[i] += count
-        launched += count
-        g = np.float64(-count) * log_gain
-        gain[i] = g
-        if alive[i]:
-            sector_sum[sector[i]] += g
-            sector_count[sector[i]] += 1
-    return launched
-
-
-def update_credit(credit_limit, trend, region, access, credit_months, credit_mult):
-    """economy.update_credit: credit line = months x trend x country access x multiplier."""
-    for i in range(credit_limit.size):
-        credit_limit[i] = credit_months * trend[i] * access[region[i]] * credit_mult[i]
-
-
 def update_reputation(reputation, n_alliances, f, detected):
     """alliances._update_reputation: each firm's reputation moves 10 % towards the share of
     its memberships (n_alliances) in which it was not caught (detected, per membership of

@@ -175,9 +175,9 @@ class MonthSchedule:
         """Credit lines: a crunch tightens them, the policy book may restore a part."""
         m, s, p = self.model, self.model.firms, self.model.p
         credit_mult = m.policy.credit(s, t, shock.credit, partial(economy.credit_base, s, p))
-        n, compiled = s.n, self.compiled
-        side.halves(self.threaded and not compiled, n, lambda rows: economy.update_credit(
-            side.Rows(s, rows, n), p, credit_mult[rows], compiled))
+        n = s.n
+        side.halves(self.threaded and not self.compiled, n, lambda rows: economy.update_credit(
+            side.Rows(s, rows, n), p, credit_mult[rows]))
 
     def mutual_aid(self, month: Month, effects, grant_boost: np.ndarray) -> None:
         """Mutual aid; which alliances end (after this month's trust update) and innovation
@@ -187,7 +187,7 @@ class MonthSchedule:
         self._ending = side.submit(self.threaded, m.alliances.ending, m.steps)
         self._innovation = side.submit(self.threaded, economy.innovate, s, m.p,
                                        m.streams["innovation"], effects, grant_boost,
-                                       self._development, self.compiled)
+                                       self._development)
         m.alliances.mutual_aid(s, month.fixed_cost)
 
     def dissolve(self) -> int:

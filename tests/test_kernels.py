@@ -285,48 +285,6 @@ def test_experience_exits_and_forgetting_compiled_equal_numpy(monkeypatch):
 
 
 @needs_numba
-def test_innovation_compiled_equal_numpy(monkeypatch):
-    """Hazards with partner diversity, R&D cuts and grants; launches (several in a month for
-    some firms), the sectors' mean gains passed on; dead rows carried along."""
-    from types import SimpleNamespace
-
-    from simulation import economy
-    from simulation.state import FirmState
-
-    m = _model(monkeypatch)
-    n = m.firms.n
-    rng = np.random.default_rng(10)
-    effects = SimpleNamespace(partner_diversity=rng.random(n), rd_speedup=rng.random(n))
-    grant_boost = np.where(rng.random(n) < 0.3, rng.random(n), 0.0)
-    steps = economy.development_steps(rng, n) * 20.0  # large steps: many launches
-
-    def innovate(x):
-        count = economy.innovate(x.firms, x.p, None, effects, grant_boost, steps,
-                                 compiled=kernels.use(x.firms.n))
-        return count, [getattr(x.firms, f).copy() for f in FirmState.FIELDS]
-
-    (count, before), (count_c, after) = _both(monkeypatch, m, innovate)
-    assert count == count_c > n // 10
-    _assert_same(before, after, list(FirmState.FIELDS))
-
-
-@needs_numba
-def test_credit_lines_compiled_equal_numpy(monkeypatch):
-    from simulation import economy
-
-    m = _model(monkeypatch)
-    mult = np.random.default_rng(11).uniform(0.3, 1.0, m.firms.n)
-
-    def credit(x):
-        economy.update_credit(x.firms, x.p, mult, compiled=kernels.use(x.firms.n))
-        return x.firms.credit_limit
-
-    numpy_path, compiled = _both(monkeypatch, m, credit)
-    assert (numpy_path > 0).any()
-    np.testing.assert_array_equal(numpy_path, compiled)
-
-
-@needs_numba
 def test_reputation_compiled_equal_numpy(monkeypatch):
     """Many random reputations and membership counts, so that a constant in another dtype
     (0.1 for float32 0.1) would show in the last bits of some of them."""
