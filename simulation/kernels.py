@@ -49,6 +49,7 @@ ENV = "SME_NUMBA"
 AUTO_MIN_ROWS = side.AUTO_MIN_FIRMS  # the same threshold as the second core's
 installed = importlib.util.find_spec("numba") is not None
 _compiled: dict = {}
+_helpers: dict = {}  # the helpers, compiled (made with the first kernel)
 _HELPERS = ("_max", "_min", "_clip", "_root")  # functions that kernels call
 _lock = threading.Lock()
 _many_models = False  # set by for_many_models
@@ -85,17 +86,21 @@ def for_many_models() -> None:
 
 
 def compiled(fn):
-    """The compiled version of one of this module's loops (made once per process)."""
+    """The compiled version of a kernel (made once per process). A kernel may call the
+    helpers of this module (`_max`, `_min`, `_clip`, `_root`, imported where it lives): they
+    are compiled in their place in its module on first use."""
     with _lock:
         if fn not in _compiled:
             import numba
 
-            if not _compiled:  # the helpers the kernels call, compiled in their place
-                for name in _HELPERS:
-                    globals()[name] = numba.njit(inline="always")(globals()[name])
+            if not _helpers:
+                _helpers.update({name: numba.njit(inline="always")(globals()[name])
+                                 for name in _HELPERS})
+            for name, helper in _helpers.items():
+                if name in fn.__globals__:
+                    fn.__globals__[name] = helper
             _compiled[fn] = numba.njit(cache=True, nogil=True)(fn)
         return _compiled[fn]
-
 
 def member_slots(kind, members, n_types):
     """(alliance, slot, flat index 4 a + s, firm) of every taken member slot, grouped by
@@ -205,79 +210,6 @@ def _clip(x, lo, hi):
     return lo if x < lo else (hi if x > hi else x)
 
 
-def produce(alive, contract_share, export_share, logistics_share, fixed_cost_ratio, infra_share,
-            rd_share, var_cost_ratio, capital, revenue, revenue_prev, flow_profit, flow_invest,
-            scale, trend, need, employees, revenue_per_employee, size_class, episode_depth,
-            episode_months, last_depth, last_recovery, resilience,
-            demand_mult, logistics_mult, inputs_mult, interest_mult, compliance,
-            contract_boost, price_premium, logistics_cut, infra_cut, rd_speedup, demand,
-            in_supply_chain, coordination_cost,
-            extra, capacity, expected, reach, failed, noise, interest_rate, invest_share,
-            loss_in_chain, loss_alone, resilience_constants):
-    """economy.produce after the demand walk, with metrics.update_resilience, one firm row at
-    a time: the same operations in the same dtypes and order as the numpy path (whose
-    Python-float constants are weak, so float32 where the array is float32)."""
-    f32 = np.float32
-    one32, zero32 = f32(1.0), f32(0.0)
-    below_share, fade = resilience_constants  # metrics.RESILIENCE_CONSTANTS
-    for i in range(alive.size):
-        live = alive[i]
-        r = reach[i]
-        loss = (loss_in_chain if in_supply_chain[i] else loss_alone) if failed[i] else zero32
-        volume = (expected[i] * demand[i] * (one32 - loss)
-                  * (1.0 + contract_share[i] * (contract_boost[i] * r)) * noise[i] + extra[i])
-        volume = volume if live else 0.0
-        new_revenue = volume * (1.0 + export_share[i] * (price_premium[i] * r))
-        ls = logistics_share[i]
-        fixed = fixed_cost_ratio[i] * capacity[i] * (
-            1.0 - infra_share[i] * (infra_cut[i] * r) - rd_share[i] * (rd_speedup[i] * r))
-        variable = volume * var_cost_ratio[i] * (
-            (one32 - ls) * inputs_mult[i]
-            + ls * (1.0 - logistics_cut[i] * r) * logistics_mult[i])
-        interest = _max(-capital[i], 0.0) * interest_rate / 12.0 * interest_mult[i]
-        cost = (fixed + variable + compliance[i] * new_revenue + interest
-                + coordination_cost[i])
-        profit = new_revenue - cost if live else 0.0
-        revenue_prev[i] = revenue[i]
-        revenue[i] = new_revenue
-        cap_i = capital[i] + profit
-        flow_profit[i] += profit
-        invest = invest_share * _max(cap_i - 2.0 * (fixed + variable), 0.0) if live else 0.0
-        capital[i] = cap_i - invest
-        flow_invest[i] += invest
-        scale[i] *= 1.0 + invest / _max(capacity[i] * 12.0, 1e-9)
-        old_trend = trend[i]
-        drop = _max(0.0, 1.0 - new_revenue / _max(old_trend, 1e-9))
-        pressure = _clip(3.0 * drop + (1.0 - demand_mult[i]) + (logistics_mult[i] - 1.0)
-                         + (1.0 if failed[i] else 0.0), 0.0, 1.0)
-        need[i] = pressure if live else 0.0
-        # metrics.update_resilience, against last month's trend
-        ratio = f32(new_revenue / _max(old_trend, 1e-9))
-        below = live and ratio < below_share
-        months = episode_months[i]
-        depth = _max(episode_depth[i], (one32 - ratio) * (one32 if below else zero32))
-        months += 1 if below else 0
-        if live and not below and episode_months[i] > 0:
-            last_depth[i] = _max(last_depth[i], depth)
-            last_recovery[i] = _max(last_recovery[i], f32(months))
-            depth = zero32
-            months = 0
-        episode_depth[i] = depth
-        episode_months[i] = months
-        last_d = last_depth[i] * fade
-        last_r = last_recovery[i] * fade
-        last_depth[i] = last_d
-        last_recovery[i] = last_r
-        score = (f32(5.0) - f32(2.5) * _min(_max(last_d, depth) * f32(2.5), one32)
-                 - f32(1.5) * _min(_max(last_r, f32(months)) * f32(1 / 12), one32))
-        resilience[i] = _clip(score, one32, f32(5.0))
-        # the trend moves after the resilience score; employees and size class follow it
-        new_trend = old_trend + ((new_revenue - old_trend) / 12.0 if live else 0.0)
-        trend[i] = new_trend
-        if live:
-            employees[i] = _max(new_trend / revenue_per_employee[i], 1.0)
-        size_class[i] = (1 if employees[i] >= 10 else 0) + (1 if employees[i] >= 50 else 0)
-
 
 def contribute(members, institutions, trustworthiness, per_alliance, members_f32, formal_f32,
                u_shirk, u_detect, detection_prob, detection, shirked, detected, effectiveness):
@@ -337,43 +269,7 @@ def bincount(x, weights, minlength: int):
     return np.bincount(x, weights=weights, minlength=minlength)
 
 
-def gain_experience(alive, n_alliances, absorptive, alliance_months, age):
-    """economy.gain_experience, one firm row at a time (float32 as numpy computes it)."""
-    rate, zero = np.float32(0.01), np.float32(0.0)
-    for i in range(alive.size):
-        taking_part = alive[i] and n_alliances[i] > 0
-        absorptive[i] += rate * (np.float32(1.0) - absorptive[i]) if taking_part else zero
-        alliance_months[i] += taking_part
-        age[i] += alive[i]
 
-
-def exits(alive, capital, credit_limit, u, hazard_solvent, gone):
-    """economy.exits with one uniform per row (u): marks the rows that leave in `gone` and
-    no longer alive; returns how many went bankrupt."""
-    bankrupt = 0
-    for i in range(alive.size):
-        if not alive[i]:
-            continue
-        c = capital[i]
-        broke = c < -credit_limit[i]
-        # the hazard as numpy makes it: (closure rate / 12) x (6.0 in debt, else 1.0)
-        if broke or u[i] < hazard_solvent * (6.0 if c < 0 else 1.0):
-            gone[i] = True
-            alive[i] = False
-            bankrupt += broke
-    return bankrupt
-
-
-def forget(memory_partner, memory_trust, dead):
-    """economy.forget_exited: every memory slot naming a firm marked in `dead` is emptied
-    (partner -1, trust 0)."""
-    rows, slots = memory_partner.shape
-    for r in range(rows):
-        for c in range(slots):
-            q = memory_partner[r, c]
-            if q >= 0 and dead[q]:
-                memory_partner[r, c] = -1
-                memory_trust[r, c] = np.float32(0.0)
 
 
 def update_reputation(reputation, n_alliances, f, detected):

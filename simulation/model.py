@@ -11,13 +11,14 @@ import mesa
 import numpy as np
 from mesa.experimental.scenarios import Scenario as MesaScenario
 
-from . import allocator, economy, kernels, policies, side
+from . import allocator, kernels, policies, side
 from .agents import SME
 from .alliances import ALLIANCE_TYPES, Alliances
 from .errors import ParameterError
 from .metrics import REPORTERS, gini, network_stats
 from .params import PARAMS, defaults, suggest, validate
 from .population import populate
+from .rules import credit, demand
 from .scenario import Scenario, load_scenario
 from .schedule import MonthSchedule
 from .shocks import random_shocks
@@ -79,7 +80,7 @@ class SMEEcosystem(mesa.Model):
             self.streams["shocks"], p["random_shock_rate"], p["random_shock_depth"],
             p["months"], p["burn_in"],
         )
-        self.demand_index = economy.new_demand_index()
+        self.demand_index = demand.new_demand_index()
         self.month = -p["burn_in"]  # month 1 is the first month of the horizon
         self.total_steps = p["burn_in"] + p["months"]
         self._revenue_history: deque = deque(maxlen=13)
@@ -89,7 +90,7 @@ class SMEEcosystem(mesa.Model):
         self.collect_seconds = 0.0  # time spent computing reporters (for the benchmark)
 
         # initial credit lines (no crunch at the start)
-        economy.update_credit(self.firms, p, np.ones(self.firms.n))
+        credit.update_credit(self.firms, p, np.ones(self.firms.n))
 
         # SME agent objects are made on first use of model.agents (see `agents`), then kept
         # in step with entries and exits; until then firms are identified by `uid` alone.

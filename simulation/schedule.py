@@ -1,7 +1,7 @@
 """The month's rules, scheduled: which rule runs on the second core, and where it is joined.
 
 `SMEEcosystem.step()` calls one method of `MonthSchedule` per rule of the month, in the
-ODD's order (docs/ODD.md §3); each method calls the rule (simulation/economy.py,
+ODD's order (docs/ODD.md §3); each method calls the rule (simulation/rules/,
 simulation/alliances.py, the policy book, ...) and decides here, and only here among the
 model's top-level phases, what runs on the worker thread (simulation/side.py), what is cut
 into slices of rows, whether the compiled kernels run (simulation/kernels.py) and where
@@ -30,10 +30,11 @@ from functools import partial
 
 import numpy as np
 
-from . import economy, kernels, side
+from . import kernels, side
 from .alliances import Month, type_value_table
 from .population import populate
 from .regions import region_array
+from .rules import credit, demand, exit_entry, innovation, production
 from .shocks import credit_multiplier, shock_effects
 from .sizes import sizes_of
 from .state import FirmState
@@ -58,7 +59,7 @@ def _open_ledger_and_value_types(s: FirmState, p: dict, demand_index: np.ndarray
     fixed cost of the month (from its capacity revenue before the walk moves its scale)."""
     for name in ("flow_profit", "flow_aid", "flow_grants", "flow_invest"):
         getattr(s, name)[:] = 0.0
-    fixed_cost = s.fixed_cost_ratio * economy.capacity_revenue(s, demand_index)
+    fixed_cost = s.fixed_cost_ratio * demand.capacity_revenue(s, demand_index)
     sizes = sizes_of(s.trend, p)  # the trend moves only in production
     return type_value_table(s, slice(None), p, sizes[1]), sizes, fixed_cost
 
@@ -70,8 +71,8 @@ def _independent_draws(s: FirmState, p: dict, streams: dict, index: np.ndarray, 
     _open_ledger_and_value_types, handed over before this one (the worker takes its jobs in
     order), whose sizes the walk reuses."""
     sizes = values_job.result()[1]
-    return (economy.demand_walk(s, p, streams["economy"], index, shock, sizes),
-            economy.development_steps(streams["innovation"], s.n),
+    return (demand.demand_walk(s, p, streams["economy"], index, shock, sizes),
+            innovation.development_steps(streams["innovation"], s.n),
             streams["entry"].random(s.n))
 
 
@@ -90,7 +91,7 @@ class MonthSchedule:
         m = self.model
         m.month += 1
         m.policy.new_month()
-        economy.advance_demand(m.demand_index, m.p, m.streams["economy"])
+        demand.advance_demand(m.demand_index, m.p, m.streams["economy"])
         self.threaded = side.use(m.firms.n)
         self.compiled = kernels.use(m.firms.n)
         return m.month
@@ -165,7 +166,7 @@ class MonthSchedule:
         s, p = self.model.firms, self.model.p
         walk, self._development, self._exit_draws = self._independent.result()
         n, compiled = s.n, self.compiled
-        side.halves(self.threaded and not compiled, n, lambda rows: economy.produce(
+        side.halves(self.threaded and not compiled, n, lambda rows: production.produce(
             side.Rows(s, rows, n), p, None, None, side.Rows(shock, rows, n),
             side.Rows(effects, rows, n), extra[rows], side.Rows(walk, rows, n), compiled))
         s.capital += grants
@@ -174,9 +175,9 @@ class MonthSchedule:
     def credit(self, t: int, shock) -> None:
         """Credit lines: a crunch tightens them, the policy book may restore a part."""
         m, s, p = self.model, self.model.firms, self.model.p
-        credit_mult = m.policy.credit(s, t, shock.credit, partial(economy.credit_base, s, p))
+        credit_mult = m.policy.credit(s, t, shock.credit, partial(credit.credit_base, s, p))
         n = s.n
-        side.halves(self.threaded and not self.compiled, n, lambda rows: economy.update_credit(
+        side.halves(self.threaded and not self.compiled, n, lambda rows: credit.update_credit(
             side.Rows(s, rows, n), p, credit_mult[rows]))
 
     def mutual_aid(self, month: Month, effects, grant_boost: np.ndarray) -> None:
@@ -185,7 +186,7 @@ class MonthSchedule:
         m, s = self.model, self.model.firms
         self._dissolved_before = sum(m.alliances.dissolved.values())
         self._ending = side.submit(self.threaded, m.alliances.ending, m.steps)
-        self._innovation = side.submit(self.threaded, economy.innovate, s, m.p,
+        self._innovation = side.submit(self.threaded, innovation.innovate, s, m.p,
                                        m.streams["innovation"], effects, grant_boost,
                                        self._development)
         m.alliances.mutual_aid(s, month.fixed_cost)
@@ -199,7 +200,7 @@ class MonthSchedule:
     def innovate(self) -> int:
         """Innovations of the month (computed beside mutual aid); then experience."""
         innovations = self._innovation.result()
-        economy.gain_experience(self.model.firms, self.compiled)
+        innovation.gain_experience(self.model.firms, self.compiled)
         return innovations
 
     # -------------------------------------------------------------- exit and entry
@@ -207,21 +208,24 @@ class MonthSchedule:
         """Firms out of capital and credit, and closures, leave; alliances left with fewer
         than two members end. Output: (rows, how many bankrupt, alliances ended)."""
         m, s = self.model, self.model.firms
-        gone, bankrupt = economy.exits(s, m.p, m.streams["entry"], self._exit_draws,
+        gone, bankrupt = exit_entry.exits(s, m.p, m.streams["entry"], self._exit_draws,
                                        self.compiled)
         broken = m.alliances.remove_firms(s, gone, m.steps)
         m.alliances.memory_settled()  # exits and entry write the firms' memory of partners
-        economy.forget_exited(s, gone, self.threaded)
+        if gone.size:  # each row on its own: in slices on both cores on large models
+            dead = exit_entry.exited_mask(s, gone)
+            side.halves(self.threaded, s.n, lambda rows: exit_entry.forget_exited(
+                s, dead, rows, self.compiled))
         m._remove_agents(gone)
         return gone, bankrupt, broken
 
     def entry(self, t: int) -> int:
         """Entrants in exited firms' rows first. Output: how many."""
         m, s, p = self.model, self.model.firms, self.model.p
-        k = economy.entrant_count(s, p, m.streams["entry"])
+        k = exit_entry.entrant_count(s, p, m.streams["entry"])
         new = populate(s, m.streams["entry"], k, p, step=m.steps, entrants=True)
         s.uid[new] = m._new_uids(new.size)
-        s.credit_limit[new] = (economy.credit_base(s, p, new)
+        s.credit_limit[new] = (credit.credit_base(s, p, new)
                                * credit_multiplier(m.shocks, t, s, new))
         m._add_agents(new)
         return k

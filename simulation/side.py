@@ -1,31 +1,17 @@
-"""A second core for the part of a month that no alliance phase depends on.
+"""The second core's mechanism: one worker thread, jobs handed to it, slices of rows.
 
-The month's demand walk (`economy.demand_walk`) and the uniforms of innovation and exit
-read and write nothing that search, formation, contribution and the effects of alliances
-read or write, and draw from their own random streams (economy, innovation, entry). The
-model hands them to one worker thread while the main thread forms alliances, and collects
-them before production. numpy releases Python's lock inside its loops and random fills,
-so the two run at the same time; the results are bit-identical to running them in line
-(each stream is used by one thread at a time, in the same order), whatever runs them.
-
-Element-wise phases (production, the credit lines, forgetting exited partners; the
-per-membership steps of contribution and effects) can also be cut into slices of the firm
-rows or memberships, shared between the worker and this thread (`halves`, `Rows`): each row's
-result is computed by the same operations either way, so this too is bit-identical. (Where
-the compiled kernels of simulation/kernels.py run, production, the credit lines and
-contribution are one compiled pass each on this thread instead; forgetting stays in halves,
-each a compiled pass.) The memory of
-partners is written by an ordered queue of jobs (formation's new partners, then those that
-dissolution and exits part), handed to the worker by contribution, dissolution and exits and
-waited for (`Alliances.memory_settled`) before search, formation, and exits' forgetting and
-entry touch it; formation's statics of the new alliances run there too, waited for by effects
-and by exits (`Alliances.statics_settled`). Contribution's reputation update runs there at
-once, and its trust update is handed over after the effects; both are waited for by their
-first reader, mutual aid (`Alliances.trust_settled`); partner diversity, which only
-innovation reads, is summed there after each alliance's net benefit; in the months of the
-structural statistics, the network's triangles are counted there beside its components.
-Slices that the worker has not started when this thread runs out (the worker is busy with
-earlier work) are taken back and done here.
+What runs there, and where it is joined, is decided by simulation/schedule.py (the month's
+rules) and, inside the alliance phases, by simulation/alliances.py (docs/ARCHITECTURE.md
+lists every such point); this module only provides the means:
+- `submit(threaded, fn, *args)`: fn on the worker (or here and now), as a Future; the
+  worker takes its jobs in the order they were handed over.
+- `halves(threaded, n_rows, fn)`: element-wise work cut into slices of rows shared between
+  the worker and this thread (`Rows` gives an object's per-row arrays for one slice).
+numpy releases Python's lock inside its loops and random fills, and the compiled kernels do
+too, so the two threads run at the same time. The results are bit-identical to running
+everything in line, in order (tests/test_golden.py runs every mode), provided the work run
+side by side does not touch what the other writes (simulation/rules declares it;
+tests/test_rules.py checks it) and each random stream is used by one thread at a time.
 
 SME_SIDE_THREAD sets both: `auto` (default: on for models of at least AUTO_MIN_FIRMS firm
 rows, where the arrays are large enough to gain), `on`, or `off`.

@@ -10,8 +10,9 @@ from collections import defaultdict
 
 import numpy as np
 
-from simulation import economy, schedule
+from simulation import schedule
 from simulation.alliances import Alliances
+from simulation.rules import innovation
 from simulation.schedule import MonthSchedule
 from simulation.state import FirmState
 
@@ -19,7 +20,7 @@ FIELDS = frozenset(FirmState.FIELDS)
 # functions handed to the worker: each is a rule of its own (simulation/rules.py)
 JOBS = {"value_types": (schedule, "_open_ledger_and_value_types"),
         "independent_draws": (schedule, "_independent_draws"),
-        "innovation": (economy, "innovate"),
+        "innovation": (innovation, "innovate"),
         "ending": (Alliances, "ending")}
 
 

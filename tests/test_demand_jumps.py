@@ -14,8 +14,8 @@ from scipy import stats
 from analysis.facts import growth_rates, laplace_vs_normal
 from analysis.survey import observe
 from simulation import SMEEcosystem
-from simulation.economy import add_demand_jumps
 from simulation.params import defaults
+from simulation.rules.demand import add_demand_jumps
 
 JUMPS = dict(demand_jump_rate=1.2, demand_jump_size=0.1, demand_jump_up_share=0.7,
              demand_jump_cap=3.0)

@@ -18,7 +18,7 @@ from simulation.alliances import (
     SUPPLY,
     type_value_table,
 )
-from simulation.economy import _develop, development_steps
+from simulation.rules.innovation import _develop, development_steps
 from simulation.sizes import alliance_reach, relative_size
 from simulation.state import MAX_MEMBERS
 
@@ -584,7 +584,7 @@ def test_net_benefit_without_a_subsidy_equals_the_subsidised_formula(model):
 
 
 def test_the_demand_walk_with_the_months_sizes_equals_the_walk_that_makes_them():
-    from simulation import economy
+    from simulation.rules import demand
     from simulation.shocks import shock_effects
 
     walks = []
@@ -596,7 +596,7 @@ def test_the_demand_walk_with_the_months_sizes_equals_the_walk_that_makes_them()
         rel = relative_size(s.trend)
         sizes = (rel, alliance_reach(rel, p)) if given else None
         shock = shock_effects(m.shocks, m.month, s)
-        walk = economy.demand_walk(s, p, m.streams["economy"], m.demand_index, shock, sizes)
+        walk = demand.demand_walk(s, p, m.streams["economy"], m.demand_index, shock, sizes)
         walks.append((walk, s.level.copy(), s.scale.copy()))
     (w0, level0, scale0), (w1, level1, scale1) = walks
     for field in dataclasses.fields(w0):

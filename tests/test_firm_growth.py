@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 
 from analysis.facts import growth_rates
-from simulation import SMEEcosystem, economy
+from simulation import SMEEcosystem
 from simulation.alliances import Effects
+from simulation.rules import production
 
 
 def _revenue(model, premium: float) -> np.ndarray:
@@ -23,7 +24,7 @@ def _revenue(model, premium: float) -> np.ndarray:
     z = np.zeros(n)
     effects = Effects(z, np.full(n, premium), z, z, z, np.ones(n), z, np.zeros(n, bool), z,
                       np.zeros(n, bool))
-    economy.produce(s, m.p, np.random.default_rng(9), m.demand_index, m.last_shock, effects,
+    production.produce(s, m.p, np.random.default_rng(9), m.demand_index, m.last_shock, effects,
                     np.zeros(n))
     return s.revenue.copy()
 

@@ -8,7 +8,7 @@ import pickle
 import numpy as np
 import pytest
 
-from simulation import SMEEcosystem, kernels
+from simulation import SMEEcosystem, kernels, side
 from simulation.errors import ParameterError
 from tests.test_side import KW, _assert_same_run
 
@@ -189,12 +189,12 @@ def test_scalar_helpers_are_numpys_max_min_and_clip():
 
 @needs_numba
 def test_production_compiled_equal_numpy(monkeypatch):
-    """economy.produce and the resilience update: every firm field the same, with supplier
+    """production.produce and the resilience update: every firm field the same, with supplier
     failures in and out of supply chains, dead rows, debts, shocks, and episodes of lost
     revenue starting, going on and ending."""
     from types import SimpleNamespace
 
-    from simulation import economy
+    from simulation.rules import demand, production
     from simulation.state import FirmState
 
     m = _model(monkeypatch)
@@ -217,13 +217,13 @@ def test_production_compiled_equal_numpy(monkeypatch):
                               in_supply_chain=rng.random(n) < 0.5,
                               coordination_cost=field(0, 2.0))
     capacity = s.scale * field(0.8, 1.2)
-    walk = economy.Walk(capacity=capacity, expected=capacity * s.level, reach=field(0.3, 1.0),
+    walk = demand.Walk(capacity=capacity, expected=capacity * s.level, reach=field(0.3, 1.0),
                         failed=rng.random(n) < 0.2,
                         noise=field(0.9, 1.1).astype(np.float32))
     extra = np.where(rng.random(n) < 0.1, field(0, 5.0), 0.0)
 
     def produce(x):
-        economy.produce(x.firms, x.p, None, None, shock, effects, extra, walk,
+        production.produce(x.firms, x.p, None, None, shock, effects, extra, walk,
                         compiled=kernels.use(x.firms.n))
         return [getattr(x.firms, f) for f in FirmState.FIELDS]
 
@@ -259,7 +259,7 @@ def test_bincount_compiled_equal_numpy(monkeypatch):
 def test_experience_exits_and_forgetting_compiled_equal_numpy(monkeypatch):
     """The month's tail: experience, exits (bankrupt, closing in debt and not) and the
     forgetting of exited partners, field by field."""
-    from simulation import economy
+    from simulation.rules import exit_entry, innovation
     from simulation.state import FirmState
 
     m = _model(monkeypatch)
@@ -272,9 +272,11 @@ def test_experience_exits_and_forgetting_compiled_equal_numpy(monkeypatch):
 
     def tail(x):
         compiled = kernels.use(x.firms.n)
-        economy.gain_experience(x.firms, compiled)
-        gone, bankrupt = economy.exits(x.firms, x.p, None, u, compiled)
-        economy.forget_exited(x.firms, gone, threaded=True)  # in halves with the worker
+        innovation.gain_experience(x.firms, compiled)
+        gone, bankrupt = exit_entry.exits(x.firms, x.p, None, u, compiled)
+        dead = exit_entry.exited_mask(x.firms, gone)  # in halves with the worker
+        side.halves(True, x.firms.n, lambda rows: exit_entry.forget_exited(x.firms, dead, rows,
+                                                                         compiled))
         return gone, bankrupt, [getattr(x.firms, f).copy() for f in FirmState.FIELDS]
 
     (gone, bankrupt, before), (gone_c, bankrupt_c, after) = _both(monkeypatch, m, tail)

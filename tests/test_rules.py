@@ -45,15 +45,15 @@ def test_each_rule_reads_and_writes_only_what_it_declares(monkeypatch, scenario,
 
 def test_the_watch_would_catch_an_undeclared_write(monkeypatch):
     """A rule that writes a field it does not declare is found (the test above can fail)."""
-    from simulation import economy
+    from simulation.rules import innovation
 
-    real = economy.gain_experience
+    real = innovation.gain_experience
 
     def gain_and_scribble(state, compiled=False):
         real(state, compiled)
         state.trust_propensity[:] = 0.5  # not declared by `innovate`
 
-    monkeypatch.setattr(economy, "gain_experience", gain_and_scribble)
+    monkeypatch.setattr(innovation, "gain_experience", gain_and_scribble)
     monkeypatch.setenv("SME_SIDE_THREAD", "off")
     model = SMEEcosystem(rng=5, n_firms=200, burn_in=0, months=3)
     _reads, writes = rulewatch.watch(model, months=2)["innovate"]

@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation import SMEEcosystem, economy, side
+from simulation import SMEEcosystem, side
 from simulation.errors import ParameterError
+from simulation.rules import demand, production
 from tests.test_cli import FAST, assert_user_error, run_cli
 
 KW = dict(rng=5, n_firms=600, burn_in=3, months=9, scenario="recession")
@@ -37,21 +38,21 @@ def _assert_same_run(x: SMEEcosystem, y: SMEEcosystem) -> None:
 
 def test_the_side_thread_changes_no_number(monkeypatch):
     threads = []
-    walk = economy.demand_walk
+    walk = demand.demand_walk
 
     def recording_walk(*args):
         threads.append(threading.current_thread().name)
         return walk(*args)
 
     produced = []
-    produce = economy.produce
+    produce = production.produce
 
     def recording_produce(state, *args):
         produced.append((threading.current_thread().name, state.n))
         return produce(state, *args)
 
-    monkeypatch.setattr(economy, "demand_walk", recording_walk)
-    monkeypatch.setattr(economy, "produce", recording_produce)
+    monkeypatch.setattr(demand, "demand_walk", recording_walk)
+    monkeypatch.setattr(production, "produce", recording_produce)
     inline = _run(monkeypatch, "off")
     assert threads and all(name == threading.main_thread().name for name in threads)
     assert {name for name, _ in produced} == {threading.main_thread().name}

@@ -30,7 +30,7 @@ class Rule:
 
 RULES: dict[str, Rule] = {
     "open_month": Rule(
-        "clock, spend ledger, demand index (economy.advance_demand)",
+        "clock, spend ledger, demand index (demand.advance_demand)",
         reads=(),
         writes=(),
         streams=("economy",),
@@ -121,7 +121,7 @@ RULES: dict[str, Rule] = {
         streams=(),
     ),
     "produce": Rule(
-        "production, profit, resilience (economy.produce); grants into capital",
+        "production, profit, resilience (production.produce); grants into capital",
         reads=(
             "alive",
             "capital",
@@ -170,7 +170,7 @@ RULES: dict[str, Rule] = {
         streams=(),
     ),
     "credit": Rule(
-        "credit lines (PolicyBook.credit, economy.update_credit)",
+        "credit lines (PolicyBook.credit, credit.update_credit)",
         reads=("alive", "credit_limit", "region", "trend"),
         writes=("credit_limit",),
         streams=(),
@@ -188,13 +188,13 @@ RULES: dict[str, Rule] = {
         streams=("alliances",),
     ),
     "innovate": Rule(
-        "experience (economy.gain_experience) after innovation",
+        "experience (innovation.gain_experience) after innovation",
         reads=("absorptive", "age", "alive", "alliance_months", "n_alliances"),
         writes=("absorptive", "age", "alliance_months"),
         streams=(),
     ),
     "exits": Rule(
-        "bankruptcies and closures (economy.exits, Alliances.remove_firms, economy.forget_exited)",
+        "exits, remove_firms from alliances, forget_exited (rules/exit_entry.py)",
         reads=(
             "alive",
             "alliances",
@@ -210,7 +210,7 @@ RULES: dict[str, Rule] = {
         streams=("entry",),
     ),
     "entry": Rule(
-        "entrants (economy.entrant_count, population.populate)",
+        "entrants (exit_entry.entrant_count, population.populate)",
         reads=(
             "absorptive",
             "age",
@@ -326,7 +326,7 @@ RULES: dict[str, Rule] = {
         streams=("economy", "innovation", "entry"),
     ),
     "innovation": Rule(
-        "innovation hazard and launches (economy.innovate)",
+        "innovation hazard and launches (innovation.innovate)",
         reads=(
             "absorptive",
             "alive",
