@@ -134,51 +134,6 @@ def member_slots(kind, members, n_types):
     return alliance, slot, index, firm, bounds
 
 
-def update_trust(trust, members, detected, build, erode, low_level, half_level):
-    """trust[a, s, t] <- min(t (1 - erode) if t was caught else t (1 - build) + build, 1) on
-    every partner pair (s != t, both slots taken), in float32 as the numpy path does; returns
-    per alliance (some pair's trust < low_level, some pair's trust < half_level)."""
-    n, width = members.shape
-    low = np.zeros(n, np.bool_)
-    below_half = np.zeros(n, np.bool_)
-    one = np.float32(1.0)
-    keep_seen, keep_unseen = one - erode, one - build
-    for r in range(n):
-        for s in range(width):
-            if members[r, s] < 0:
-                continue
-            for t in range(width):
-                if t == s or members[r, t] < 0:
-                    continue
-                if detected[r, t]:
-                    v = trust[r, s, t] * keep_seen + np.float32(0.0)
-                else:
-                    v = trust[r, s, t] * keep_unseen + build
-                v = min(v, one)
-                trust[r, s, t] = v
-                if v < low_level:
-                    low[r] = True
-                if v < half_level:
-                    below_half[r] = True
-    return low, below_half
-
-
-def remember(memory_partner, memory_trust, memory_next, f, partner, trust):
-    """Each (firm, partner, trust) write in turn: a partner already remembered is updated in
-    its slot, a new one takes the firm's oldest slot (which then moves on)."""
-    slots = memory_partner.shape[1]
-    for i in range(f.size):
-        firm, q = f[i], partner[i]
-        col = -1
-        for c in range(slots):
-            if memory_partner[firm, c] == q:
-                col = c
-                break
-        if col < 0:
-            col = memory_next[firm]
-            memory_next[firm] = (col + 1) % slots
-        memory_partner[firm, col] = q
-        memory_trust[firm, col] = trust[i]
 
 
 def first_occurrence(values, bound):
@@ -211,40 +166,6 @@ def _clip(x, lo, hi):
 
 
 
-def contribute(members, institutions, trustworthiness, per_alliance, members_f32, formal_f32,
-               u_shirk, u_detect, detection_prob, detection, shirked, detected, effectiveness):
-    """Contribution's shirking and its detection, one alliance row at a time: the numpy path's
-    float32 operations in its order (the members' institutions summed slot by slot, empty
-    slots adding 0). Writes the shirked and detected flags of every slot (False where empty)
-    and each alliance's effectiveness."""
-    n, width = members.shape
-    one = np.float32(1.0)
-    base, per_institution, formal_share = detection  # alliances.DETECTION
-    for r in range(n):
-        total = np.float32(0.0)
-        for s in range(width):
-            f = members[r, s]
-            value = institutions[f] if f >= 0 else np.float32(0.0)
-            total = value if s == 0 else total + value
-        mean_inst = total / members_f32[r]
-        p_det = (detection_prob * (base + per_institution * mean_inst)
-                 + formal_share * formal_f32[r])
-        shirkers = 0
-        for s in range(width):
-            f = members[r, s]
-            caught = False
-            shirk = False
-            if f >= 0:
-                p_shirk = ((one - trustworthiness[f])
-                           * (np.float32(1.2) - np.float32(0.08) * institutions[f])
-                           * per_alliance[r])
-                shirk = u_shirk[r * width + s] < p_shirk
-                caught = shirk and u_detect[r * width + s] < p_det
-            shirked[r, s] = shirk
-            detected[r, s] = caught
-            shirkers += shirk
-        effectiveness[r] = one - np.float32(shirkers) / members_f32[r]
-
 
 def _weighted_count(x, weights, out):
     """out[x[i]] += weights[i] for each i in turn (np.bincount's order); False if some x[i]
@@ -272,36 +193,6 @@ def bincount(x, weights, minlength: int):
 
 
 
-def update_reputation(reputation, n_alliances, f, detected):
-    """alliances._update_reputation: each firm's reputation moves 10 % towards the share of
-    its memberships (n_alliances) in which it was not caught (detected, per membership of
-    firm f), in numpy's dtypes."""
-    caught = np.zeros(reputation.size, np.int64)
-    for i in range(f.size):
-        if detected[i]:
-            caught[f[i]] += 1
-    step = np.float64(np.float32(0.1))
-    for r in range(reputation.size):
-        count = np.int64(n_alliances[r])
-        share = (count - caught[r]) / max(count, 1)
-        move = step * (share - np.float64(reputation[r])) * (1.0 if count > 0 else 0.0)
-        reputation[r] += np.float32(move)
-
-
-def value_table(out, reach, logistics_share, var_cost_ratio, export_share, contract_share,
-                rd_share, fixed_cost_ratio, infra_share, supply_cut, marketing_premium,
-                bid_boost, rd_cut, rd_innovation, infra_cut):
-    """alliances.type_value_table of every firm row: row k of `out` the value of type k,
-    within the firm's reach, in the numpy path's dtypes (a Python float times a float32
-    array is float32 there). rd_innovation: the R&D value's innovation term without the
-    variable cost ratio, (cut / (1 - cut)) x rate x gain, as Python computes it."""
-    for i in range(reach.size):
-        r, vcr, fcr = reach[i], var_cost_ratio[i], fixed_cost_ratio[i]
-        out[0, i] = (supply_cut * logistics_share[i]) * vcr * r
-        out[1, i] = marketing_premium * np.float64(export_share[i]) * r
-        out[2, i] = (bid_boost * contract_share[i]) * _max(1.0 - vcr, 0.05) * r
-        out[3, i] = ((rd_cut * rd_share[i]) * fcr + rd_innovation * vcr * 36.0) * r
-        out[4, i] = (infra_cut * infra_share[i]) * fcr * r
 
 
 def triangles(indptr, hi):

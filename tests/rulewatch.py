@@ -11,7 +11,7 @@ from collections import defaultdict
 import numpy as np
 
 from simulation import schedule
-from simulation.alliances import Alliances
+from simulation.alliances.dissolution import Dissolution
 from simulation.rules import innovation
 from simulation.schedule import MonthSchedule
 from simulation.state import FirmState
@@ -21,7 +21,7 @@ FIELDS = frozenset(FirmState.FIELDS)
 JOBS = {"value_types": (schedule, "_open_ledger_and_value_types"),
         "independent_draws": (schedule, "_independent_draws"),
         "innovation": (innovation, "innovate"),
-        "ending": (Alliances, "ending")}
+        "ending": (Dissolution, "ending")}
 
 
 class _Recording:

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from simulation import SMEEcosystem
-from simulation import alliances as al_mod
-from simulation.alliances import (
+from simulation.alliances import common as al_mod
+from simulation.alliances.common import (
     _TYPE_VALUE,
     ALLIANCE_TYPES,
     BID,

@@ -157,7 +157,7 @@ def test_a_small_model_does_not_import_numba():
 
 @needs_numba
 def test_first_occurrence_compiled_equal_numpy(monkeypatch):
-    from simulation.alliances import _first_occurrence
+    from simulation.alliances.common import _first_occurrence
 
     rng = np.random.default_rng(4)
     for size, bound in ((0, 5), (1, 5), (50, 7), (5_000, 300), (5_000, 60_000)):
@@ -292,7 +292,7 @@ def test_reputation_compiled_equal_numpy(monkeypatch):
     (0.1 for float32 0.1) would show in the last bits of some of them."""
     from types import SimpleNamespace
 
-    from simulation.alliances import _update_reputation
+    from simulation.alliances.contribution import _update_reputation
 
     rng = np.random.default_rng(12)
     n = 200_000
