@@ -1,22 +1,18 @@
-"""Compiled loops (numba) for the steps that numpy can only do in several passes.
+"""Compiled loops (numba): the machinery, and the kernels that stand in for no rule.
 
-Each kernel is one loop (or two) over the rows of the alliances, the memberships, the firms
-or the memory writes, where the numpy path needs sorts, rounds, expansions through index
-tables, or a few dozen element-wise passes with temporaries:
-
-- alliance steps: `member_slots` (the memberships grouped by type, row and slot; numpy: a
-  stable argsort, a gather and a flatnonzero), `contribute` (shirking, its detection and
-  each alliance's effectiveness), `update_trust` (the trust of every partner pair and the
-  two trust flags; numpy: pair cells listed through a pattern table, then gathers and
-  scatters), `remember` (each write into the firms' memory in turn; numpy: rounds),
-  `first_occurrence` (formation's first claim of each firm; numpy: `np.minimum.at`, which
-  keeps Python's lock), `update_reputation`;
-- firm steps, each one pass over the firm rows: `produce` (production with the resilience
-  update), `update_credit`, `innovate` (up to the sectors' mean gains), `value_table` (the
-  month's type values), `gain_experience`, `exits`, `forget` (exited partners);
-- `bincount`: weighted counts (numpy's keeps Python's lock);
-- the structure months' `triangles` (sorted neighbour lists merged) and `largest_component`
-  (union-find), in place of scipy's sparse product and csgraph.
+A rule with a compiled twin keeps it beside itself, in its own module, named `<rule>_kernel`
+and taking the rule's own arguments or named-tuple records of them, with the rule's named
+constants passed in (a numba cache keeps another module's constants from when it was
+compiled): production (simulation/rules/production.py), experience, exits and forgetting
+(rules/innovation.py, rules/exit_entry.py), contribution, trust and reputation
+(alliances/contribution.py), the memory of partners (alliances/memory.py) and the type
+values (alliances/common.py). This module compiles them (`compiled`, with the scalar helpers
+`_max`, `_min`, `_clip` and `_root` compiled in their place) and decides when they run
+(`use`), and holds KERNELS, the loops that re-implement no rule: `member_slots`,
+`first_occurrence` (numpy: `np.minimum.at`, which keeps Python's lock), `_weighted_count`
+(for `bincount`: numpy's keeps Python's lock), `triangles` and `largest_component` (in place
+of scipy's sparse product and csgraph). tests/test_kernels.py walks every kernel against the
+numpy path it stands in for.
 
 They give the numpy path's results bit for bit: the same float32 and float64 operations in
 the same order per value (a Python float times a float32 array is float32 in numpy, so the
@@ -51,6 +47,8 @@ installed = importlib.util.find_spec("numba") is not None
 _compiled: dict = {}
 _helpers: dict = {}  # the helpers, compiled (made with the first kernel)
 _HELPERS = ("_max", "_min", "_clip", "_root")  # functions that kernels call
+# the kernels of this module (the others are `*_kernel` beside their rules)
+KERNELS = ("member_slots", "first_occurrence", "_weighted_count", "triangles", "largest_component")
 _lock = threading.Lock()
 _many_models = False  # set by for_many_models
 

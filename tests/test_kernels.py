@@ -46,8 +46,7 @@ def _assert_same(numpy_path, compiled, names=None) -> None:
         np.testing.assert_array_equal(x, y, err_msg=name)
 
 
-@needs_numba
-def test_member_slots_compiled_equal_numpy(monkeypatch):
+def _check_member_slots(monkeypatch):
     m = _model(monkeypatch)
     # a hole in a first slot (a member that exited) must keep the slot order
     b = m.alliances.book
@@ -62,8 +61,7 @@ def test_member_slots_compiled_equal_numpy(monkeypatch):
     _assert_same(*_both(monkeypatch, m, slots))
 
 
-@needs_numba
-def test_contribution_and_trust_update_compiled_equal_numpy(monkeypatch):
+def _check_contribution_and_trust_update(monkeypatch):
     """Shirking, its detection, effectiveness, reputation and the trust of partner pairs."""
     m = _model(monkeypatch)
 
@@ -81,8 +79,7 @@ def test_contribution_and_trust_update_compiled_equal_numpy(monkeypatch):
     _assert_same(numpy_path, compiled)
 
 
-@needs_numba
-def test_memory_writes_compiled_equal_numpy(monkeypatch):
+def _check_memory_writes(monkeypatch):
     m = _model(monkeypatch)
     rng = np.random.default_rng(2)
     alive = np.flatnonzero(m.firms.alive)
@@ -155,8 +152,7 @@ def test_a_small_model_does_not_import_numba():
     assert out.stdout.strip() == "False"
 
 
-@needs_numba
-def test_first_occurrence_compiled_equal_numpy(monkeypatch):
+def _check_first_occurrence(monkeypatch):
     from simulation.alliances.common import _first_occurrence
 
     rng = np.random.default_rng(4)
@@ -187,8 +183,7 @@ def test_scalar_helpers_are_numpys_max_min_and_clip():
     np.testing.assert_array_equal(mine, np.clip(values, 0.0, 1.0))
 
 
-@needs_numba
-def test_production_compiled_equal_numpy(monkeypatch):
+def _check_production(monkeypatch):
     """production.produce and the resilience update: every firm field the same, with supplier
     failures in and out of supply chains, dead rows, debts, shocks, and episodes of lost
     revenue starting, going on and ending."""
@@ -236,8 +231,7 @@ def test_production_compiled_equal_numpy(monkeypatch):
     _assert_same(numpy_path, compiled, list(FirmState.FIELDS))
 
 
-@needs_numba
-def test_bincount_compiled_equal_numpy(monkeypatch):
+def _check_bincount(monkeypatch):
     """The compiled weighted count adds in numpy's order (sums of many values, float32 and
     bool weights), and falls back to numpy where an index reaches past minlength."""
     monkeypatch.setenv(kernels.ENV, "on")
@@ -255,8 +249,7 @@ def test_bincount_compiled_equal_numpy(monkeypatch):
     np.testing.assert_array_equal(wider, np.bincount(x, weights=x * 0.5, minlength=10))
 
 
-@needs_numba
-def test_experience_exits_and_forgetting_compiled_equal_numpy(monkeypatch):
+def _check_experience_exits_and_forgetting(monkeypatch):
     """The month's tail: experience, exits (bankrupt, closing in debt and not) and the
     forgetting of exited partners, field by field."""
     from simulation.rules import exit_entry, innovation
@@ -286,8 +279,7 @@ def test_experience_exits_and_forgetting_compiled_equal_numpy(monkeypatch):
     _assert_same(before, after, list(FirmState.FIELDS))
 
 
-@needs_numba
-def test_reputation_compiled_equal_numpy(monkeypatch):
+def _check_reputation(monkeypatch):
     """Many random reputations and membership counts, so that a constant in another dtype
     (0.1 for float32 0.1) would show in the last bits of some of them."""
     from types import SimpleNamespace
@@ -310,10 +302,13 @@ def test_reputation_compiled_equal_numpy(monkeypatch):
     np.testing.assert_array_equal(*out)
 
 
-@needs_numba
-@pytest.mark.parametrize("rd_time_cut", [0.3, 0.95])
-def test_type_values_compiled_equal_numpy(monkeypatch, rd_time_cut):
+def _check_type_values(monkeypatch):
     """The month's table of type values of every firm (R&D's cut above 0.9 is capped)."""
+    for rd_time_cut in (0.3, 0.95):
+        _check_type_values_at(monkeypatch, rd_time_cut)
+
+
+def _check_type_values_at(monkeypatch, rd_time_cut):
     from simulation.alliances import type_value_table
     from simulation.sizes import sizes_of
 
@@ -332,8 +327,7 @@ def test_type_values_compiled_equal_numpy(monkeypatch, rd_time_cut):
     np.testing.assert_array_equal(type_value_table(m.firms, rows, p, reach[rows]), out[0][:, rows])
 
 
-@needs_numba
-def test_network_statistics_compiled_equal_numpy(monkeypatch):
+def _check_network_statistics(monkeypatch):
     """Triangles and the largest component by the kernels give scipy's figures exactly, on
     graphs with many triangles, isolated and dead firms, and repeated pairs."""
     from simulation.metrics import network_stats
@@ -372,3 +366,48 @@ def test_an_experiment_task_runs_compiled_with_the_numpy_path_s_results(monkeypa
     assert kernels.use(300)
     compiled = run_task(task)[0]
     pd.testing.assert_frame_equal(compiled, reference, check_exact=True)
+
+
+# Every compiled kernel and the check that compares it with the numpy path it stands in for.
+PAIRS = {
+    "member_slots": _check_member_slots,
+    "contribute_kernel": _check_contribution_and_trust_update,
+    "update_trust_kernel": _check_contribution_and_trust_update,
+    "remember_kernel": _check_memory_writes,
+    "first_occurrence": _check_first_occurrence,
+    "produce_kernel": _check_production,
+    "_weighted_count": _check_bincount,
+    "gain_experience_kernel": _check_experience_exits_and_forgetting,
+    "exits_kernel": _check_experience_exits_and_forgetting,
+    "forget_kernel": _check_experience_exits_and_forgetting,
+    "update_reputation_kernel": _check_reputation,
+    "triangles": _check_network_statistics,
+    "largest_component": _check_network_statistics,
+    "value_table_kernel": _check_type_values,
+}
+
+
+def _kernels_in_the_model() -> set[str]:
+    """Every kernel: the `*_kernel` twins beside their rules, and kernels.KERNELS."""
+    import importlib
+    import pkgutil
+
+    import simulation
+
+    found = set(kernels.KERNELS)
+    for info in pkgutil.walk_packages(simulation.__path__, "simulation."):
+        module = importlib.import_module(info.name)
+        found |= {name for name, value in vars(module).items()
+                  if name.endswith("_kernel") and callable(value)
+                  and getattr(value, "__module__", None) == info.name}
+    return found
+
+
+def test_every_kernel_has_its_check():
+    assert _kernels_in_the_model() == set(PAIRS)
+
+
+@needs_numba
+@pytest.mark.parametrize("kernel", sorted(PAIRS))
+def test_each_kernel_gives_its_rule_s_numbers(monkeypatch, kernel):
+    PAIRS[kernel](monkeypatch)
