@@ -173,8 +173,10 @@ class SMEEcosystem(mesa.Model):
         brokered = month_of.introductions(t)
         found = month_of.search(month, brokered)
         formed = month_of.form(month, found)
-        month_of.contribute_and_update_trust()
+        month_of.contribute()
+        month_of.update_reputation()
         effects = month_of.effects(month, shock)
+        month_of.update_trust()
         grants, grant_boost, extra = month_of.public_money(t, effects)
 
         month_of.produce(shock, effects, extra, grants)
@@ -198,7 +200,6 @@ class SMEEcosystem(mesa.Model):
         s, a = self.firms, self.alliances
         threaded = side.use(s.n)
         # one pass over the whole trust tensor, on the second core beside the other reporters
-        a.trust_settled()
         trust_job = side.submit(threaded, a.mean_trust)
         alive = s.alive
         n_alive = int(alive.sum())

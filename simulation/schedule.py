@@ -44,9 +44,12 @@ from .state import FirmState
 # job is joined. Checked against the rules' declarations by tests/test_rules.py.
 BESIDE = {
     "value_types": ("month_context", "introductions", "search"),
-    "independent_draws": ("month_context", "introductions", "search", "form",
-                          "contribute_and_update_trust", "effects", "public_money"),
-    "contribute_and_update_trust": ("effects", "public_money", "produce", "credit"),
+    "independent_draws": ("month_context", "introductions", "search", "form", "contribute",
+                          "effects", "public_money"),
+    "update_reputation": ("effects", "public_money", "produce", "credit"),
+    "memory": ("effects", "public_money", "produce", "credit", "mutual_aid", "dissolve",
+               "innovate"),
+    "update_trust": ("public_money", "produce", "credit"),
     "ending": ("mutual_aid",),
     "innovation": ("mutual_aid", "dissolve"),
 }
@@ -141,17 +144,26 @@ class MonthSchedule:
         month.values, _sizes, month.fixed_cost = self._values.result()
         return m.alliances.form(m.firms, month, found)
 
-    def contribute_and_update_trust(self) -> None:
+    def contribute(self) -> None:
+        """Members honour or shirk (phase 3)."""
         m = self.model
-        m.alliances.contribute_and_update_trust(m.firms, m.steps)
+        m.alliances.contribute(m.firms, m.steps)
+
+    def update_reputation(self) -> None:
+        """Reputation (phase 4): on the second core beside the effects, public money and
+        production, joined before mutual aid."""
+        m = self.model
+        self._reputation = side.submit(self.threaded, m.alliances.update_reputation, m.firms)
 
     def effects(self, month: Month, shock):
-        """The alliances' effects; this month's trust update then goes to the second core,
-        beside public money and production (mutual aid reads it)."""
+        """The alliances' effects on their members (phase 5)."""
         m = self.model
-        effects = m.alliances.effects(m.firms, month, shock.demand, shock.demand_hit)
-        m.alliances.start_trust(self.threaded)
-        return effects
+        return m.alliances.effects(m.firms, month, shock.demand, shock.demand_hit)
+
+    def update_trust(self) -> None:
+        """Trust (phase 4): on the second core beside public money and production, joined
+        before mutual aid."""
+        self._trust = side.submit(self.threaded, self.model.alliances.update_trust)
 
     def public_money(self, t: int, effects):
         """Grants, the R&D innovation boost and reserved contracts (PolicyBook.after_effects)."""
@@ -181,14 +193,17 @@ class MonthSchedule:
             side.Rows(s, rows, n), p, credit_mult[rows]))
 
     def mutual_aid(self, month: Month, effects, grant_boost: np.ndarray) -> None:
-        """Mutual aid; which alliances end (after this month's trust update) and innovation
-        (which reads no alliance) go to the second core beside it."""
+        """Mutual aid, once trust and reputation are updated; which alliances end (queued
+        behind the trust update) and innovation (which reads no alliance) go to the second
+        core beside it."""
         m, s = self.model, self.model.firms
         self._dissolved_before = sum(m.alliances.dissolved.values())
         self._ending = side.submit(self.threaded, m.alliances.ending, m.steps)
         self._innovation = side.submit(self.threaded, innovation.innovate, s, m.p,
                                        m.streams["innovation"], effects, grant_boost,
                                        self._development)
+        self._reputation.result()  # trust and reputation, read by mutual aid
+        self._trust.result()
         m.alliances.mutual_aid(s, month.fixed_cost)
 
     def dissolve(self) -> int:

@@ -12,6 +12,7 @@ import numpy as np
 
 from simulation import schedule
 from simulation.alliances.dissolution import Dissolution
+from simulation.alliances.memory import Memory
 from simulation.rules import innovation
 from simulation.schedule import MonthSchedule
 from simulation.state import FirmState
@@ -21,7 +22,8 @@ FIELDS = frozenset(FirmState.FIELDS)
 JOBS = {"value_types": (schedule, "_open_ledger_and_value_types"),
         "independent_draws": (schedule, "_independent_draws"),
         "innovation": (innovation, "innovate"),
-        "ending": (Dissolution, "ending")}
+        "ending": (Dissolution, "ending"),
+        "memory": (Memory, "_remember_pairs")}
 
 
 class _Recording:

@@ -67,7 +67,6 @@ def _check_contribution_and_trust_update(monkeypatch):
 
     def update(x):
         x.alliances.contribute_and_update_trust(x.firms, x.steps + 1)
-        x.alliances.trust_settled()
         b = x.alliances.book
         assert b.detected.any(), "no shirking caught: erosion not tested"
         assert (b.shirked & ~b.detected).any(), "every shirker caught: detection not tested"

@@ -352,7 +352,7 @@ class AllianceData:
         self.aid_paid = self.aid_received = 0.0  # this month's mutual aid, both sides
         self._memory_jobs: list = []  # the memory of partners being written (start_memory)
         self._statics_job = None  # formation's statics of the new alliances (statics_settled)
-        self._trust_jobs: list = []  # this month's trust and reputation updates (trust_settled)
+        self._caught = None  # contribute's record of who was caught, until update_trust
 
     # ------------------------------------------------------------------ helpers
     def member_slots(self):
@@ -515,7 +515,6 @@ class AllianceData:
     # ------------------------------------------------------------------ measures
     def mean_trust(self) -> float:
         """Mean trust over ordered pairs of members of active alliances."""
-        self.trust_settled()  # (the model settles it before handing this to the second core)
         b = self.book
         pairs = int((b.n_members.astype(np.int64) * (b.n_members - 1)).sum())
         if pairs == 0:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 import numpy as np
 
 from .. import kernels, side
 from ..state import MAX_MEMBERS, FirmState
-from .common import _ROW_WORD, DETECTION, _hand_over, _row_sum, _settle, _uniforms
+from .common import _ROW_WORD, DETECTION, _row_sum, _uniforms
 
 # reputation moves this share of the way to the month's record of honoured memberships
 REPUTATION_RATE = np.float32(0.1)
@@ -115,7 +113,15 @@ class Contribution:
 
     # ------------------------------------------------------------ 3-4. contribute, trust
     def contribute_and_update_trust(self, state: FirmState, step: int) -> None:
-        """Phases 3 and 4. Members honour or shirk; partners update trust and reputation.
+        """Phases 3 and 4 in line: contribute, then reputation and trust (the model's schedule
+        runs the last two on the second core, simulation/schedule.py)."""
+        self.contribute(state, step)
+        self.update_reputation(state)
+        self.update_trust()
+
+    def contribute(self, state: FirmState, step: int) -> None:
+        """Phase 3. Members honour or shirk; partners will see what was caught (for
+        update_reputation and update_trust, which follow).
 
         p(shirk) = temptation x 2(1 - trustworthiness) x (1 - 0.4 formal)
                    x (1.2 - 0.08 institutions) x (1 - 0.3 shadow of the future)
@@ -124,10 +130,8 @@ class Contribution:
                     + formal_share x formal   (DETECTION: 0.6, 0.16, 0.2).
         Honoured (or undetected) months: t += build (1 - t); detected shirking: t -= erode t.
         Works on whole arrays of the book (inactive rows hold no members and stay as they are).
-        With the second core (side.use), trust and reputation are written later: read them
-        after trust_settled().
         """
-        self.trust_settled()
+        self._caught = None
         p, rng, b = self.p, self.rng, self.book
         if b.n == 0:
             return
@@ -196,23 +200,25 @@ class Contribution:
 
     def _after_contribution(self, state: FirmState, f: np.ndarray, detected_m: np.ndarray,
                             threaded: bool, cells_job=None) -> None:
-        """Reputation (which reads only who was caught: detected_m, per membership of firms
-        f) and the memory of this month's new partners, on the second core; the trust of
-        partner pairs is updated later, there too when the model hands it over (start_trust,
-        after the effects, beside production): nothing reads trust, reputation or the trust
-        flags before mutual aid (trust_settled)."""
-        reputation_job = side.submit(threaded, _update_reputation, state, f, detected_m)
+        """Keep who was caught (detected_m, per membership of firms f) for update_reputation
+        and update_trust; hand the memory of this month's new partners to the second core."""
+        self._caught = (f, detected_m, cells_job)
         self.start_memory(threaded)
-        self._trust_jobs = [reputation_job, partial(self._update_trust, cells_job)]
-        if not threaded:
-            self.trust_settled()
 
-    def start_trust(self, threaded: bool) -> None:
-        """Hand this month's trust update to the second core (threaded), or make it here."""
-        if threaded:
-            _hand_over(self._trust_jobs)
-        else:
-            self.trust_settled()
+    def update_reputation(self, state: FirmState) -> None:
+        """Phase 4, reputation: each firm's moves towards the share of its memberships in
+        which it was not caught shirking this month (reads only contribute's record)."""
+        if self._caught is not None:
+            f, detected_m, _cells = self._caught
+            _update_reputation(state, f, detected_m)
+
+    def update_trust(self) -> None:
+        """Phase 4, trust: each member's trust in each partner moves with what it saw this
+        month (see _update_trust), and the alliances' trust flags are set."""
+        if self._caught is not None:
+            cells_job = self._caught[2]
+            self._caught = None  # contribute's record is used up (update_reputation first)
+            self._update_trust(cells_job)
 
     def _update_trust(self, cells_job) -> None:
         """trust[a, s, t]: s's trust in t moves with what s sees of t this month (book.detected),
@@ -234,11 +240,3 @@ class Contribution:
         values = np.minimum(flat.take(cells) * mult + add, np.float32(1.0))
         flat[cells] = values
         self.trust_low, self.trust_below_half = self._trust_flags(values, alliance)
-
-    def trust_settled(self) -> None:
-        """This month's trust and reputation updates are written (those not handed over by
-        start_trust are made here and now): call before anything reads or writes trust,
-        reputation or the trust flags."""
-        jobs, self._trust_jobs = self._trust_jobs, []
-        _settle(jobs)
-

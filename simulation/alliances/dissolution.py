@@ -23,16 +23,15 @@ class Dissolution:
         `ending`: the Future of ending(step) if handed to the second core already.
         Output: the ids of dissolved alliances.
         """
-        self.trust_settled()
         ids = self.ending(step) if ending is None else ending.result()
         self._close(state, ids)
         return ids
 
     def ending(self, step: int) -> np.ndarray:
         """The alliances that end this month (ids), counted by reason; the others due are
-        renewed. Reads this month's trust flags, net benefit and months of loss: call after
-        trust_settled(), or on the second core after the trust update (the model hands it
-        there beside mutual aid, which reads none of these)."""
+        renewed. Reads this month's trust flags, net benefit and months of loss: after the
+        trust update (the model's schedule runs it beside mutual aid, which reads none of
+        these)."""
         p, b = self.p, self.book
         act = b.active
         low, below_half = self.trust_low, self.trust_below_half  # from this month's update
@@ -83,7 +82,6 @@ class Dissolution:
 
         Output: the number of alliances dissolved because members exited.
         """
-        self.trust_settled()
         b = self.book
         if gone.size == 0:
             return 0

@@ -37,7 +37,6 @@ class Formation:
         capital (booked in the firm's profit). Output: number of alliances formed.
         """
         self.memory_settled()
-        self.trust_settled()
         p, rng = self.p, self.rng
         i, j, channel, inherited, boost = found
         pool, month.pool = month.pool, None  # search's pool, for this formation only

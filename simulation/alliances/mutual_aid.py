@@ -44,7 +44,6 @@ class MutualAid:
         # trust of each slot in the distressed members of its alliance
         dmask = np.zeros(b.members.shape, dtype=bool)
         dmask.reshape(-1)[ms[distressed]] = True
-        self.trust_settled()  # this month's trust (start_trust), read first here
         tr = take_rows(b.trust.reshape(-1, MAX_MEMBERS), ms)
         dm = take_rows(dmask, a)
         trust_in_distressed = _sum_last(tr * dm) / np.maximum(_count_last(dm), 1)

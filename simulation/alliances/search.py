@@ -22,7 +22,6 @@ class Search:
         Channels: 0 local cluster, 1 platform, 2 referral / prior partner, 3 brokered.
         """
         self.memory_settled()
-        self.trust_settled()
         p, rng = self.p, self.rng
         n = state.n
         cap = state.alive & (state.n_alliances < p["max_alliances"])

@@ -2,12 +2,13 @@
 
 One entry per rule that `SMEEcosystem.step()` calls (the methods of
 simulation/schedule.MonthSchedule) and per job that MonthSchedule hands to the second core
-(`value_types`, `independent_draws`, `innovation`, `ending`). `reads` names every firm field
+(`value_types`, `independent_draws`, `update_reputation`, `update_trust`, `innovation`,
+`ending`, and `memory`, the queue of memory writes). `reads` names every firm field
 (simulation/state.FirmState) the rule asks for, `writes` every field it changes, and
 `streams` the model's random streams it draws from. tests/test_rules.py checks that each
 declaration is true (it watches the rules run) and that rules that schedule.BESIDE runs side
 by side never write what the other reads or writes and share no stream. The alliances' own
-data (book, trust) is settled inside simulation/alliances.py (docs/ARCHITECTURE.md).
+data (book, trust) is not declared here: docs/ARCHITECTURE.md says who writes it and when.
 A new rule or a changed one updates its entry here.
 """
 
@@ -60,7 +61,7 @@ RULES: dict[str, Rule] = {
         streams=("policy",),
     ),
     "search": Rule(
-        "alliance phase 1 (Alliances.search)",
+        "alliance phase 1 (alliances/search.py)",
         reads=(
             "alive",
             "capability",
@@ -76,7 +77,7 @@ RULES: dict[str, Rule] = {
         streams=("alliances",),
     ),
     "form": Rule(
-        "phase 2 (Alliances.form)",
+        "phase 2 (alliances/formation.py)",
         reads=(
             "alliances",
             "capability",
@@ -94,25 +95,26 @@ RULES: dict[str, Rule] = {
         writes=("alliances", "capital", "flow_profit", "n_alliances"),
         streams=("alliances",),
     ),
-    "contribute_and_update_trust": Rule(
-        "phases 3-4 (Alliances.contribute_and_update_trust)",
-        reads=(
-            "institutions",
-            "memory_next",
-            "memory_partner",
-            "memory_trust",
-            "n_alliances",
-            "reputation",
-            "trustworthiness",
-        ),
-        writes=("memory_next", "memory_partner", "memory_trust", "reputation"),
+    "contribute": Rule(
+        "phase 3 (alliances/contribution.py): shirking and its detection",
+        reads=("institutions", "trustworthiness"),
+        writes=(),
         streams=("alliances",),
     ),
+    "update_reputation": Rule(
+        "phase 4, reputation (alliances/contribution.py)",
+        reads=("n_alliances", "reputation"),
+        writes=("reputation",),
+        streams=(),
+    ),
     "effects": Rule(
-        "phase 5 (Alliances.effects)",
+        "phase 5 (alliances/effects.py)",
         reads=("n_alliances", "sector", "trend"),
         writes=(),
         streams=(),
+    ),
+    "update_trust": Rule(
+        "phase 4, trust of partner pairs (alliance data only)", reads=(), writes=(), streams=()
     ),
     "public_money": Rule(
         "grants, R&D boost, reserved contracts (PolicyBook.after_effects)",
@@ -121,7 +123,7 @@ RULES: dict[str, Rule] = {
         streams=(),
     ),
     "produce": Rule(
-        "production, profit, resilience (production.produce); grants into capital",
+        "production, profit, resilience (rules/production.py); grants into capital",
         reads=(
             "alive",
             "capital",
@@ -170,21 +172,21 @@ RULES: dict[str, Rule] = {
         streams=(),
     ),
     "credit": Rule(
-        "credit lines (PolicyBook.credit, credit.update_credit)",
+        "credit lines (PolicyBook.credit, rules/credit.py)",
         reads=("alive", "credit_limit", "region", "trend"),
         writes=("credit_limit",),
         streams=(),
     ),
     "mutual_aid": Rule(
-        "phase 7 (Alliances.mutual_aid)",
+        "phase 7 (alliances/mutual_aid.py)",
         reads=("alliances", "capital", "flow_aid", "n_alliances"),
         writes=("capital", "flow_aid"),
         streams=(),
     ),
     "dissolve": Rule(
-        "phase 6 (Alliances.dissolve)",
-        reads=("alliances", "memory_next", "memory_partner", "memory_trust", "n_alliances"),
-        writes=("alliances", "memory_next", "memory_partner", "memory_trust", "n_alliances"),
+        "phase 6 (alliances/dissolution.py)",
+        reads=("alliances", "n_alliances"),
+        writes=("alliances", "n_alliances"),
         streams=("alliances",),
     ),
     "innovate": Rule(
@@ -339,9 +341,15 @@ RULES: dict[str, Rule] = {
         streams=("innovation",),
     ),
     "ending": Rule(
-        "which alliances end (Alliances.ending): alliance book and trust only",
+        "which alliances end (Dissolution.ending): alliance data only",
         reads=(),
         writes=(),
+        streams=(),
+    ),
+    "memory": Rule(
+        "the memory of partners written by alliances/memory.py's queue of jobs",
+        reads=("memory_next", "memory_partner", "memory_trust"),
+        writes=("memory_next", "memory_partner", "memory_trust"),
         streams=(),
     ),
 }
