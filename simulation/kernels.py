@@ -38,11 +38,11 @@ import threading
 
 import numpy as np
 
-from . import side
 from .errors import ParameterError
+from .settings import AUTO_MIN_ROWS as AUTO_MIN_ROWS  # the threshold of `auto`
+from .settings import on_for, setting
 
 ENV = "SME_NUMBA"
-AUTO_MIN_ROWS = side.AUTO_MIN_FIRMS  # the same threshold as the second core's
 installed = importlib.util.find_spec("numba") is not None
 _compiled: dict = {}
 _helpers: dict = {}  # the helpers, compiled (made with the first kernel)
@@ -55,7 +55,7 @@ _many_models = False  # set by for_many_models
 
 def mode() -> str:
     """The setting from SME_NUMBA: auto (default), on or off."""
-    value = side.setting(ENV)
+    value = setting(ENV)
     if value == "on" and not installed:
         raise ParameterError(f"{ENV}=on: numba is not installed (pip install numba, or "
                              "the project's `fast` extra; or set SME_NUMBA=auto)")
@@ -71,7 +71,7 @@ def use(n_rows: int, many_models: bool | None = None) -> bool:
     value = mode()
     if many_models is None:
         many_models = _many_models
-    return side.on_for(value, n_rows) or (many_models and value == "auto")
+    return on_for(value, n_rows) or (many_models and value == "auto")
 
 
 def for_many_models() -> None:

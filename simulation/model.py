@@ -73,7 +73,7 @@ class SMEEcosystem(mesa.Model):
 
         self.firms = FirmState(capacity=int(p["n_firms"] * 1.25) + 16)
         populate(self.firms, self.streams["population"], p["n_firms"], p, step=0)
-        self.alliances = Alliances(p, self.streams["alliances"])
+        self.alliances = Alliances(p, self.streams["alliances"], side.Cores())
         self.policy = policies.PolicyBook(spec.policies if spec else [],
                                           p["policy_scale"] * p["n_firms"] / 1000.0)
         self.shocks = (list(spec.shocks) if spec else []) + random_shocks(

@@ -96,6 +96,7 @@ class MonthSchedule:
         m.policy.new_month()
         demand.advance_demand(m.demand_index, m.p, m.streams["economy"])
         self.threaded = side.use(m.firms.n)
+        m.alliances.cores.threaded = self.threaded  # where the alliance phases' parts run
         self.compiled = kernels.use(m.firms.n)
         return m.month
 

@@ -22,29 +22,19 @@ from __future__ import annotations
 import os
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 
 import numpy as np
 
-from .errors import ParameterError
+from .settings import AUTO_MIN_ROWS, on_for, setting
 
 ENV = "SME_SIDE_THREAD"
-MODES = ("auto", "on", "off")
-AUTO_MIN_FIRMS = 50_000
+AUTO_MIN_FIRMS = AUTO_MIN_ROWS
 CHUNK = 65_536  # rows per slice of halves(): about the caches' reach of element-wise work
 
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
 _worker = threading.local()  # .active is set on the worker thread
-
-
-def setting(env: str) -> str:
-    """An auto / on / off setting from the environment variable `env` (auto when unset);
-    anything else is refused in one line."""
-    value = os.environ.get(env, "auto").strip().lower() or "auto"
-    if value not in MODES:
-        raise ParameterError(f"{env}={value!r}: use one of {', '.join(MODES)} "
-                             "(or leave it unset)")
-    return value
 
 
 def mode() -> str:
@@ -55,12 +45,6 @@ def mode() -> str:
 def use(n_rows: int) -> bool:
     """Run the side work of a model with n_rows firm rows on the worker thread?"""
     return on_for(mode(), n_rows)
-
-
-def on_for(value: str, n_rows: int) -> bool:
-    """Does the auto / on / off setting `value` switch a speed-up on for arrays of n_rows
-    rows? `auto` does from AUTO_MIN_FIRMS rows, where the arrays are large enough to gain."""
-    return value == "on" or (value == "auto" and n_rows >= AUTO_MIN_FIRMS)
 
 
 def halves(threaded: bool, n_rows: int, fn) -> None:
@@ -142,6 +126,30 @@ class Rows:
         if not (isinstance(value, np.ndarray) and isinstance(current, np.ndarray)
                 and np.may_share_memory(value, current)):
             raise AttributeError(f"Rows: {name} can only be changed in place")
+
+
+class Cores:
+    """The second core as a rule sees it. The model's schedule gives the alliance phases one
+    (they never import this module) and says each month whether the worker is on; a phase
+    states which of its parts are independent (`beside`, `slices`, `hand_over`) and where it
+    needs their results, and this decides where they run."""
+
+    def __init__(self, threaded: bool = False):
+        self.threaded = threaded
+
+    def beside(self, fn, *args) -> Future:
+        """fn(*args) on the worker if it is on, else here and now."""
+        return submit(self.threaded, fn, *args)
+
+    def slices(self, n_rows: int, fn) -> None:
+        """fn(rows) over slices of n_rows element-wise rows (see `halves`)."""
+        halves(self.threaded, n_rows, fn)
+
+    def hand_over(self, jobs: list) -> None:
+        """Hand the jobs not handed over yet (partials) to the worker, in order."""
+        for k, job in enumerate(jobs):
+            if isinstance(job, partial):
+                jobs[k] = submit(True, job)
 
 
 def submit(threaded: bool, fn, *args) -> Future:

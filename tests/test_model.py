@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation import SME, SMEEcosystem
+from simulation import SME, SMEEcosystem, side
 from simulation.alliances import ALLIANCE_TYPES, Alliances
 from simulation.errors import ParameterError, ScenarioError
 from simulation.metrics import REPORTERS
@@ -287,7 +287,7 @@ def _two_firm_alliance(trustworthiness: float, detection: float):
     state.alive[:] = True
     state.trustworthiness[:] = trustworthiness
     state.institutions[:] = 5.0
-    al = Alliances(p, np.random.default_rng(0))
+    al = Alliances(p, np.random.default_rng(0), side.Cores())
     a = al.book.new_rows(1)
     al.book.active[a] = True
     al.book.members[a, :2] = [0, 1]

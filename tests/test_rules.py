@@ -58,3 +58,27 @@ def test_the_watch_would_catch_an_undeclared_write(monkeypatch):
     model = SMEEcosystem(rng=5, n_firms=200, burn_in=0, months=3)
     _reads, writes = rulewatch.watch(model, months=2)["innovate"]
     assert "trust_propensity" in writes and "trust_propensity" not in RULES["innovate"].writes
+
+
+def test_no_rule_imports_the_scheduling():
+    """The rules (simulation/rules, alliances, policies) never import side.py or schedule.py:
+    where their work runs is the schedule's business (the alliance phases reach the second
+    core only through the side.Cores the model gives them)."""
+    import ast
+    from pathlib import Path
+
+    import simulation
+
+    root = Path(simulation.__file__).parent
+    offenders = []
+    for folder in ("rules", "alliances", "policies"):
+        for path in sorted((root / folder).glob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text())):
+                names = []
+                if isinstance(node, ast.ImportFrom):
+                    names = [node.module or ""] + [a.name for a in node.names]
+                elif isinstance(node, ast.Import):
+                    names = [a.name for a in node.names]
+                if any(n.split(".")[-1] in ("side", "schedule") for n in names):
+                    offenders.append(f"{folder}/{path.name}")
+    assert not offenders, offenders

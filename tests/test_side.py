@@ -236,7 +236,7 @@ def test_memory_jobs_keep_their_order_when_the_setting_changes_between_them():
     from simulation.alliances import Alliances
 
     m = SMEEcosystem(n_firms=50, rng=1)
-    a = Alliances(m.p, np.random.default_rng(0))
+    a = Alliances(m.p, np.random.default_rng(0), side.Cores())
     order = []
 
     def write(tag, delay):

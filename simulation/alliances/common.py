@@ -10,7 +10,7 @@ from functools import partial
 
 import numpy as np
 
-from .. import kernels, side
+from .. import kernels
 from ..kernels import _max
 from ..sizes import sizes_of
 from ..state import MAX_MEMBERS, AllianceBook, FirmState, take_rows
@@ -286,13 +286,6 @@ def _first_occurrence(values: np.ndarray, bound: int) -> np.ndarray:
     return first[values] == position
 
 
-def _hand_over(jobs: list) -> None:
-    """Hand the jobs not handed over yet (partials) to the second core, in order."""
-    for k, job in enumerate(jobs):
-        if isinstance(job, partial):
-            jobs[k] = side.submit(True, job)
-
-
 def _settle(jobs: list) -> None:
     """Run or wait for each job in order (a partial not handed over runs here; a Future is
     waited for), each one even if one before it failed; then raise the first error."""
@@ -335,9 +328,10 @@ class AllianceData:
     """The alliance book, its caches and the jobs of the month that touch it; the phases
     are the other bases of Alliances (one module each)."""
 
-    def __init__(self, params: dict, rng: np.random.Generator):
+    def __init__(self, params: dict, rng: np.random.Generator, cores):
         self.p = params
         self.rng = rng
+        self.cores = cores  # side.Cores: where the parts a phase hands over run
         self.book = AllianceBook()
         self.formed = 0
         self.dissolved = dict.fromkeys(DISSOLUTION_REASONS, 0)
@@ -453,7 +447,7 @@ class AllianceData:
         self.statics_settled()  # in order after formation's
         self._forget_membership()
         if ids.size:
-            self._statics_job = side.submit(side.use(state.n), self._statics, ids,
+            self._statics_job = self.cores.beside(self._statics, ids,
                                             take_rows(self.book.members, ids), state)
 
     def statics_settled(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import kernels, side
+from .. import kernels
 from ..state import MAX_MEMBERS, FirmState
 from .common import _ROW_WORD, DETECTION, _row_sum, _uniforms
 
@@ -142,16 +142,16 @@ class Contribution:
         group = (1.0 + 0.25 * (members - 2.0))
         per_alliance = ((1.0 - 0.4 * formal) * (1.0 - 0.3 * remaining) * group
                         * np.float32(2.0 * p["shirk_temptation"]))
-        # the partner-pair cells are listed on the second core (simulation/side.py) while the
+        # the partner-pair cells are listed on the second core (if it is on) while the
         # memberships are listed here; the compiled trust update (simulation/kernels.py) needs
         # no list of cells
-        threaded = side.use(state.n)
+        threaded = self.cores.threaded
         shape = (b.n, MAX_MEMBERS)
-        draws_job = side.submit(threaded, _uniforms, rng, shape, 2)
+        draws_job = self.cores.beside(_uniforms, rng, shape, 2)
         cells_job = None
         if not kernels.use(b.n):
             self._occupancy_code()  # (made here, before the worker reads it)
-            cells_job = side.submit(threaded, self.pair_cells)
+            cells_job = self.cores.beside(self.pair_cells)
         # per membership (ms: flat index of the member slot), on (alliances x members) arrays
         # whose empty slots hold 0 / False; one uniform per slot, empty or not (drawn on the
         # second core above, while the memberships are listed here); each membership's result
@@ -177,7 +177,7 @@ class Contribution:
                        * per_alliance.take(a[rows]))
             shirk_m[rows] = u_shirk.take(mr) < p_shirk
 
-        side.halves(threaded, f.size, shirk)
+        self.cores.slices(f.size, shirk)
         mean_inst = _row_sum(inst) / members
         base, per_institution, formal_share = DETECTION
         p_det = p["detection_prob"] * (base + per_institution * mean_inst) + formal_share * formal
@@ -192,7 +192,7 @@ class Contribution:
             b.shirked.reshape(-1)[mr] = shirk_m[rows]
             b.detected.reshape(-1)[mr] = caught
 
-        side.halves(threaded, f.size, detect)
+        self.cores.slices(f.size, detect)
         # shirkers per alliance: the bits of each row's four flags read as one word
         shirkers = np.bitwise_count(b.shirked.view(_ROW_WORD).reshape(-1))
         b.effectiveness[:] = 1.0 - shirkers.astype(np.float32) / members

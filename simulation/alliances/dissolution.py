@@ -6,7 +6,6 @@ from functools import partial
 
 import numpy as np
 
-from .. import side
 from ..state import FirmState, take_rows
 from .common import INFORMAL_REVIEW, _argmax_last, _count_last
 
@@ -61,7 +60,7 @@ class Dissolution:
         mem = take_rows(b.members, ids)
         # the members remember each other with their last trust, on the second core
         self._memory_jobs.append(partial(self._remember_pairs, state, mem, take_rows(b.trust, ids)))
-        self.start_memory(side.use(state.n))
+        self.start_memory()
         valid = mem >= 0
         firm = mem[valid]
         alliance = np.broadcast_to(ids[:, None], mem.shape)[valid]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import kernels, side
+from .. import kernels
 from ..state import FirmState, take_rows
 from .common import (
     _GROUP_COST,
@@ -58,14 +58,14 @@ class AllianceEffects:
                            * month.fixed_cost.take(fr) * month.coord_mult.take(fr)
                            ) * ~b.shirked.reshape(-1).take(ms[rows])
 
-        side.halves(side.use(n), a.size, participation_and_cost)
+        self.cores.slices(a.size, participation_and_cost)
         slices = self.type_slices()
-        # each alliance's net benefit on the second core (simulation/side.py) while the
+        # each alliance's net benefit on the second core (if it is on) while the
         # firms' effects are summed here
-        net_job = side.submit(side.use(n), self._net_benefit, state, month, eff, coord)
+        net_job = self.cores.beside(self._net_benefit, state, month, eff, coord)
         # then partner diversity, which only innovation reads (the alliance counts as they
         # are now: dissolution may change them before it is summed)
-        diversity = side.submit(side.use(n), _partner_diversity, b.diversity, ms, f,
+        diversity = self.cores.beside(_partner_diversity, b.diversity, ms, f,
                                 state.n_alliances.copy()).result
 
         def cut(k, magnitude):  # overlapping cuts combine as 1 - prod(1 - e)

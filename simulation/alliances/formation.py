@@ -6,7 +6,6 @@ from functools import partial
 
 import numpy as np
 
-from .. import side
 from ..state import MAX_MEMBERS, FirmState, take_rows
 from .common import (
     _FORMAL_BIAS,
@@ -162,11 +161,11 @@ class Formation:
         b.end[ids] = month.step + np.where(formal, p["contract_term"], INFORMAL_REVIEW)
         b.formal[ids] = formal
         b.trust[ids] = trust
-        # the new alliances' statics on the second core (simulation/side.py), from `members`
+        # the new alliances' statics on the second core (if it is on), from `members`
         # (the book's rows move when members exit), while the members take their slots and pay
         # here and contribution follows; effects and exits wait for them (statics_settled)
         self._forget_membership()
-        self._statics_job = side.submit(side.use(state.n), self._statics, ids, members, state)
+        self._statics_job = self.cores.beside(self._statics, ids, members, state)
 
         # firm side: alliance slots, counts, memory, transaction costs
         aid, slot = np.nonzero(present)

@@ -12,7 +12,6 @@ from .common import (
     _SLOT_PAIRS,
     _any_last,
     _argmax_last,
-    _hand_over,
     _settle,
 )
 
@@ -84,13 +83,14 @@ class Memory:
     # at once). Only search and formation read the memory, and only exits and entry
     # (economy.forget_exited, population.populate) write it otherwise: each of them waits for
     # the queue first (memory_settled).
-    def start_memory(self, threaded: bool) -> None:
-        """Hand the waiting memory jobs to the second core (threaded), or run them here (after
-        any still on the second core, so that the order holds whatever the setting)."""
-        if not threaded:
+    def start_memory(self, threaded: bool | None = None) -> None:
+        """Hand the waiting memory jobs to the second core (threaded; default: if it is on),
+        or run them here (after any still on the second core, so that the order holds
+        whatever the setting)."""
+        if not (self.cores.threaded if threaded is None else threaded):
             self.memory_settled()
             return
-        _hand_over(self._memory_jobs)
+        self.cores.hand_over(self._memory_jobs)
 
     def memory_settled(self) -> None:
         """Every memory job is done (those not handed over yet run here and now): call before
