@@ -31,3 +31,26 @@ def schemas_markdown() -> str:
         parts += ["", f"`{kind}`:", "", HEADER]
         parts += [_row(p) for p in fields.values()]
     return "\n".join(parts)
+
+
+def rules_markdown() -> str:
+    """The rules of the month (simulation/rules.RULES) as a Markdown table."""
+    from .rules import RULES
+
+    def names(xs):
+        return ", ".join(f"`{x}`" for x in xs) or "-"
+
+    rows = ["| rule | what | reads (firm fields) | writes | streams |", "|---|---|---|---|---|"]
+    rows += [f"| `{name}` | {r.what} | {names(r.reads)} | {names(r.writes)} | {names(r.streams)} |"
+             for name, r in RULES.items()]
+    return "\n".join(rows)
+
+
+def beside_markdown() -> str:
+    """What runs on the second core beside what (simulation/schedule.BESIDE)."""
+    from .schedule import BESIDE
+
+    rows = ["| job on the second core | runs beside (this thread) |", "|---|---|"]
+    rows += [f"| `{job}` | {', '.join(f'`{r}`' for r in beside)} |"
+             for job, beside in BESIDE.items()]
+    return "\n".join(rows)

@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from simulation.docs import params_markdown, schemas_markdown
+from simulation.docs import beside_markdown, params_markdown, rules_markdown, schemas_markdown
 from simulation.metrics import REPORTERS
 from simulation.params import PARAMS
 
@@ -26,6 +26,12 @@ def test_odd_parameter_table_is_the_registry():
 def test_odd_scenario_schema_is_the_code():
     odd = (ROOT / "docs" / "ODD.md").read_text(encoding="utf-8")
     assert _block(odd, "schemas") == schemas_markdown().strip(), "run scripts/update_docs.py"
+
+
+def test_architecture_tables_are_the_code():
+    text = (ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    assert _block(text, "rules") == rules_markdown().strip(), "run scripts/update_docs.py"
+    assert _block(text, "beside") == beside_markdown().strip(), "run scripts/update_docs.py"
 
 
 def test_odd_names_every_reporter():
