@@ -1,27 +1,16 @@
 """The month's rules, scheduled: which rule runs on the second core, and where it is joined.
 
 `SMEEcosystem.step()` calls one method of `MonthSchedule` per rule of the month, in the
-ODD's order (docs/ODD.md §3); each method calls the rule (simulation/rules/,
-simulation/alliances.py, the policy book, ...) and decides here, and only here among the
-model's top-level phases, what runs on the worker thread (simulation/side.py), what is cut
-into slices of rows, whether the compiled kernels run (simulation/kernels.py) and where
-a job handed to the worker is joined. The rules' declarations of what they read and write
-(simulation/rules.py) say which rules may run side by side; tests/test_rules.py checks the
-pairs this module runs side by side.
-
-What runs beside what (on models where side.use() is on):
-- the month's ledger reset, type-value table and fixed costs (`month_context`) beside
-  the policy context and brokered introductions, joined before formation;
-- the demand walk and the uniforms of innovation and exit (`month_context`, streams
-  economy, innovation and entry) beside search, formation, contribution and the effects,
-  joined before production;
-- the trust update beside the public money and production, joined by mutual aid;
-- which alliances end, and innovation, beside mutual aid, joined by dissolution and
-  innovation.
-Inside the alliance phases, smaller jobs (memory of partners, the statics of new alliances,
-reputation) are handed to the worker and joined by the `*_settled` calls of
-simulation/alliances.py (docs/ARCHITECTURE.md lists them).
-The results are bit-identical with the worker on or off (tests/test_golden.py).
+ODD's order (docs/ODD.md §3). Each method calls its rule (simulation/rules/,
+simulation/alliances/, the policy book) and decides here what runs on the worker thread
+(simulation/side.py), what is cut into slices of rows, whether the compiled kernels run
+(simulation/kernels.py), and where a job handed to the worker is joined: in the method of
+the first rule that reads what it writes. BESIDE lists each job and the rules this thread
+runs while it runs; tests/test_rules.py checks the pairs against the rules' declarations
+(simulation/rules/__init__.py). The alliance phases may cut their own work finer through
+the side.Cores the model gives them, whose worker flag is set here each month
+(docs/ARCHITECTURE.md). Whatever runs where, the numbers are the same
+(tests/test_golden.py).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The second core's mechanism: one worker thread, jobs handed to it, slices of rows.
 
 What runs there, and where it is joined, is decided by simulation/schedule.py (the month's
-rules) and, inside the alliance phases, by simulation/alliances.py (docs/ARCHITECTURE.md
+rules) and, inside the alliance phases, by the `Cores` they are given (docs/ARCHITECTURE.md
 lists every such point); this module only provides the means:
 - `submit(threaded, fn, *args)`: fn on the worker (or here and now), as a Future; the
   worker takes its jobs in the order they were handed over.

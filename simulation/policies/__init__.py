@@ -54,7 +54,7 @@ POINTS = ("before_firms_act", "month_context", "introductions", "after_effects",
 POLICY_KINDS = tuple(m.NAME for m in INSTRUMENTS)
 KIND_FIELDS = {m.NAME: m.FIELDS for m in INSTRUMENTS}
 COMMON_FIELDS = {**_COMMON, "kind": replace(_COMMON["kind"], choices=POLICY_KINDS)}
-N_ALLIANCE_TYPES = 5  # the value bonus is per alliance type (simulation/alliances.py)
+N_ALLIANCE_TYPES = 5  # the value bonus is per alliance type (alliances.ALLIANCE_TYPES)
 
 __all__ = ["INSTRUMENTS", "POINTS", "POLICY_KINDS", "KIND_FIELDS", "COMMON_FIELDS", "Policy",
            "PolicyBook", "capped", "policy_fields"]
