@@ -20,9 +20,8 @@ from functools import partial
 import numpy as np
 
 from . import kernels, side
-from .alliances import Month, type_value_table
+from .alliances import Month, coordination_multiplier, type_value_table
 from .population import populate
-from .regions import region_array
 from .rules import credit, demand, exit_entry, innovation, production
 from .shocks import credit_multiplier, shock_effects
 from .sizes import sizes_of
@@ -109,8 +108,7 @@ class MonthSchedule:
         context = m.policy.month_context(s, t)
         month = Month(
             step=m.steps,
-            coord_mult=region_array("coordination_mult")[s.region]
-            * (1.0 + 0.1 * (3.0 - s.institutions)),
+            coord_mult=coordination_multiplier(s),
             formation=shock.formation,
             value_bonus=context.value_bonus,
             coord_subsidy=context.coord_subsidy,

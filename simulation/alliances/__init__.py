@@ -25,6 +25,7 @@ from .common import (
     Effects,
     Month,
     complementarity,
+    coordination_multiplier,
     type_value_table,
 )
 from .contribution import Contribution
@@ -37,7 +38,7 @@ from .search import Search
 
 __all__ = ["ALLIANCE_TYPES", "BID", "CONSORTIUM_TYPES", "DETECTION", "DISSOLUTION_REASONS",
            "INFRA", "MARKETING", "RD", "SUPPLY", "Alliances", "Effects", "Month",
-           "complementarity", "type_value_table"]
+           "complementarity", "coordination_multiplier", "type_value_table"]
 
 
 class Alliances(Search, Formation, Contribution, AllianceEffects, Dissolution, MutualAid,

@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import kernels
 from ..kernels import _max
+from ..regions import region_array
 from ..sizes import sizes_of
 from ..state import MAX_MEMBERS, AllianceBook, FirmState, take_rows
 
@@ -44,6 +45,19 @@ _POSITION_MASK = (1 << _POSITION_BITS) - 1
 # the members) + formal_share x formal (read by contribution and by contribute_kernel, which
 # takes them as an argument so that its cache never holds old values)
 DETECTION = (np.float32(0.6), np.float32(0.16), np.float32(0.2))
+
+# coordination and transaction costs rise this much per point of perceived institutional
+# context below the survey's mid-point (INSTITUTIONS_MID), and fall above it
+COORDINATION_PER_INSTITUTION = 0.1
+INSTITUTIONS_MID = 3.0
+
+
+def coordination_multiplier(state: FirmState) -> np.ndarray:
+    """Per firm: its country's coordination-cost multiplier, raised where institutions are
+    weaker (TARGETS §2: coordination costs are higher where institutions are weaker)."""
+    return region_array("coordination_mult")[state.region] * (
+        1.0 + COORDINATION_PER_INSTITUTION * (INSTITUTIONS_MID - state.institutions))
+
 
 @dataclass
 class Month:
