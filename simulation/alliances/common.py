@@ -4,6 +4,7 @@ AllianceData (the book, its caches and the jobs of the month that touch it)."""
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -152,12 +153,11 @@ def type_value_table(state: FirmState, f, p: dict, reach: np.ndarray | None = No
     if isinstance(f, slice) and f == slice(None) and kernels.use(reach.size):  # one pass
         cut, f32 = min(p["rd_time_cut"], 0.9), np.float32
         kernels.compiled(value_table_kernel)(
-            out, reach, state.logistics_share, state.var_cost_ratio, state.export_share,
-            state.contract_share, state.rd_share, state.fixed_cost_ratio, state.infra_share,
-            f32(p["supply_chain_logistics_cut"]), float(p["co_marketing_price_premium"]),
-            f32(p["joint_bid_contract_boost"]), f32(cut),
-            (cut / (1 - cut)) * p["innovation_rate"] * p["innovation_productivity_gain"],
-            f32(p["infra_cost_cut"]), BID_MIN_MARGIN, RD_GAIN_MONTHS)
+            out, reach, ValueFirms(*(getattr(state, name) for name in ValueFirms._fields)),
+            ValueTerms(f32(p["supply_chain_logistics_cut"]), float(p["co_marketing_price_premium"]),
+                       f32(p["joint_bid_contract_boost"]), f32(cut),
+                       (cut / (1 - cut)) * p["innovation_rate"] * p["innovation_productivity_gain"],
+                       f32(p["infra_cost_cut"]), BID_MIN_MARGIN, RD_GAIN_MONTHS))
         return out
     for k, value in enumerate(_TYPE_VALUE):
         np.multiply(value(state, f, p), reach, out=out[k])
@@ -321,13 +321,24 @@ def _partner_diversity(diversity: np.ndarray, ms: np.ndarray, f: np.ndarray,
             / np.maximum(n_alliances, 1))
 
 
-def value_table_kernel(out, reach, logistics_share, var_cost_ratio, export_share, contract_share,
-                rd_share, fixed_cost_ratio, infra_share, supply_cut, marketing_premium,
-                bid_boost, rd_cut, rd_innovation, infra_cut, min_margin, gain_months):
+# value_table_kernel's records: the firm fields the type values read, and their terms
+ValueFirms = namedtuple("ValueFirms", ("logistics_share", "var_cost_ratio", "export_share",
+                                       "contract_share", "rd_share", "fixed_cost_ratio",
+                                       "infra_share"))
+ValueTerms = namedtuple("ValueTerms", ("supply_cut", "marketing_premium", "bid_boost", "rd_cut",
+                                       "rd_innovation", "infra_cut", "min_margin",
+                                       "gain_months"))
+
+
+def value_table_kernel(out, reach, firms, terms):
     """alliances.type_value_table of every firm row: row k of `out` the value of type k,
     within the firm's reach, in the numpy path's dtypes (a Python float times a float32
     array is float32 there). rd_innovation: the R&D value's innovation term without the
     variable cost ratio, (cut / (1 - cut)) x rate x gain, as Python computes it."""
+    (logistics_share, var_cost_ratio, export_share, contract_share, rd_share, fixed_cost_ratio,
+     infra_share) = firms
+    (supply_cut, marketing_premium, bid_boost, rd_cut, rd_innovation, infra_cut, min_margin,
+     gain_months) = terms
     for i in range(reach.size):
         r, vcr, fcr = reach[i], var_cost_ratio[i], fixed_cost_ratio[i]
         out[0, i] = (supply_cut * logistics_share[i]) * vcr * r

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
 
 from .. import kernels
@@ -11,15 +13,25 @@ from .common import _ROW_WORD, DETECTION, _row_sum, _uniforms
 # reputation moves this share of the way to the month's record of honoured memberships
 REPUTATION_RATE = np.float32(0.1)
 
-def contribute_kernel(members, institutions, trustworthiness, per_alliance, members_f32, formal_f32,
-               u_shirk, u_detect, detection_prob, detection, shirked, detected, effectiveness):
+# contribute_kernel's records: the book's fields it reads and writes, the members' firm
+# fields, and the month's per-alliance terms and uniforms
+BookRecord = namedtuple("BookRecord", ("members", "shirked", "detected", "effectiveness"))
+MemberRecord = namedtuple("MemberRecord", ("institutions", "trustworthiness"))
+TermsRecord = namedtuple("TermsRecord", ("per_alliance", "members", "formal", "u_shirk",
+                                         "u_detect", "detection_prob", "detection"))
+
+
+def contribute_kernel(book, firms, terms):
     """Contribution's shirking and its detection, one alliance row at a time: the numpy path's
     float32 operations in its order (the members' institutions summed slot by slot, empty
     slots adding 0). Writes the shirked and detected flags of every slot (False where empty)
     and each alliance's effectiveness."""
+    members, shirked, detected, effectiveness = book
+    institutions, trustworthiness = firms
+    per_alliance, members_f32, formal_f32, u_shirk, u_detect, detection_prob, detection = terms
     n, width = members.shape
     one = np.float32(1.0)
-    base, per_institution, formal_share = detection  # alliances.DETECTION
+    base, per_institution, formal_share = detection  # DETECTION
     for r in range(n):
         total = np.float32(0.0)
         for s in range(width):
@@ -161,9 +173,10 @@ class Contribution:
         u_shirk, u_detect = (u.reshape(-1) for u in draws_job.result())
         if cells_job is None:  # compiled: one pass over each alliance's member slots
             kernels.compiled(contribute_kernel)(
-                b.members, state.institutions, state.trustworthiness, per_alliance, members,
-                formal, u_shirk, u_detect, np.float32(p["detection_prob"]), DETECTION, b.shirked,
-                b.detected, b.effectiveness)
+                BookRecord(b.members, b.shirked, b.detected, b.effectiveness),
+                MemberRecord(state.institutions, state.trustworthiness),
+                TermsRecord(per_alliance, members, formal, u_shirk, u_detect,
+                            np.float32(p["detection_prob"]), DETECTION))
             self._after_contribution(state, f, b.detected.reshape(-1).take(ms), threaded)
             return
         inst = np.zeros(shape, dtype=np.float32)
