@@ -45,6 +45,15 @@ class ArrayStore:
         for name, buf in self._buf.items():
             setattr(self, name, buf[: self.n])
 
+    def __getstate__(self):
+        # the fields are views of the buffers: pickle the buffers, make the views again on
+        # loading (a pickled view would come back as a copy, and later writes would miss it)
+        return {k: v for k, v in self.__dict__.items() if k not in self.FIELDS}
+
+    def __setstate__(self, state) -> None:
+        self.__dict__.update(state)
+        self._refresh()
+
     def add(self, k: int) -> slice:
         """Append k rows filled with each field's default; return their slice."""
         need = self.n + k

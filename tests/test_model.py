@@ -391,3 +391,21 @@ def test_a_mesa_scenario_object_is_accepted_as_solaraviz_reset_passes_it():
     again.run()
     pd.testing.assert_frame_equal(first.datacollector.get_model_vars_dataframe(),
                                   again.datacollector.get_model_vars_dataframe())
+
+
+def test_a_model_pickled_mid_run_goes_on_with_the_same_numbers():
+    """A model saved and loaded (pickle: process pools, dashboard sessions) between months
+    gives the numbers of the run that was never interrupted: its firm and alliance fields are
+    views of their buffers again after loading, so entry and new alliances reach them."""
+    import pickle
+
+    kw = dict(rng=8, n_firms=300, burn_in=2, months=24, scenario="vietnam")
+    straight = SMEEcosystem(**kw)
+    straight.run()
+    resumed = SMEEcosystem(**kw)
+    resumed.run(12)
+    resumed = pickle.loads(pickle.dumps(resumed))
+    assert np.shares_memory(resumed.firms.capital, resumed.firms._buf["capital"])
+    resumed.run()
+    pd.testing.assert_frame_equal(straight.datacollector.get_model_vars_dataframe(),
+                                  resumed.datacollector.get_model_vars_dataframe())
