@@ -19,7 +19,7 @@ from .metrics import REPORTERS, gini, network_stats
 from .params import PARAMS, defaults, suggest, validate
 from .population import populate
 from .regions import region_array
-from .scenario import Scenario, load_scenario
+from .scenario import Scenario, apply_settings, load_scenario
 from .shocks import credit_multiplier, random_shocks, shock_effects
 from .sizes import sizes_of
 from .state import FirmState
@@ -89,6 +89,7 @@ class SMEEcosystem(mesa.Model):
         chosen.update(validate(params))
         self.p = {**defaults(), **validate(chosen)}
         p = self.p
+        spec = apply_settings(spec, p)  # flat shock and policy settings
         allocator.tune()  # keep the month's large temporaries in the heap (glibc)
         side.mode()  # a bad SME_SIDE_THREAD is refused now, not in the first month
         kernels.mode()  # and a bad SME_NUMBA (or SME_NUMBA=on without numba)
