@@ -15,7 +15,7 @@ from . import allocator, economy, kernels, policies, side
 from .agents import SME
 from .alliances import ALLIANCE_TYPES, BID, RD, Alliances, Month, type_value_table
 from .errors import ParameterError
-from .metrics import REPORTERS, gini, network_stats
+from .metrics import REPORTERS, TO_DATE_FLOWS, gini, network_stats
 from .params import PARAMS, defaults, suggest, validate
 from .population import populate
 from .regions import region_array
@@ -356,6 +356,9 @@ class SMEEcosystem(mesa.Model):
         r["digital_share"] = float(living(s.digital).mean()) if n_alive else 0.0
         r["mean_institutions"] = float(living(s.institutions).mean()) if n_alive else 0.0
         r["shock_intensity"] = float(shock.intensity)
+        if self.month >= 1:  # whole-run totals of the horizon (the burn-in not counted)
+            for flow in TO_DATE_FLOWS:
+                r[f"{flow}_to_date"] += r[flow]
         self.datacollector.collect(self)
         self.collect_seconds += time.perf_counter() - started
 
