@@ -57,7 +57,7 @@ from tqdm import tqdm
 
 from simulation.errors import UserError
 from simulation.params import defaults, validate
-from simulation.scenario import Scenario
+from simulation.scenario import SHOCK_SETTINGS, Scenario, apply_settings
 
 from . import store
 from .outcomes import OUTCOMES_LIST, job_outcomes
@@ -131,11 +131,27 @@ def without_shocks(scenario: Scenario) -> Scenario:
 
 
 def has_shock(scenario: Scenario, resolved: dict) -> bool:
-    """Can a shock be active in the horizon (months 1..months)?"""
+    """Can a shock be active in the horizon (months 1..months)? `resolved`: every parameter
+    (the flat shock settings in it are applied to the scenario first)."""
     if resolved["random_shock_rate"] > 0:
         return True
+    scenario = apply_settings(scenario, resolved)
     return any(s.intensity(m) > 0 for s in scenario.shocks
                for m in range(max(s.start, 1), resolved["months"] + 1))
+
+
+def counterfactual(scenario: Scenario, params: dict) -> tuple[Scenario, dict] | None:
+    """The no-shock twin run of a run (its scenario and parameters), or None when no shock
+    can be active in its horizon. The twin drops the scheduled shocks, the flat shock
+    settings (which then change nothing, so twins of points that differ only there are one
+    run) and random shocks; it keeps every other parameter, the policies and the seed."""
+    resolved = {**defaults(), **validate({**scenario.params, **params})}
+    if not has_shock(scenario, resolved):
+        return None
+    twin_params = {k: v for k, v in params.items() if k not in SHOCK_SETTINGS}
+    if resolved["random_shock_rate"] > 0:
+        twin_params["random_shock_rate"] = 0.0
+    return without_shocks(scenario), twin_params
 
 
 def _canonical(data) -> str:
@@ -251,16 +267,14 @@ class Experiment:
 
         job = 0
         for si, scen in enumerate(self.scenarios):
-            twin = without_shocks(scen)
             seeds = [self.seed(si, rep) for rep in range(self.replications)]
             for pi, point in enumerate(self.points):
                 params = {**self.fixed, **point}
-                resolved, text = _model_input(scen, params)
+                text = _model_input(scen, params)[1]
+                twin = counterfactual(scen, params)
                 twin_params = twin_text = None
-                if has_shock(scen, resolved):
-                    twin_params = dict(params)
-                    if resolved["random_shock_rate"] > 0:
-                        twin_params["random_shock_rate"] = 0.0
+                if twin is not None:
+                    twin, twin_params = twin
                     twin_text = _model_input(twin, twin_params)[1]
                 for rep, seed in enumerate(seeds):
                     key = task_key(text, seed)
