@@ -12,7 +12,7 @@
                            [--quiet]
     python run.py dashboard [--port P] [--host H]
     python run.py scenarios
-    python run.py params [--group G] [--markdown]
+    python run.py params [--group G] [--format text|markdown|json|csv]
 
 ENGINE: [--workers W | --scheduler tcp://HOST:PORT | --dask-local N] [--out DIR]
         [--resume | --force] [--quiet]
@@ -75,6 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
     pp = sub.add_parser("params", help="list every model parameter")
     pp.add_argument("--group", help="only this group")
     pp.add_argument("--markdown", action="store_true", help="as a Markdown table")
+    pp.add_argument("--format", choices=("text", "markdown", "json", "csv"), default=None,
+                    help="text (default), markdown, json (a list of objects) or csv; json and "
+                         "csv have the columns name, default, low, high, unit, group, type, "
+                         "choices, help")
     return p
 
 
@@ -235,7 +239,15 @@ def cmd_params(args) -> int:
     if args.group and args.group not in GROUPS:
         raise UserError(f"--group {args.group}: unknown group (valid: {', '.join(GROUPS)})")
     rows = [p for p in PARAMS_LIST if not args.group or p.group == args.group]
-    if args.markdown:
+    fmt = args.format or ("markdown" if args.markdown else "text")
+    if args.markdown and fmt != "markdown":
+        raise UserError(f"--markdown and --format {fmt}: choose one")
+    if fmt in ("json", "csv"):
+        from analysis.parameters import registry_rows, write_rows
+
+        write_rows(registry_rows(args.group), fmt, sys.stdout)
+        return 0
+    if fmt == "markdown":
         from simulation.docs import params_markdown
 
         print(params_markdown(rows))

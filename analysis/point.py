@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
+
 from simulation.errors import UserError
 from simulation.params import PARAMS, validate
 from simulation.scenario import Scenario, inert_settings, load_scenario
@@ -64,14 +66,15 @@ def evaluate(params: dict | None = None, *, scenario: str | Scenario = "baseline
         parameter that changes nothing for this scenario (e.g. a budget for an instrument it
         does not have) gives an InertSettingWarning.
     """
-    point = dict(params or {})
+    # numpy scalars (SALib's and EMA Workbench's samples) as plain Python numbers
+    point = {k: v.item() if isinstance(v, np.generic) else v for k, v in (params or {}).items()}
     for name, value in (("n_firms", n_firms), ("months", months)):
         if value is not None:
             if name in point:
                 raise UserError(f"{name}: given twice (as a keyword and in params); keep one")
             point[name] = value
     point = validate(point)
-    seed = check_seed(seed, "seed")
+    seed = check_seed(seed.item() if isinstance(seed, np.generic) else seed, "seed")
     names = [o.name for o in OUTCOMES_LIST] if outcomes is None else check_outcomes(outcomes)
     scen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     for text in inert_settings(scen, point):
