@@ -5,7 +5,8 @@
                            [--set key=value ...] [--out DIR] [--force] [--quiet]
     python run.py compare SCENARIO SCENARIO ... [--reps R] [--firms N] [--months M]
                           [--seed S] [--set key=value ...] [ENGINE]
-    python run.py sweep SPEC.toml [ENGINE]
+    python run.py sweep SPEC.toml [--reps R] [--firms N] [--months M] [--seed S]
+                        [--set key=value ...] [ENGINE]
     python run.py sensitivity --method sobol|morris --params a,b,c --outcome NAME [--n N]
                               [--scenario NAME|PATH] [--reps R] [...] [ENGINE]
     python run.py validate [--out DIR] [--seed S] [--reps R] [--set key=value ...] [--force]
@@ -132,6 +133,12 @@ def add_experiment_commands(sub, PARAMS) -> None:
 
     w = sub.add_parser("sweep", help="run a parameter sweep described by a TOML spec")
     w.add_argument("spec", metavar="SPEC.toml", help="sweep spec (see experiments/)")
+    w.add_argument("--reps", type=int, help="replications (default: the spec's)")
+    w.add_argument("--firms", type=int, help="initial number of firms (default: the spec's)")
+    w.add_argument("--months", type=int, help="months after the burn-in (default: the spec's)")
+    w.add_argument("--seed", type=int, help="base seed (default: the spec's)")
+    w.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="a parameter for every job, over the spec's [params] (repeatable)")
     _add_engine_args(w)
 
     s = sub.add_parser("sensitivity", help="Sobol or Morris sensitivity analysis (SALib)")
@@ -169,10 +176,12 @@ def cmd_compare(args) -> int:
 def cmd_sweep(args) -> int:
     from analysis.spec import load_spec
 
-    load_spec(args.spec)  # bad input answered before the plotting and analysis imports
+    overrides = {"replications": args.reps, "firms": args.firms, "months": args.months,
+                 "base_seed": args.seed, "set": args.set}
+    load_spec(args.spec, overrides)  # bad input answered before the plotting imports
     from analysis.sweep import sweep
 
-    sweep(args.spec, out=args.out, **_engine(args))
+    sweep(args.spec, out=args.out, overrides=overrides, **_engine(args))
     return 0
 
 

@@ -193,6 +193,7 @@ class Experiment:
     reference: str | None = None
     outcomes: list[str] = field(default_factory=lambda: [o.name for o in OUTCOMES_LIST])
     description: str = ""
+    overrides: dict = field(default_factory=dict)  # command-line values over a spec's
 
     def __post_init__(self):
         if isinstance(self.replications, bool) or not isinstance(self.replications, int) \
@@ -441,7 +442,7 @@ def _task_error(e: BaseException, task: Task) -> BaseException:
 
 def execute(engine: Engine, todo: list[Task], out: Path, total: int, quiet: bool) -> int:
     """Run `todo`, writing each task's file as it finishes; return how many ran."""
-    bar = tqdm(total=total, initial=total - len(todo), unit="job", desc="jobs", file=sys.stderr,
+    bar = tqdm(total=total, initial=total - len(todo), unit="run", desc="runs", file=sys.stderr,
                disable=quiet, dynamic_ncols=True, smoothing=0.05, leave=False)
     pending: dict[Future, Task] = {}
     queue = iter(todo)
@@ -564,7 +565,7 @@ def run(experiment: Experiment, out: str | Path, *, resume: bool = False, force:
                 print("note: the model's code changed since the last session; runs it finished "
                       "are run again", file=sys.stderr)
             info = {"description": experiment.description, "reference": experiment.reference,
-                    "outcomes": experiment.outcomes}
+                    "outcomes": experiment.outcomes, "overrides": experiment.overrides}
             manifest = store.experiment_manifest(
                 old, command=experiment.command, spec=spec, spec_hash=digest, info=info,
                 base_seed=experiment.base_seed, jobs=len(jobs), runs=len(tasks),
