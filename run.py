@@ -7,7 +7,7 @@
                           [--seed S] [--set key=value ...] [ENGINE]
     python run.py sweep SPEC.toml [--reps R] [--firms N] [--months M] [--seed S]
                         [--set key=value ...] [ENGINE]
-    python run.py sensitivity --method sobol|morris --params a,b,c --outcome NAME [--n N]
+    python run.py sensitivity --method sobol|morris --params a,b,c --outcome A,B [--n N]
                               [--scenario NAME|PATH] [--reps R] [...] [ENGINE]
     python run.py validate [--out DIR] [--seed S] [--reps R] [--set key=value ...] [--force]
                            [--quiet]
@@ -146,8 +146,9 @@ def add_experiment_commands(sub, PARAMS) -> None:
     s.add_argument("--params", required=True, metavar="A,B,C",
                    help="parameters to vary, comma-separated; bounds from the registry, or "
                         "name=LOW:HIGH to narrow them")
-    s.add_argument("--outcome", required=True,
-                   help="outcome to analyse, e.g. output_lost (a wrong name lists them)")
+    s.add_argument("--outcome", required=True, action="append", metavar="A,B",
+                   help="outcomes to analyse, comma-separated or repeated, e.g. "
+                        "output_lost,survival_rate (a wrong name lists them)")
     s.add_argument("--n", type=int,
                    help="base samples (Sobol, a power of two >= 16; default 64) or trajectories "
                         "(Morris; default 10)")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
+
 import run as cli
 from analysis import store
 from tests.test_experiments import cli_error
@@ -101,3 +103,31 @@ def test_bad_command_line_values_are_one_line(tmp_path, capsys):
     cli_error(capsys, "sweep", spec, "--set", "share_micro=0.9", "--set", "share_small=0.5",
               needles=("share_micro + share_small",))
     assert not list(tmp_path.glob("results*"))
+
+
+def test_sensitivity_takes_several_outcomes_and_gives_indices_for_each(tmp_path, capsys):
+    from tests.test_experiments import SHOCK_TOML, TINY_ARGS
+
+    scen = tmp_path / "early_shock.toml"
+    scen.write_text(SHOCK_TOML)
+    out = tmp_path / "sens"
+    code = cli.main(["sensitivity", "--method", "morris", "--params",
+                     "search_prob=0.01:0.3,trust_build_rate", "--outcome",
+                     "alliances_formed,output_lost", "--outcome", "mean_trust_end", "--n", "4",
+                     "--scenario", str(scen), "--out", str(out), *TINY_ARGS])
+    text = capsys.readouterr().out
+    assert code == 0
+    assert len(store.load_jobs(out)) == 4 * 3  # the runs are shared by the outcomes
+    for name, label in (("alliances_formed", "Alliances formed"),
+                        ("output_lost", "Output lost to the shock"),
+                        ("mean_trust_end", "Mean trust between partners at end")):
+        indices = pd.read_csv(out / f"sensitivity_{name}.csv")
+        assert list(indices["parameter"]) == ["search_prob", "trust_build_rate"], name
+        assert {"mu_star", "mu_star_conf", "sigma"} <= set(indices)
+        assert (out / f"sensitivity_{name}.png").is_file()
+        assert f"Outcome: {label}" in text
+    assert pd.read_csv(out / "sensitivity_alliances_formed.csv")["mu_star"].iloc[0] > 0
+    cli_error(capsys, "sensitivity", "--method", "morris", "--params", "search_prob",
+              "--outcome", "innovations,nosuch", needles=("--outcome: 'nosuch'",))
+    cli_error(capsys, "sensitivity", "--method", "morris", "--params", "search_prob",
+              "--outcome", "innovations,,bankruptcies", needles=("an empty name",))
