@@ -57,7 +57,7 @@ from tqdm import tqdm
 
 from simulation.errors import UserError
 from simulation.params import defaults, validate
-from simulation.scenario import SHOCK_SETTINGS, Scenario, apply_settings
+from simulation.scenario import FLAT_SETTINGS, SHOCK_SETTINGS, Scenario, apply_settings
 
 from . import store
 from .outcomes import OUTCOMES_LIST, job_outcomes
@@ -159,11 +159,20 @@ def _canonical(data) -> str:
 
 
 def _model_input(scenario: Scenario, params: dict) -> tuple[dict, str]:
-    """The resolved parameters and a canonical text of everything but the seed."""
+    """The resolved parameters and a canonical text of everything but the seed.
+
+    The text holds the shocks and policies with the flat settings applied, and those
+    settings (and `policy_scale` when there is no policy) at their defaults: two points
+    that differ only in a setting that changes nothing (e.g. `policy_scale` on a scenario
+    without policies) are one run."""
     resolved = {**defaults(), **validate({**scenario.params, **params})}
-    d = scenario.to_dict()
-    return resolved, _canonical({"params": resolved, "shocks": d["shocks"],
-                                 "policies": d["policies"], "model": model_version()})
+    applied = apply_settings(scenario, resolved)
+    plain = defaults()
+    inert = [*FLAT_SETTINGS, *([] if applied.policies else ["policy_scale"])]
+    d = applied.to_dict()
+    return resolved, _canonical({"params": {**resolved, **{k: plain[k] for k in inert}},
+                                 "shocks": d["shocks"], "policies": d["policies"],
+                                 "model": model_version()})
 
 
 def task_key(model_input: str, seed: int) -> str:

@@ -136,7 +136,8 @@ def _values_text(values) -> str:
 def inert_points(experiment: Experiment) -> str | None:
     """One line naming the varied parameters that cannot change a scenario's runs (a shock
     setting on a scenario without scheduled shocks, a policy setting on one without that
-    policy): their points are the same runs. None if there are none."""
+    policy), whose points are the same runs (run once: runner._model_input), and the fixed
+    values that change nothing. None if there are none."""
     found = []
     for scen in experiment.scenarios:
         for f in experiment.factors:
@@ -145,9 +146,13 @@ def inert_points(experiment: Experiment) -> str | None:
             if reasons and len(values) > 1:
                 found.append(f"{f.name} ({_values_text(values)}) on {scen.name}: "
                              + next(iter(reasons)).split(": ", 1)[1])
+    for scen in experiment.scenarios:  # the values every job gets (--set, [params])
+        found += [f"{r.split(': ', 1)[0]} = {value_text(experiment.fixed[r.split(': ')[0]])} "
+                  f"on {scen.name}: {r.split(': ', 1)[1]}"
+                  for r in inert_settings(scen, experiment.fixed)]
     if not found:
         return None
-    return ("points that cannot differ (the same runs under other names): "
+    return ("settings that change nothing, so points that cannot differ (run once): "
             + "; ".join(found))
 
 

@@ -361,6 +361,10 @@ def budget_setting(kind: str) -> str:
     return f"{kind}_budget"
 
 
+# every flat setting: what apply_settings reads
+FLAT_SETTINGS = (*SHOCK_SETTINGS, *(budget_setting(k) for k in POLICY_KINDS))
+
+
 def _set(params: dict, name: str) -> bool:
     """Is the flat setting `name` given in `params` and other than "as the scenario says"?"""
     if name not in params:

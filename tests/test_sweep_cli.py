@@ -45,7 +45,6 @@ def test_command_line_values_replace_the_specs_and_are_recorded(tmp_path, capsys
     # the run line counts what the bar counts
     runs = int(re.search(r"= (\d+) runs", captured.out).group(1))
     assert runs == manifest["runs"]
-    assert "12 jobs (" in captured.out or "12 jobs +" in captured.out
     # one line per warning: policy_scale cannot change the recession's runs, and the
     # guarantee's budget never binds
     warnings = [line for line in captured.err.splitlines() if line.startswith("warning: ")]
@@ -54,9 +53,13 @@ def test_command_line_values_replace_the_specs_and_are_recorded(tmp_path, capsys
         in warnings[0]
     assert re.search(r"credit_guarantee on recession_with_credit_guarantee \(at most \d+% of a "
                      r"month's budget spent, \d+% of the run's\)", warnings[1])
-    # ... and indeed the recession's three points are the same runs
+    # ... and indeed the recession's three points are the same runs, run once
     rec = summary[summary["scenario"] == "recession"]
     assert rec.groupby("replication")["bankruptcies"].nunique().eq(1).all()
+    jobs = store.load_jobs(out)
+    assert jobs[jobs["scenario"] == "recession"].groupby("replication")["key"].nunique().eq(
+        1).all()
+    assert "12 jobs (8 distinct: the others repeat a run)" in captured.out
     # resuming with other values is a changed experiment: refused
     other = [a if a != "2" else "3" for a in SMALL]  # --reps 3
     cli_error(capsys, "sweep", spec, "--out", out, "--resume", *other,
@@ -131,3 +134,12 @@ def test_sensitivity_takes_several_outcomes_and_gives_indices_for_each(tmp_path,
               "--outcome", "innovations,nosuch", needles=("--outcome: 'nosuch'",))
     cli_error(capsys, "sensitivity", "--method", "morris", "--params", "search_prob",
               "--outcome", "innovations,,bankruptcies", needles=("an empty name",))
+
+
+def test_simulate_warns_about_a_setting_that_changes_nothing(tmp_path, capsys):
+    assert cli.main(["simulate", "--scenario", "recession", "--firms", "40", "--months", "2",
+                     "--set", "burn_in=0", "--set", "rd_grants_budget=50", "--out",
+                     str(tmp_path / "s"), "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert ("warning: --set rd_grants_budget: scenario recession has no rd_grants policy: it "
+            "changes nothing here") in err
