@@ -80,8 +80,9 @@ def salib_problem(names, bounds: dict | None = None) -> dict:
 
 def ema_parameters(names, bounds: dict | None = None) -> list:
     """EMA Workbench parameters for registry parameters: numbers between the registry's
-    bounds (or narrower `bounds`), choices and true/false values as categories. The
-    parameters' defaults are the registry's."""
+    bounds (or narrower `bounds`), choices and true/false values as categories. Give
+    `bounds` for the flat settings whose low end means "as the scenario says" (`shock_start`
+    and `shock_duration` 0, a budget below 0), e.g. {"credit_guarantee_budget": (0, 2000)}."""
     from ema_workbench import (
         BooleanParameter,
         CategoricalParameter,
