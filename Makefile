@@ -1,5 +1,5 @@
 # Set-up and common tasks. Requires GNU make and a POSIX shell.
-#   make venv   create .venv (Python >= 3.12) and install the project with [dev,fast] extras
+#   make venv   create .venv (Python >= 3.12) and install the project with [dev,fast,ema] extras
 #   make run    run the default simulation (extra arguments: make run ARGS="...")
 #   make test   run the test suite (extra arguments: make test PYTEST_ARGS="...")
 #   make clean  remove .venv and caches
@@ -31,9 +31,9 @@ $(STAMP): pyproject.toml
 	    rm -rf $(VENV); \
 	    "$$py" -m venv $(VENV); \
 	fi; \
-	echo "Installing project into $(VENV) (pip install -e \".[dev,fast]\")"; \
+	echo "Installing project into $(VENV) (pip install -e \".[dev,fast,ema]\")"; \
 	$(VENV_PY) -m pip install -q --disable-pip-version-check --upgrade pip; \
-	$(VENV_PY) -m pip install -q --disable-pip-version-check -e ".[dev,fast]"; \
+	$(VENV_PY) -m pip install -q --disable-pip-version-check -e ".[dev,fast,ema]"; \
 	touch $(STAMP)
 
 FORCE:

@@ -5,14 +5,15 @@
                            [--set key=value ...] [--out DIR] [--force] [--quiet]
     python run.py compare SCENARIO SCENARIO ... [--reps R] [--firms N] [--months M]
                           [--seed S] [--set key=value ...] [ENGINE]
-    python run.py sweep SPEC.toml [ENGINE]
-    python run.py sensitivity --method sobol|morris --params a,b,c --outcome NAME [--n N]
+    python run.py sweep SPEC.toml [--reps R] [--firms N] [--months M] [--seed S]
+                        [--set key=value ...] [ENGINE]
+    python run.py sensitivity --method sobol|morris --params a,b,c --outcome A,B [--n N]
                               [--scenario NAME|PATH] [--reps R] [...] [ENGINE]
     python run.py validate [--out DIR] [--seed S] [--reps R] [--set key=value ...] [--force]
                            [--quiet]
     python run.py dashboard [--port P] [--host H]
     python run.py scenarios
-    python run.py params [--group G] [--markdown]
+    python run.py params [--group G] [--format text|markdown|json|csv]
 
 ENGINE: [--workers W | --scheduler tcp://HOST:PORT | --dask-local N] [--out DIR]
         [--resume | --force] [--quiet]
@@ -75,6 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
     pp = sub.add_parser("params", help="list every model parameter")
     pp.add_argument("--group", help="only this group")
     pp.add_argument("--markdown", action="store_true", help="as a Markdown table")
+    pp.add_argument("--format", choices=("text", "markdown", "json", "csv"), default=None,
+                    help="text (default), markdown, json (a list of objects) or csv; json and "
+                         "csv have the columns name, default, low, high, unit, group, type, "
+                         "choices, help")
     return p
 
 
@@ -128,6 +133,12 @@ def add_experiment_commands(sub, PARAMS) -> None:
 
     w = sub.add_parser("sweep", help="run a parameter sweep described by a TOML spec")
     w.add_argument("spec", metavar="SPEC.toml", help="sweep spec (see experiments/)")
+    w.add_argument("--reps", type=int, help="replications (default: the spec's)")
+    w.add_argument("--firms", type=int, help="initial number of firms (default: the spec's)")
+    w.add_argument("--months", type=int, help="months after the burn-in (default: the spec's)")
+    w.add_argument("--seed", type=int, help="base seed (default: the spec's)")
+    w.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="a parameter for every job, over the spec's [params] (repeatable)")
     _add_engine_args(w)
 
     s = sub.add_parser("sensitivity", help="Sobol or Morris sensitivity analysis (SALib)")
@@ -135,8 +146,9 @@ def add_experiment_commands(sub, PARAMS) -> None:
     s.add_argument("--params", required=True, metavar="A,B,C",
                    help="parameters to vary, comma-separated; bounds from the registry, or "
                         "name=LOW:HIGH to narrow them")
-    s.add_argument("--outcome", required=True,
-                   help="outcome to analyse, e.g. output_lost (a wrong name lists them)")
+    s.add_argument("--outcome", required=True, action="append", metavar="A,B",
+                   help="outcomes to analyse, comma-separated or repeated, e.g. "
+                        "output_lost,survival_rate (a wrong name lists them)")
     s.add_argument("--n", type=int,
                    help="base samples (Sobol, a power of two >= 16; default 64) or trajectories "
                         "(Morris; default 10)")
@@ -165,10 +177,12 @@ def cmd_compare(args) -> int:
 def cmd_sweep(args) -> int:
     from analysis.spec import load_spec
 
-    load_spec(args.spec)  # bad input answered before the plotting and analysis imports
+    overrides = {"replications": args.reps, "firms": args.firms, "months": args.months,
+                 "base_seed": args.seed, "set": args.set}
+    load_spec(args.spec, overrides)  # bad input answered before the plotting imports
     from analysis.sweep import sweep
 
-    sweep(args.spec, out=args.out, **_engine(args))
+    sweep(args.spec, out=args.out, overrides=overrides, **_engine(args))
     return 0
 
 
@@ -235,7 +249,15 @@ def cmd_params(args) -> int:
     if args.group and args.group not in GROUPS:
         raise UserError(f"--group {args.group}: unknown group (valid: {', '.join(GROUPS)})")
     rows = [p for p in PARAMS_LIST if not args.group or p.group == args.group]
-    if args.markdown:
+    fmt = args.format or ("markdown" if args.markdown else "text")
+    if args.markdown and fmt != "markdown":
+        raise UserError(f"--markdown and --format {fmt}: choose one")
+    if fmt in ("json", "csv"):
+        from analysis.parameters import registry_rows, write_rows
+
+        write_rows(registry_rows(args.group), fmt, sys.stdout)
+        return 0
+    if fmt == "markdown":
         from simulation.docs import params_markdown
 
         print(params_markdown(rows))

@@ -384,14 +384,19 @@ def describe_run(report: RunReport, experiment: Experiment) -> str:
     from simulation.params import defaults
 
     p = {**defaults(), **experiment.scenarios[0].params, **experiment.fixed}
-    extra = report.tasks - report.jobs["key"].nunique()
+    # the progress bar counts runs: each distinct job run once, and the no-shock twins
+    distinct = report.jobs["key"].nunique()
+    extra = report.tasks - distinct
+    same = (f" ({distinct} distinct: the others repeat a run)"
+            if distinct < len(report.jobs) else "")
     resumed = f", {report.skipped} already done" if report.skipped else ""
     return (f"{plural(len(experiment.scenarios), 'scenario')} x "
             f"{plural(len(experiment.points), 'point')} x "
             f"{plural(experiment.replications, 'replication')} ({p['n_firms']:,} firms, "
             f"{p['burn_in']} burn-in + {p['months']} months, base seed {experiment.base_seed}, "
             f"{'common' if experiment.common_random_numbers else 'independent'} random "
-            f"numbers): {len(report.jobs)} jobs + {extra} no-shock runs{resumed}; "
+            f"numbers): {len(report.jobs)} jobs{same} + {extra} no-shock runs = "
+            f"{report.tasks} runs{resumed}; "
             f"{report.seconds:.1f} s on {report.executor}")
 
 

@@ -57,7 +57,7 @@ from tqdm import tqdm
 
 from simulation.errors import UserError
 from simulation.params import defaults, validate
-from simulation.scenario import Scenario
+from simulation.scenario import FLAT_SETTINGS, SHOCK_SETTINGS, Scenario, apply_settings
 
 from . import store
 from .outcomes import OUTCOMES_LIST, job_outcomes
@@ -131,11 +131,27 @@ def without_shocks(scenario: Scenario) -> Scenario:
 
 
 def has_shock(scenario: Scenario, resolved: dict) -> bool:
-    """Can a shock be active in the horizon (months 1..months)?"""
+    """Can a shock be active in the horizon (months 1..months)? `resolved`: every parameter
+    (the flat shock settings in it are applied to the scenario first)."""
     if resolved["random_shock_rate"] > 0:
         return True
+    scenario = apply_settings(scenario, resolved)
     return any(s.intensity(m) > 0 for s in scenario.shocks
                for m in range(max(s.start, 1), resolved["months"] + 1))
+
+
+def counterfactual(scenario: Scenario, params: dict) -> tuple[Scenario, dict] | None:
+    """The no-shock twin run of a run (its scenario and parameters), or None when no shock
+    can be active in its horizon. The twin drops the scheduled shocks, the flat shock
+    settings (which then change nothing, so twins of points that differ only there are one
+    run) and random shocks; it keeps every other parameter, the policies and the seed."""
+    resolved = {**defaults(), **validate({**scenario.params, **params})}
+    if not has_shock(scenario, resolved):
+        return None
+    twin_params = {k: v for k, v in params.items() if k not in SHOCK_SETTINGS}
+    if resolved["random_shock_rate"] > 0:
+        twin_params["random_shock_rate"] = 0.0
+    return without_shocks(scenario), twin_params
 
 
 def _canonical(data) -> str:
@@ -143,11 +159,20 @@ def _canonical(data) -> str:
 
 
 def _model_input(scenario: Scenario, params: dict) -> tuple[dict, str]:
-    """The resolved parameters and a canonical text of everything but the seed."""
+    """The resolved parameters and a canonical text of everything but the seed.
+
+    The text holds the shocks and policies with the flat settings applied, and those
+    settings (and `policy_scale` when there is no policy) at their defaults: two points
+    that differ only in a setting that changes nothing (e.g. `policy_scale` on a scenario
+    without policies) are one run."""
     resolved = {**defaults(), **validate({**scenario.params, **params})}
-    d = scenario.to_dict()
-    return resolved, _canonical({"params": resolved, "shocks": d["shocks"],
-                                 "policies": d["policies"], "model": model_version()})
+    applied = apply_settings(scenario, resolved)
+    plain = defaults()
+    inert = [*FLAT_SETTINGS, *([] if applied.policies else ["policy_scale"])]
+    d = applied.to_dict()
+    return resolved, _canonical({"params": {**resolved, **{k: plain[k] for k in inert}},
+                                 "shocks": d["shocks"], "policies": d["policies"],
+                                 "model": model_version()})
 
 
 def task_key(model_input: str, seed: int) -> str:
@@ -177,6 +202,7 @@ class Experiment:
     reference: str | None = None
     outcomes: list[str] = field(default_factory=lambda: [o.name for o in OUTCOMES_LIST])
     description: str = ""
+    overrides: dict = field(default_factory=dict)  # command-line values over a spec's
 
     def __post_init__(self):
         if isinstance(self.replications, bool) or not isinstance(self.replications, int) \
@@ -251,16 +277,14 @@ class Experiment:
 
         job = 0
         for si, scen in enumerate(self.scenarios):
-            twin = without_shocks(scen)
             seeds = [self.seed(si, rep) for rep in range(self.replications)]
             for pi, point in enumerate(self.points):
                 params = {**self.fixed, **point}
-                resolved, text = _model_input(scen, params)
+                text = _model_input(scen, params)[1]
+                twin = counterfactual(scen, params)
                 twin_params = twin_text = None
-                if has_shock(scen, resolved):
-                    twin_params = dict(params)
-                    if resolved["random_shock_rate"] > 0:
-                        twin_params["random_shock_rate"] = 0.0
+                if twin is not None:
+                    twin, twin_params = twin
                     twin_text = _model_input(twin, twin_params)[1]
                 for rep, seed in enumerate(seeds):
                     key = task_key(text, seed)
@@ -427,7 +451,7 @@ def _task_error(e: BaseException, task: Task) -> BaseException:
 
 def execute(engine: Engine, todo: list[Task], out: Path, total: int, quiet: bool) -> int:
     """Run `todo`, writing each task's file as it finishes; return how many ran."""
-    bar = tqdm(total=total, initial=total - len(todo), unit="job", desc="jobs", file=sys.stderr,
+    bar = tqdm(total=total, initial=total - len(todo), unit="run", desc="runs", file=sys.stderr,
                disable=quiet, dynamic_ncols=True, smoothing=0.05, leave=False)
     pending: dict[Future, Task] = {}
     queue = iter(todo)
@@ -550,7 +574,7 @@ def run(experiment: Experiment, out: str | Path, *, resume: bool = False, force:
                 print("note: the model's code changed since the last session; runs it finished "
                       "are run again", file=sys.stderr)
             info = {"description": experiment.description, "reference": experiment.reference,
-                    "outcomes": experiment.outcomes}
+                    "outcomes": experiment.outcomes, "overrides": experiment.overrides}
             manifest = store.experiment_manifest(
                 old, command=experiment.command, spec=spec, spec_hash=digest, info=info,
                 base_seed=experiment.base_seed, jobs=len(jobs), runs=len(tasks),

@@ -1,10 +1,10 @@
 """Global sensitivity analysis with SALib: Sobol indices and Morris elementary effects.
 
-`run.py sensitivity --method sobol|morris --params a,b,c --outcome NAME` samples the named
+`run.py sensitivity --method sobol|morris --params a,b,c --outcome A,B` samples the named
 parameters between their registry bounds (or narrower ones, `name=LOW:HIGH`), runs every
 point `--reps` times with common random numbers (the same seeds at every point, so the
 differences between points are not noise), averages the outcome over the replications of
-each point and analyses it:
+each point and analyses each outcome named (the runs are shared):
 
 - Sobol (Saltelli sampling, `sobol.analyze`): S1, the share of the outcome's variance due to
   the parameter alone, and ST, including all its interactions; 95 % bootstrap intervals.
@@ -123,42 +123,58 @@ def format_indices(indices: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def sensitivity(method: str, params: str, outcome: str, n: int | None = None,
+def parse_outcomes(outcome) -> list[str]:
+    """--outcome's names: `a,b`, repeated --outcome flags, or a list of names."""
+    items = [outcome] if isinstance(outcome, str) else list(outcome)
+    names = [n.strip() for item in items for n in str(item).split(",")]
+    if not names or any(not n for n in names):
+        raise UserError(f"--outcome {','.join(map(str, items))!r}: an empty name (expected "
+                        "a,b,c)")
+    return check_outcomes(names, "--outcome")
+
+
+def sensitivity(method: str, params: str, outcome: str | list[str], n: int | None = None,
                 scenario: str = "baseline", reps: int = 1, firms: int | None = None,
                 months: int | None = None, seed: int = DEFAULT_SEED,
                 assignments: list[str] | None = None, out: str | None = None,
                 **engine) -> Path:
-    """Sample, run (resumable), analyse, print and draw; returns the results folder."""
-    check_outcomes([outcome], "--outcome")
+    """Sample, run (resumable), analyse every outcome (`a,b` or a list), print and draw;
+    returns the results folder. The runs are shared: each outcome is read off the same
+    jobs, and gets its own `sensitivity_<outcome>.csv` and figure."""
+    outcomes = parse_outcomes(outcome)
     check_seed(seed)
     factors = parse_params(params, method)
     samples = check_samples(method, DEFAULT_N[method] if n is None else n, len(factors),
                             "--n")
     scen = load_scenario(scenario)
     fixed = resolve_overrides(firms, months, assignments or [])
-    if OUTCOMES[outcome].group == "resilience" and not has_shock(
-            scen, {**defaults(), **scen.params, **fixed}):
-        raise UserError(f"--outcome {outcome}: scenario {scen.name} has no shock in the "
-                        "horizon, so it measures nothing; choose a shocked --scenario "
-                        "(e.g. recession)")
+    for name in outcomes:
+        if OUTCOMES[name].group == "resilience" and not has_shock(
+                scen, {**defaults(), **scen.params, **fixed}):
+            raise UserError(f"--outcome {name}: scenario {scen.name} has no shock in the "
+                            "horizon, so it measures nothing; choose a shocked --scenario "
+                            "(e.g. recession)")
     experiment = Experiment("sensitivity", [scen], fixed=fixed, factors=factors, design=method,
                             samples=samples, replications=reps, base_seed=seed,
-                            outcomes=[outcome])
+                            outcomes=outcomes)
     names = "-".join(f.name for f in factors)
     out_dir = Path(out) if out else Path("results") / f"sensitivity-{method}-{scen.name}-{names}"
     report = run(experiment, out_dir, **engine)
-    y = point_means(report.summary, scen.name, outcome, len(experiment.points))
-    indices = analyze(method, factors, experiment.sample_matrix, y, seed)
-    o = OUTCOMES[outcome]
-    csv = store.write_frame(out_dir / f"sensitivity_{outcome}.csv", indices)
-    fig = plots.sensitivity_bars(indices, out_dir / f"sensitivity_{outcome}.png",
-                                 f"{method.capitalize()}: {o.label} ({scen.name})")
     from .compare import describe_run
 
     print(f"Sensitivity ({method}, {len(experiment.points)} points): "
           + describe_run(report, experiment) + ".")
-    print(f"Outcome: {o.label} ({o.unit}), mean over replications: {np.mean(y):.4g} "
-          f"(range {np.min(y):.4g} to {np.max(y):.4g} across points)")
-    print(format_indices(indices))
-    print(f"Outputs: {out_dir}/ ({csv.name}, {fig.name}, summary.parquet/.csv, jobs/)")
+    files = []
+    for name in outcomes:
+        y = point_means(report.summary, scen.name, name, len(experiment.points))
+        indices = analyze(method, factors, experiment.sample_matrix, y, seed)
+        o = OUTCOMES[name]
+        files.append(store.write_frame(out_dir / f"sensitivity_{name}.csv", indices).name)
+        files.append(plots.sensitivity_bars(indices, out_dir / f"sensitivity_{name}.png",
+                                            f"{method.capitalize()}: {o.label} "
+                                            f"({scen.name})").name)
+        print(f"\nOutcome: {o.label} ({o.unit}), mean over replications: {np.mean(y):.4g} "
+              f"(range {np.min(y):.4g} to {np.max(y):.4g} across points)")
+        print(format_indices(indices))
+    print(f"\nOutputs: {out_dir}/ ({', '.join(files)}, summary.parquet/.csv, jobs/)")
     return out_dir

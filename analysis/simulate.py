@@ -12,7 +12,7 @@ from tqdm import tqdm
 from simulation import SMEEcosystem
 from simulation.errors import UserError
 from simulation.params import PARAMS, parse_assignment, validate
-from simulation.scenario import load_scenario, to_toml
+from simulation.scenario import inert_settings, load_scenario, to_toml
 
 from . import plots, store
 from .resources import check_memory, run_size
@@ -48,6 +48,8 @@ def simulate(scenario: str = "baseline", firms: int | None = None, months: int |
     scen = load_scenario(scenario)
     overrides = resolve_overrides(firms, months, assignments or [])
     check_memory(*run_size(validate({**scen.params, **overrides})))
+    for text in inert_settings(scen, overrides):
+        print(f"warning: --set {text}: it changes nothing here", file=sys.stderr)
     if out is None:
         stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         out = Path("results") / f"{scen.name}-seed{seed}-{stamp}"

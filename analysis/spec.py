@@ -22,8 +22,10 @@
     search_prob = {bounds = [0.02, 0.10]}        # other designs: bounds inside the registry's
     detection_prob = {}                          # ... or the registry's own bounds
 
-Scenario paths are relative to the spec file. Errors name the place as `file:line: field:
-problem (valid: ...)`, like scenario files.
+`run.py sweep SPEC --reps R --firms N --months M --seed S --set key=value` replaces the
+spec's values for one run without editing the file (the manifest records them; a resume
+must give the same). Scenario paths are relative to the spec file. Errors name the place as
+`file:line: field: problem (valid: ...)`, like scenario files.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from simulation.errors import UserError
-from simulation.params import PARAMS, suggest, validate
+from simulation.params import PARAMS, parse_assignment, suggest, validate
 from simulation.scenario import Locator, load_scenario, one_line, read_toml
 
 from .outcomes import OUTCOMES_LIST, check_outcomes
@@ -65,15 +67,53 @@ def _int(data: dict, key: str, where: _Where, default=None, low: int | None = No
     return value
 
 
-def load_spec(path: str | Path) -> Experiment:
-    """Read, validate and resolve a sweep spec into an Experiment."""
+OVERRIDES = ("replications", "firms", "months", "base_seed", "set")
+FLAGS = {"replications": "--reps", "firms": "--firms", "months": "--months",
+         "base_seed": "--seed", "set": "--set"}
+
+
+def load_spec(path: str | Path, overrides: dict | None = None) -> Experiment:
+    """Read, validate and resolve a sweep spec into an Experiment.
+
+    `overrides` (the command line's, `run.py sweep SPEC --reps --firms --months --seed
+    --set`): {"replications": R, "firms": N, "months": M, "base_seed": S, "set": ["k=v",
+    ...]}, each replacing the spec's value (None or absent: the spec's). `set` may not name
+    a varied parameter. The overrides given are kept in `Experiment.overrides` (the
+    manifest records them) and change the spec's hash like an edit of the file would.
+    """
     try:
-        return _load_spec(Path(path))
+        return _load_spec(Path(path), {k: v for k, v in (overrides or {}).items()
+                                       if v is not None and v != []})
     except UserError as e:
         raise UserError(one_line(str(e))) from None
 
 
-def _load_spec(path: Path) -> Experiment:
+def _apply_overrides(overrides: dict) -> dict:
+    """The command line's values checked (errors name the flag), as registry values for
+    [params] and the spec's own fields."""
+    unknown = [k for k in overrides if k not in OVERRIDES]
+    if unknown:
+        raise UserError(f"overrides: {unknown[0]} is not one (valid: {', '.join(OVERRIDES)})")
+    if "replications" in overrides:
+        reps = overrides["replications"]
+        if isinstance(reps, bool) or not isinstance(reps, int) or reps < 1:
+            raise UserError(f"--reps {reps}: expected a whole number, at least 1")
+    if "base_seed" in overrides:
+        check_seed(overrides["base_seed"], "--seed")
+    fixed = {}
+    if "firms" in overrides:
+        fixed["n_firms"] = PARAMS["n_firms"].check(overrides["firms"], "--firms ")
+    if "months" in overrides:
+        fixed["months"] = PARAMS["months"].check(overrides["months"], "--months ")
+    for text in overrides.get("set", []):
+        key, value = parse_assignment(text)
+        fixed[key] = value
+    return fixed
+
+
+def _load_spec(path: Path, overrides: dict | None = None) -> Experiment:
+    overrides = overrides or {}
+    cli_fixed = _apply_overrides(overrides)
     try:
         found, folder = path.is_file(), path.is_dir()
     except OSError as e:  # e.g. a name too long
@@ -110,9 +150,12 @@ def _load_spec(path: Path) -> Experiment:
         raise where.error(f"design: {design!r} is not a design{suggest(str(design), DESIGNS)} "
                           f"(valid: {', '.join(DESIGNS)})", "design")
     replications = data.get("replications")
-    if replications is None:
-        raise where.error("replications: missing (runs per scenario and point, at least 1)")
-    replications = _int(data, "replications", where, low=1)
+    if replications is None and "replications" not in overrides:
+        raise where.error("replications: missing (runs per scenario and point, at least 1; "
+                          "or --reps)")
+    if replications is not None:
+        replications = _int(data, "replications", where, low=1)
+    replications = overrides.get("replications", replications)
     levels = _int(data, "levels", where, default=4, low=2)
     if "levels" in data and design != "morris":
         raise where.error(f"levels: only for a morris design (this is {design})", "levels")
@@ -128,6 +171,7 @@ def _load_spec(path: Path) -> Experiment:
         base_seed = check_seed(data.get("base_seed", DEFAULT_SEED), "base_seed")
     except UserError as e:
         raise where.error(str(e), "base_seed") from None
+    base_seed = overrides.get("base_seed", base_seed)
     outcomes = data.get("outcomes", [o.name for o in OUTCOMES_LIST])
     if not isinstance(outcomes, list) or not outcomes:
         raise where.error("outcomes: expected a non-empty list of outcome names", "outcomes")
@@ -173,6 +217,17 @@ def _load_spec(path: Path) -> Experiment:
         except UserError as e:
             raise where.error(str(e), name, "vary") from None
 
+    for key in cli_fixed:
+        if key in vary:
+            flag = {"n_firms": "--firms", "months": "--months"}.get(key, "--set")
+            raise UserError(f"{flag} {key}: {path} varies it ([vary]); drop {flag} or the "
+                            "[vary] entry")
+    fixed.update(cli_fixed)  # the command line's values replace the spec's
+    try:
+        validate(fixed)  # e.g. share_micro + share_small, once the two are combined
+    except UserError as e:
+        raise UserError(f"{path}: with the command line's values: {e}") from None
+
     try:
         samples = check_samples(design, data.get("samples"), len(factors))
     except UserError as e:
@@ -182,7 +237,8 @@ def _load_spec(path: Path) -> Experiment:
                           samples=samples, levels=levels, second_order=second_order,
                           replications=replications, base_seed=base_seed,
                           reference=data.get("reference"), outcomes=outcomes,
-                          description=" ".join(description.split()))
+                          description=" ".join(description.split()),
+                          overrides={FLAGS[k]: v for k, v in overrides.items()})
     except UserError as e:
         key = next((k for k in ("reference", "scenarios", "replications")
                     if str(e).startswith(k)), "vary")

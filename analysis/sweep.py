@@ -4,16 +4,23 @@ Outputs beside the engine's files (analysis/store.py): `points.csv` (one row per
 and parameter point: the varied values, and per outcome the mean with its 95 % interval and,
 with several scenarios, the paired difference to the reference with its interval), and for
 Sobol and Morris designs the sensitivity indices (`sensitivity.csv`, one figure per scenario
-and outcome).
+and outcome). It warns, one line each on stderr, about points that cannot differ (a shock
+or policy setting varied on a scenario without that shock or policy: `inert_points`) and,
+after the runs, about varied budgets that never bind (`idle_budgets`).
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import stats
+
+from simulation.params import defaults
+from simulation.policies import POLICY_KINDS
+from simulation.scenario import apply_settings, budget_setting, inert_settings
 
 from . import plots, store
 from .compare import describe_run, fmt
@@ -119,13 +126,99 @@ def write_sensitivity(report: RunReport, experiment: Experiment) -> tuple[str, l
     return "\n\n".join(texts), files
 
 
-def sweep(spec_path: str, out: str | None = None, **engine) -> Path:
-    """Run a sweep spec (resumable) and report it; returns the results folder."""
-    experiment = load_spec(spec_path)
+POLICY_FACTORS = ("policy_scale", *(budget_setting(k) for k in POLICY_KINDS))
+
+
+def _values_text(values) -> str:
+    return ", ".join(value_text(v) for v in values)
+
+
+def inert_points(experiment: Experiment) -> str | None:
+    """One line naming the varied parameters that cannot change a scenario's runs (a shock
+    setting on a scenario without scheduled shocks, a policy setting on one without that
+    policy), whose points are the same runs (run once: runner._model_input), and the fixed
+    values that change nothing. None if there are none."""
+    found = []
+    for scen in experiment.scenarios:
+        for f in experiment.factors:
+            values = sorted({p[f.name] for p in experiment.points}, key=float)
+            reasons = {r for v in values for r in inert_settings(scen, {f.name: v})}
+            if reasons and len(values) > 1:
+                found.append(f"{f.name} ({_values_text(values)}) on {scen.name}: "
+                             + next(iter(reasons)).split(": ", 1)[1])
+    for scen in experiment.scenarios:  # the values every job gets (--set, [params])
+        found += [f"{r.split(': ', 1)[0]} = {value_text(experiment.fixed[r.split(': ')[0]])} "
+                  f"on {scen.name}: {r.split(': ', 1)[1]}"
+                  for r in inert_settings(scen, experiment.fixed)]
+    if not found:
+        return None
+    return ("settings that change nothing, so points that cannot differ (run once): "
+            + "; ".join(found))
+
+
+def idle_budgets(report: RunReport, experiment: Experiment) -> str | None:
+    """One line naming, for the scenarios whose policy budgets are varied (policy_scale or an
+    `<instrument>_budget`), the instruments whose budget never binds: in no month of any job
+    was the month's budget all spent, so the varied budget may change nothing. With the
+    largest share of a month's budget spent and the share of the whole run's budget. None
+    if there are none."""
+    varied = [f.name for f in experiment.factors if f.name in POLICY_FACTORS]
+    if not varied:
+        return None
+    found = []
+    for scen in experiment.scenarios:
+        kinds = list(dict.fromkeys(p.kind for p in scen.policies))
+        if not kinds:
+            continue
+        jobs = report.jobs[report.jobs["scenario"] == scen.name]
+        most = dict.fromkeys(kinds, 0.0)
+        spent = dict.fromkeys(kinds, 0.0)
+        budget = dict.fromkeys(kinds, 0.0)
+        for job in jobs.to_dict("records"):
+            point = experiment.points[job["point"]]
+            resolved = {**defaults(), **scen.params, **experiment.fixed, **point}
+            applied = apply_settings(scen, resolved)
+            size = resolved["policy_scale"] * resolved["n_firms"] / 1000.0
+            frame = store.read_job(report.out, job["key"],
+                                   ["month", *[f"spend_{k}" for k in kinds]])
+            months = frame["month"].to_numpy()
+            for kind in kinds:
+                monthly = np.zeros(months.size)
+                for pol in applied.policies:
+                    if pol.kind == kind:
+                        monthly += [pol.budget * size if pol.running(int(m)) else 0.0
+                                    for m in months]
+                spend = frame[f"spend_{kind}"].to_numpy()
+                binding = monthly > 0
+                if binding.any():
+                    most[kind] = max(most[kind], float((spend[binding]
+                                                        / monthly[binding]).max()))
+                spent[kind] += float(spend.sum())
+                budget[kind] += float(monthly.sum())
+        for kind in kinds:
+            if budget[kind] > 0 and most[kind] < 0.999:
+                found.append(f"{kind} on {scen.name} (at most {most[kind]:.0%} of a month's "
+                             f"budget spent, {spent[kind] / budget[kind]:.0%} of the run's)")
+    if not found:
+        return None
+    return (f"budgets that never bind, so {', '.join(varied)} may change nothing there: "
+            + "; ".join(found))
+
+
+def sweep(spec_path: str, out: str | None = None, overrides: dict | None = None,
+          **engine) -> Path:
+    """Run a sweep spec (resumable) and report it; returns the results folder.
+
+    `overrides`: the command line's values over the spec's (analysis/spec.py, load_spec).
+    """
+    experiment = load_spec(spec_path, overrides)
     out_dir = Path(out) if out else Path("results") / Path(spec_path).stem
     report = run(experiment, out_dir, **engine)
     table = points_table(report.summary, experiment)
     files = [store.write_frame(out_dir / "points.csv", table)]
+    for warning in (inert_points(experiment), idle_budgets(report, experiment)):
+        if warning:
+            print(f"warning: {warning}", file=sys.stderr)
     print(f"Sweep {Path(spec_path).stem} ({experiment.design}): "
           + describe_run(report, experiment) + ".")
     if experiment.description:

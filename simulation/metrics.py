@@ -47,7 +47,15 @@ REPORTERS: dict[str, str] = {
     "digital_share": "Share of living firms on the matchmaking platform",
     "mean_institutions": "Mean perceived institutional context (0-5)",
     "shock_intensity": "Strongest shock intensity this month (0-1)",
+    **{f"{flow}_to_date": f"{what} from month 1 to this month (the burn-in not counted)"
+       for flow, what in (("bankruptcies", "Bankruptcies"), ("exits", "Exits"),
+                          ("entries", "Entries"), ("alliances_formed", "Alliances formed"),
+                          ("alliances_dissolved", "Alliances dissolved"),
+                          ("innovations", "Innovations"))},
 }
+# The monthly flows whose whole-run totals are reporters too ("<flow>_to_date"), so that the
+# last row of a run (what mesa.batch_run keeps by default) holds the run's totals.
+TO_DATE_FLOWS = tuple(k.removesuffix("_to_date") for k in REPORTERS if k.endswith("_to_date"))
 
 
 def gini(x: np.ndarray) -> float:

@@ -15,11 +15,11 @@ from . import allocator, kernels, policies, side
 from .agents import SME
 from .alliances import ALLIANCE_TYPES, Alliances
 from .errors import ParameterError
-from .metrics import REPORTERS, gini, network_stats
+from .metrics import REPORTERS, TO_DATE_FLOWS, gini, network_stats
 from .params import PARAMS, defaults, suggest, validate
 from .population import populate
 from .rules import credit, demand
-from .scenario import Scenario, load_scenario
+from .scenario import Scenario, apply_settings, load_scenario
 from .schedule import MonthSchedule
 from .shocks import random_shocks
 from .state import FirmState
@@ -64,6 +64,7 @@ class SMEEcosystem(mesa.Model):
         chosen.update(validate(params))
         self.p = {**defaults(), **validate(chosen)}
         p = self.p
+        spec = apply_settings(spec, p)  # flat shock and policy settings
         allocator.tune()  # keep the month's large temporaries in the heap (glibc)
         side.mode()  # a bad SME_SIDE_THREAD is refused now, not in the first month
         kernels.mode()  # and a bad SME_NUMBA (or SME_NUMBA=on without numba)
@@ -258,6 +259,9 @@ class SMEEcosystem(mesa.Model):
         r["digital_share"] = float(living(s.digital).mean()) if n_alive else 0.0
         r["mean_institutions"] = float(living(s.institutions).mean()) if n_alive else 0.0
         r["shock_intensity"] = float(shock.intensity)
+        if self.month >= 1:  # whole-run totals of the horizon (the burn-in not counted)
+            for flow in TO_DATE_FLOWS:
+                r[f"{flow}_to_date"] += r[flow]
         self.datacollector.collect(self)
         self.collect_seconds += time.perf_counter() - started
 

@@ -106,6 +106,15 @@ class Param:
 
 
 COUNTRIES = ("vietnam", "kenya", "uk", "canada", "india")
+# The policy instruments, as simulation/policies.py's POLICY_KINDS (simulation/scenario.py
+# checks they are the same): each has a flat budget parameter `<instrument>_budget`.
+INSTRUMENTS = ("cluster_funding", "digital_platform", "rd_grants", "procurement_access",
+               "credit_guarantee", "institution_building", "trust_brokering")
+# Sentinels of the flat shock and policy settings: "as the scenario says" (a start or
+# duration of 0, any negative budget). Inside the bounds, so that every in-range value is
+# a valid setting (simulation/scenario.py, apply_settings).
+AS_SCENARIO = 0
+SCENARIO_BUDGET = -1.0
 
 _P = Param
 CAL = "calibrated (docs/ODD.md, Section 10.2)"
@@ -274,9 +283,28 @@ PARAMS_LIST: list[Param] = [
        "Rate of unscheduled shocks (Poisson); kind, sector, timing drawn at random.", float),
     _P("random_shock_depth", 0.15, 0.0, 0.9, "share", "shocks",
        "Depth of unscheduled shocks.", float),
+    # flat settings of the scenario's scheduled shocks (simulation/scenario.py,
+    # apply_settings); their defaults leave every scenario as its file says
+    _P("shock_depth_scale", 1.0, 0.0, 5.0, "x", "shocks",
+       "Multiplies the depth of every scheduled shock in the scenario (a depth is at most 1); "
+       "1 = as the scenario says, 0 = no shock. No effect on a scenario without scheduled "
+       "shocks.", float),
+    _P("shock_start", AS_SCENARIO, 0, 1200, "month", "shocks",
+       "Month at which the scenario's first scheduled shock starts; the others move with it, "
+       "keeping their timing. 0 = as the scenario says. No effect on a scenario without "
+       "scheduled shocks.", int),
+    _P("shock_duration", AS_SCENARIO, 0, 1200, "months", "shocks",
+       "Months at full depth of every scheduled shock in the scenario. 0 = as the scenario "
+       "says. No effect on a scenario without scheduled shocks.", int),
     # --- policy ------------------------------------------------------------
     _P("policy_scale", 1.0, 0.0, 100.0, "x", "policy",
        "Multiplies every policy budget in the scenario (0 switches policies off).", float),
+    *[_P(f"{kind}_budget", SCENARIO_BUDGET, SCENARIO_BUDGET, 1e6,
+         "thousand/month per 1,000 firms", "policy",
+         f"Monthly budget of every {kind.replace('_', ' ')} policy in the scenario, before "
+         "policy_scale. Negative (default -1) = as the scenario says. No effect on a "
+         "scenario without this instrument.", float)
+      for kind in INSTRUMENTS],
 ]
 
 PARAMS: dict[str, Param] = {p.name: p for p in PARAMS_LIST}

@@ -23,16 +23,18 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from .errors import ParameterError, ScenarioError
-from .params import suggest, validate
+from .params import AS_SCENARIO, INSTRUMENTS, PARAMS, suggest, validate
 from .policies import COMMON_FIELDS, POLICY_KINDS, Policy, policy_fields
 from .shocks import SHOCK_FIELDS, SHOCK_KINDS, Shock
 
 # the shipped TOML files: the data package beside this one (scenarios/)
+assert INSTRUMENTS == POLICY_KINDS  # the registry's <instrument>_budget parameters
+
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 TOP_KEYS = ("name", "description", "extends", "params", "shocks", "policies")
 MAX_EXTENDS_DEPTH = 16
@@ -348,3 +350,88 @@ def _load_scenario(ref: str | Path, _depth: int = 0, _base: Path | None = None,
         scen.policies = parent.policies + policies
         scen.chain = parent.chain + [name]
     return scen
+
+
+# --------------------------------------------------------------------------- flat settings
+SHOCK_SETTINGS = ("shock_depth_scale", "shock_start", "shock_duration")
+
+
+def budget_setting(kind: str) -> str:
+    """The registry parameter that sets the budget of instrument `kind`."""
+    return f"{kind}_budget"
+
+
+# every flat setting: what apply_settings reads
+FLAT_SETTINGS = (*SHOCK_SETTINGS, *(budget_setting(k) for k in POLICY_KINDS))
+
+
+def _set(params: dict, name: str) -> bool:
+    """Is the flat setting `name` given in `params` and other than "as the scenario says"?"""
+    if name not in params:
+        return False
+    value = params[name]
+    if name.endswith("_budget"):
+        return value >= 0
+    return value != PARAMS[name].default if name == "shock_depth_scale" else value != AS_SCENARIO
+
+
+def apply_settings(scenario: Scenario | None, params: dict) -> Scenario | None:
+    """The scenario with the flat shock and policy settings of `params` applied.
+
+    The settings are registry parameters (group shocks and policy), so that a sweep, a
+    sampler, `--set` or the model's keywords can vary what a scenario file holds in its
+    [[shocks]] and [[policies]] lists:
+    - `shock_depth_scale`: every scheduled shock's depth x the scale (at most 1);
+    - `shock_start`: the first scheduled shock starts that month, the others move with it;
+    - `shock_duration`: every scheduled shock's months at full depth;
+    - `<instrument>_budget`: the budget of every policy of that instrument (before
+      `policy_scale`, which the model applies).
+    At their defaults (1, 0, 0, -1: "as the scenario says") the scenario is returned
+    unchanged, the same object. A setting for something the scenario does not have (a
+    shock setting without scheduled shocks, a budget without the instrument) changes
+    nothing, as `policy_scale` on a scenario without policies; `inert_settings` names them.
+    Random shocks (`random_shock_rate`) are not scheduled shocks: their depth is
+    `random_shock_depth`. The result is a new Scenario; `scenario` is not modified.
+    """
+    if scenario is None:
+        return None
+    shock_changes = [name for name in SHOCK_SETTINGS if _set(params, name)]
+    budgets = {kind: params[budget_setting(kind)] for kind in POLICY_KINDS
+               if _set(params, budget_setting(kind))}
+    if not shock_changes and not budgets:
+        return scenario
+    shocks = list(scenario.shocks)
+    if shocks and shock_changes:
+        shift = (params["shock_start"] - min(s.start for s in shocks)
+                 if "shock_start" in shock_changes else 0)
+        changed = []
+        for s in shocks:
+            new = {"start": s.start + shift}
+            if "shock_depth_scale" in shock_changes:
+                new["depth"] = min(s.depth * params["shock_depth_scale"], 1.0)
+            if "shock_duration" in shock_changes:
+                new["duration"] = params["shock_duration"]
+            changed.append(replace(s, **new))
+        shocks = changed
+    policies = [replace(p, budget=float(budgets[p.kind])) if p.kind in budgets else p
+                for p in scenario.policies]
+    return replace(scenario, shocks=shocks, policies=policies)
+
+
+def inert_settings(scenario: Scenario | None, params: dict) -> list[str]:
+    """The settings in `params` that cannot change this scenario's runs, each as a short
+    reason: a shock setting without scheduled shocks, a policy setting (`policy_scale`, a
+    budget) without that policy."""
+    shocks = scenario.shocks if scenario else []
+    policies = scenario.policies if scenario else []
+    name = scenario.name if scenario else "(no scenario)"
+    out = []
+    if not shocks:
+        out += [f"{s}: scenario {name} has no scheduled shock" for s in SHOCK_SETTINGS
+                if _set(params, s)]
+    if not policies and params.get("policy_scale", 1.0) != PARAMS["policy_scale"].default:
+        out.append(f"policy_scale: scenario {name} has no policy")
+    kinds = {p.kind for p in policies}
+    out += [f"{budget_setting(k)}: scenario {name} has no {k} policy" for k in POLICY_KINDS
+            if k not in kinds and _set(params, budget_setting(k))]
+    return out

@@ -74,7 +74,9 @@ def run_with_invariants(model: SMEEcosystem, each_month=None):
 
 def spend_within_budget(model: SMEEcosystem) -> None:
     for kind in POLICY_KINDS:
-        assert 0.0 <= model.policy.spend[kind] <= BUDGET * model.policy.scale * (1 + 1e-9), kind
+        # everything_scenario's budget, or the one a `<kind>_budget` setting gave
+        budget = model.p[f"{kind}_budget"] if model.p[f"{kind}_budget"] >= 0 else BUDGET
+        assert 0.0 <= model.policy.spend[kind] <= budget * model.policy.scale * (1 + 1e-9), kind
 
 
 def run_checked(params: dict, seed: int, scenario=None) -> SMEEcosystem:
