@@ -39,6 +39,11 @@ BESIDE = {
                "innovate"),
     "update_trust": ("public_money", "produce", "credit"),
     "ending": ("mutual_aid",),
+    # handed over by alliance phases: statics at the end of formation (joined by effects; by
+    # exits, the statics of the alliances firms left), partner diversity by the effects
+    # (joined by innovation, behind it on the worker)
+    "statics": ("contribute",),
+    "partner_diversity": ("public_money", "produce", "credit"),
     "innovation": ("mutual_aid", "dissolve"),
 }
 
@@ -185,13 +190,13 @@ class MonthSchedule:
         behind the trust update) and innovation (which reads no alliance) go to the second
         core beside it."""
         m, s = self.model, self.model.firms
+        self._reputation.result()  # trust and reputation: read by mutual aid and ending
+        self._trust.result()
         self._dissolved_before = sum(m.alliances.dissolved.values())
         self._ending = side.submit(self.threaded, m.alliances.ending, m.steps)
         self._innovation = side.submit(self.threaded, innovation.innovate, s, m.p,
                                        m.streams["innovation"], effects, grant_boost,
                                        self._development)
-        self._reputation.result()  # trust and reputation, read by mutual aid
-        self._trust.result()
         m.alliances.mutual_aid(s, month.fixed_cost)
 
     def dissolve(self) -> int:
@@ -215,6 +220,8 @@ class MonthSchedule:
                                        self.compiled)
         broken = m.alliances.remove_firms(s, gone, m.steps)
         m.alliances.memory_settled()  # exits and entry write the firms' memory of partners
+        m.alliances.statics_settled()  # (queued before the memory jobs: no wait) entry writes
+        # the rows of exited firms, which the statics of their old alliances may read
         if gone.size:  # each row on its own: in slices on both cores on large models
             dead = exit_entry.exited_mask(s, gone)
             side.halves(self.threaded, s.n, lambda rows: exit_entry.forget_exited(

@@ -1,15 +1,20 @@
-"""What each rule of the month reads and writes of the firm state, and its random streams.
+"""What each rule of the month reads and writes of the firm state and the alliance book, and
+its random streams.
 
 One entry per rule that `SMEEcosystem.step()` calls (the methods of
 simulation/schedule.MonthSchedule) and per job that MonthSchedule hands to the second core
 (`value_types`, `independent_draws`, `update_reputation`, `update_trust`, `innovation`,
-`ending`, and `memory`, the queue of memory writes). `reads` names every firm field
-(simulation/state.FirmState) the rule asks for, `writes` every field it changes, and
+`ending`) or that an alliance phase hands there (`memory`, the queue of memory writes;
+`statics`; `partner_diversity`). `reads` names every firm field (simulation/state.FirmState)
+the rule asks for, `book.<field>` the alliance book's (AllianceBook) and `alliances.<flag>`
+the trust flags, `writes` every field it changes (growing the book counts as writing
+every book field), and
 `streams` the model's random streams it draws from. tests/test_rules.py checks that each
 declaration is true (it watches the rules run) and that rules that schedule.BESIDE runs side
-by side never write what the other reads or writes and share no stream. The alliances' own
-data (book, trust) is not declared here: docs/ARCHITECTURE.md says who writes it and when.
-A new rule or a changed one updates its entry here.
+by side never write what the other reads or writes and share no stream. A few reads are
+declared by hand beyond what the watched runs show: a policy's eligibility filters (region,
+sector, size class), the trust flags, and the arrays partner_diversity is handed. A new rule
+or a changed one updates its entry here.
 """
 
 from __future__ import annotations
@@ -44,19 +49,19 @@ RULES: dict[str, Rule] = {
     ),
     "policies_before_firms_act": Rule(
         "platform adoption, institution building (PolicyBook.before_firms_act)",
-        reads=("alive", "digital", "institutions"),
+        reads=("alive", "digital", "institutions", "region", "sector", "size_class"),
         writes=("digital", "institutions"),
         streams=("policy",),
     ),
     "month_context": Rule(
         "coordination multipliers and the policy context (Month)",
-        reads=("alive", "institutions", "region"),
+        reads=("alive", "institutions", "region", "sector", "size_class"),
         writes=(),
         streams=(),
     ),
     "introductions": Rule(
         "brokered introductions (PolicyBook.introductions)",
-        reads=("alive", "n_alliances", "region"),
+        reads=("alive", "n_alliances", "region", "sector", "size_class"),
         writes=(),
         streams=("policy",),
     ),
@@ -80,6 +85,14 @@ RULES: dict[str, Rule] = {
         "phase 2 (alliances/formation.py)",
         reads=(
             "alliances",
+            "book.active",
+            "book.end",
+            "book.formal",
+            "book.kind",
+            "book.members",
+            "book.n_members",
+            "book.start",
+            "book.trust",
             "capability",
             "capital",
             "fixed_cost_ratio",
@@ -89,16 +102,46 @@ RULES: dict[str, Rule] = {
             "memory_trust",
             "n_alliances",
             "reputation",
-            "sector",
             "trust_propensity",
         ),
-        writes=("alliances", "capital", "flow_profit", "n_alliances"),
+        writes=(
+            "alliances",
+            "book.active",
+            "book.detected",
+            "book.diversity",
+            "book.effectiveness",
+            "book.end",
+            "book.formal",
+            "book.kind",
+            "book.loss_months",
+            "book.members",
+            "book.n_members",
+            "book.net_benefit",
+            "book.other_sector",
+            "book.shirked",
+            "book.start",
+            "book.trust",
+            "capital",
+            "flow_profit",
+            "n_alliances",
+        ),
         streams=("alliances",),
     ),
     "contribute": Rule(
         "phase 3 (alliances/contribution.py): shirking and its detection",
-        reads=("institutions", "trustworthiness"),
-        writes=(),
+        reads=(
+            "book.detected",
+            "book.effectiveness",
+            "book.end",
+            "book.formal",
+            "book.kind",
+            "book.members",
+            "book.n_members",
+            "book.shirked",
+            "institutions",
+            "trustworthiness",
+        ),
+        writes=("book.detected", "book.effectiveness", "book.shirked"),
         streams=("alliances",),
     ),
     "update_reputation": Rule(
@@ -109,16 +152,32 @@ RULES: dict[str, Rule] = {
     ),
     "effects": Rule(
         "phase 5 (alliances/effects.py)",
-        reads=("n_alliances", "sector", "trend"),
-        writes=(),
+        reads=(
+            "book.active",
+            "book.diversity",
+            "book.effectiveness",
+            "book.loss_months",
+            "book.members",
+            "book.n_members",
+            "book.net_benefit",
+            "book.other_sector",
+            "book.shirked",
+            "n_alliances",
+            "sector",
+            "trend",
+        ),
+        writes=("book.loss_months", "book.net_benefit"),
         streams=(),
     ),
     "update_trust": Rule(
-        "phase 4, trust of partner pairs (alliance data only)", reads=(), writes=(), streams=()
+        "phase 4, trust of partner pairs and the trust flags",
+        reads=("book.detected", "book.members", "book.trust"),
+        writes=("alliances.trust_below_half", "alliances.trust_low", "book.trust"),
+        streams=(),
     ),
     "public_money": Rule(
         "grants, R&D boost, reserved contracts (PolicyBook.after_effects)",
-        reads=("alive", "trend"),
+        reads=("alive", "book.kind", "book.n_members", "region", "sector", "size_class", "trend"),
         writes=(),
         streams=(),
     ),
@@ -173,20 +232,36 @@ RULES: dict[str, Rule] = {
     ),
     "credit": Rule(
         "credit lines (PolicyBook.credit, rules/credit.py)",
-        reads=("alive", "credit_limit", "region", "trend"),
+        reads=("alive", "credit_limit", "region", "sector", "size_class", "trend"),
         writes=("credit_limit",),
         streams=(),
     ),
     "mutual_aid": Rule(
         "phase 7 (alliances/mutual_aid.py)",
-        reads=("alliances", "capital", "flow_aid", "n_alliances"),
+        reads=("alliances", "book.members", "book.trust", "capital", "flow_aid", "n_alliances"),
         writes=("capital", "flow_aid"),
         streams=(),
     ),
     "dissolve": Rule(
         "phase 6 (alliances/dissolution.py)",
-        reads=("alliances", "n_alliances"),
-        writes=("alliances", "n_alliances"),
+        reads=(
+            "alliances",
+            "alliances.trust_below_half",
+            "alliances.trust_low",
+            "book.active",
+            "book.members",
+            "book.n_members",
+            "book.trust",
+            "n_alliances",
+        ),
+        writes=(
+            "alliances",
+            "book.active",
+            "book.members",
+            "book.n_members",
+            "book.trust",
+            "n_alliances",
+        ),
         streams=("alliances",),
     ),
     "innovate": Rule(
@@ -200,15 +275,28 @@ RULES: dict[str, Rule] = {
         reads=(
             "alive",
             "alliances",
-            "capability",
+            "book.active",
+            "book.end",
+            "book.members",
+            "book.n_members",
+            "book.trust",
             "capital",
             "credit_limit",
             "memory_partner",
             "memory_trust",
             "n_alliances",
-            "sector",
         ),
-        writes=("alive", "alliances", "memory_partner", "memory_trust", "n_alliances"),
+        writes=(
+            "alive",
+            "alliances",
+            "book.active",
+            "book.members",
+            "book.n_members",
+            "book.trust",
+            "memory_partner",
+            "memory_trust",
+            "n_alliances",
+        ),
         streams=("entry",),
     ),
     "entry": Rule(
@@ -325,7 +413,7 @@ RULES: dict[str, Rule] = {
         "demand walk, innovation and exit uniforms (schedule._independent_draws)",
         reads=("alive", "level", "market", "scale"),
         writes=("level", "scale"),
-        streams=("economy", "innovation", "entry"),
+        streams=("economy", "entry", "innovation"),
     ),
     "innovation": Rule(
         "innovation hazard and launches (innovation.innovate)",
@@ -341,15 +429,35 @@ RULES: dict[str, Rule] = {
         streams=("innovation",),
     ),
     "ending": Rule(
-        "which alliances end (Dissolution.ending): alliance data only",
-        reads=(),
-        writes=(),
+        "which alliances end, renewals (Dissolution.ending)",
+        reads=(
+            "alliances.trust_below_half",
+            "alliances.trust_low",
+            "book.active",
+            "book.end",
+            "book.formal",
+            "book.loss_months",
+            "book.net_benefit",
+        ),
+        writes=("book.end",),
         streams=(),
     ),
     "memory": Rule(
         "the memory of partners written by alliances/memory.py's queue of jobs",
         reads=("memory_next", "memory_partner", "memory_trust"),
         writes=("memory_next", "memory_partner", "memory_trust"),
+        streams=(),
+    ),
+    "statics": Rule(
+        "per-membership statics of new or changed alliances (AllianceData._statics)",
+        reads=("book.diversity", "book.other_sector", "capability", "sector"),
+        writes=("book.diversity", "book.other_sector"),
+        streams=(),
+    ),
+    "partner_diversity": Rule(
+        "each firm's mean partner diversity, for innovation (alliances/effects.py)",
+        reads=("book.diversity", "n_alliances"),
+        writes=(),
         streams=(),
     ),
 }
