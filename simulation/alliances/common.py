@@ -34,6 +34,7 @@ _FORMAL_BIAS = np.where(np.isin(np.arange(len(ALLIANCE_TYPES)), [BID, RD]), 1.3,
 _SLOT_PAIRS = tuple(np.array(x) for x in zip(*[(s, t) for s in range(MAX_MEMBERS)
                                                for t in range(MAX_MEMBERS) if s != t]))
 INFORMAL_REVIEW = 12  # months between reviews of an informal alliance
+RENEWAL_TRUST = 0.5  # an alliance is renewed only if no member's trust in a partner is below
 DISSOLUTION_REASONS = ("low_trust", "sustained_loss", "term_end", "member_exit")
 # the book's fields form() sets for every new alliance (the others start from their defaults)
 _FORMED = frozenset(("active", "kind", "members", "n_members", "start", "end", "formal", "trust"))
@@ -442,12 +443,13 @@ class AllianceData:
         return self._cells
 
     def _trust_flags(self, values: np.ndarray, alliance: np.ndarray):
-        """Per alliance: is any partner-pair trust below the break threshold, below 0.5?
+        """Per alliance: is any partner-pair trust below the break threshold, below
+        RENEWAL_TRUST?
 
         `values` are the trust of the pair cells, `alliance` their alliances (pair_cells()).
         """
         flags = []
-        for level in (self.p["trust_break_threshold"], 0.5):
+        for level in (self.p["trust_break_threshold"], RENEWAL_TRUST):
             flag = np.zeros(self.book.n, dtype=bool)
             flag[alliance[values < np.float32(level)]] = True
             flags.append(flag)

@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import kernels
 from ..state import MAX_MEMBERS, FirmState
-from .common import _ROW_WORD, DETECTION, _row_sum, _uniforms
+from .common import _ROW_WORD, DETECTION, RENEWAL_TRUST, _row_sum, _uniforms
 
 # reputation moves this share of the way to the month's record of honoured memberships
 REPUTATION_RATE = np.float32(0.1)
@@ -18,7 +18,11 @@ REPUTATION_RATE = np.float32(0.1)
 BookRecord = namedtuple("BookRecord", ("members", "shirked", "detected", "effectiveness"))
 MemberRecord = namedtuple("MemberRecord", ("institutions", "trustworthiness"))
 TermsRecord = namedtuple("TermsRecord", ("per_alliance", "members", "formal", "u_shirk",
-                                         "u_detect", "detection_prob", "detection"))
+                                         "u_detect", "detection_prob", "detection",
+                                         "shirk_base", "shirk_per_institution"))
+# temptation to shirk x (SHIRK_BASE - SHIRK_PER_INSTITUTION x institutions): enforcement
+SHIRK_BASE = np.float32(1.2)
+SHIRK_PER_INSTITUTION = np.float32(0.08)
 
 
 def contribute_kernel(book, firms, terms):
@@ -28,7 +32,8 @@ def contribute_kernel(book, firms, terms):
     and each alliance's effectiveness."""
     members, shirked, detected, effectiveness = book
     institutions, trustworthiness = firms
-    per_alliance, members_f32, formal_f32, u_shirk, u_detect, detection_prob, detection = terms
+    (per_alliance, members_f32, formal_f32, u_shirk, u_detect, detection_prob, detection,
+     shirk_base, shirk_per_institution) = terms
     n, width = members.shape
     one = np.float32(1.0)
     base, per_institution, formal_share = detection  # DETECTION
@@ -48,7 +53,7 @@ def contribute_kernel(book, firms, terms):
             shirk = False
             if f >= 0:
                 p_shirk = ((one - trustworthiness[f])
-                           * (np.float32(1.2) - np.float32(0.08) * institutions[f])
+                           * (shirk_base - shirk_per_institution * institutions[f])
                            * per_alliance[r])
                 shirk = u_shirk[r * width + s] < p_shirk
                 caught = shirk and u_detect[r * width + s] < p_det
@@ -176,7 +181,8 @@ class Contribution:
                 BookRecord(b.members, b.shirked, b.detected, b.effectiveness),
                 MemberRecord(state.institutions, state.trustworthiness),
                 TermsRecord(per_alliance, members, formal, u_shirk, u_detect,
-                            np.float32(p["detection_prob"]), DETECTION))
+                            np.float32(p["detection_prob"]), DETECTION, SHIRK_BASE,
+                            SHIRK_PER_INSTITUTION))
             self._after_contribution(state, f, b.detected.reshape(-1).take(ms), threaded)
             return
         inst = np.zeros(shape, dtype=np.float32)
@@ -186,7 +192,8 @@ class Contribution:
             fr, mr = f[rows], ms[rows]
             inst_m = state.institutions.take(fr)
             inst.reshape(-1)[mr] = inst_m
-            p_shirk = ((1.0 - state.trustworthiness.take(fr)) * (1.2 - 0.08 * inst_m)
+            p_shirk = ((1.0 - state.trustworthiness.take(fr))
+                       * (SHIRK_BASE - SHIRK_PER_INSTITUTION * inst_m)
                        * per_alliance.take(a[rows]))
             shirk_m[rows] = u_shirk.take(mr) < p_shirk
 
@@ -243,7 +250,7 @@ class Contribution:
         if cells_job is None:  # compiled: one pass over each alliance's member slots
             self.trust_low, self.trust_below_half = kernels.compiled(update_trust_kernel)(
                 b.trust, b.members, b.detected, build, erode,
-                np.float32(p["trust_break_threshold"]), np.float32(0.5))
+                np.float32(p["trust_break_threshold"]), np.float32(RENEWAL_TRUST))
             return
         cells, alliance, target = cells_job.result()
         seen = b.detected.reshape(-1).take(target)

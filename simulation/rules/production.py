@@ -17,6 +17,8 @@ from .demand import Walk, demand_walk
 from .resilience import RESILIENCE_CONSTANTS, update_resilience
 
 SUPPLIER_FAILURE_LOSS = 0.3  # share of a month's output lost in a supplier failure
+INVEST_RESERVE = 2.0  # capital above this many months of costs may be invested
+NEED_PER_DROP = 3.0  # a fall of a third below the trend is full pressure to collaborate
 
 
 def produce(state, p: dict, rng: np.random.Generator, index: np.ndarray, shock, effects,
@@ -88,7 +90,7 @@ def produce(state, p: dict, rng: np.random.Generator, index: np.ndarray, shock, 
     state.flow_profit += profit
 
     # invest spare capital in capacity: one unit of annual revenue capacity per unit
-    target = 2.0 * (fixed + variable)
+    target = INVEST_RESERVE * (fixed + variable)
     invest = np.where(alive, p["invest_share"] * np.maximum(state.capital - target, 0.0), 0.0)
     state.capital -= invest
     state.flow_invest += invest
@@ -96,7 +98,8 @@ def produce(state, p: dict, rng: np.random.Generator, index: np.ndarray, shock, 
 
     # pressure to collaborate: a fall below trend, a shock, a supplier failure
     drop = np.maximum(0.0, 1.0 - revenue / np.maximum(state.trend, 1e-9))
-    need = np.clip(3.0 * drop + (1.0 - shock.demand) + (shock.logistics - 1.0) + failed, 0, 1)
+    need = np.clip(NEED_PER_DROP * drop + (1.0 - shock.demand) + (shock.logistics - 1.0)
+                   + failed, 0, 1)
     state.need[:] = np.where(alive, need, 0.0)
     update_resilience(state)  # against last month's trend, before it moves
     state.trend += np.where(alive, (revenue - state.trend) / 12.0, 0.0)
@@ -121,7 +124,10 @@ EffectsRecord = namedtuple("EffectsRecord", (
     "in_supply_chain", "coordination_cost"))
 WalkRecord = namedtuple("WalkRecord", ("capacity", "expected", "reach", "failed", "noise"))
 Constants = namedtuple("Constants", ("interest_rate", "invest_share", "loss_in_chain",
-                                     "loss_alone", "episode_below", "episode_fade"))
+                                     "loss_alone", "invest_reserve", "need_per_drop",
+                                     "episode_below", "episode_fade", "score_top",
+                                     "depth_weight", "per_depth", "length_weight",
+                                     "per_month"))
 
 
 def _record(kind, source):
@@ -133,7 +139,8 @@ def _produce_compiled(state, p: dict, shock, effects, extra_revenue: np.ndarray,
     """produce's arithmetic and update_resilience by produce_kernel."""
     constants = Constants(float(p["interest_rate"]), float(p["invest_share"]),
                           np.float32(SUPPLIER_FAILURE_LOSS / 2),
-                          np.float32(SUPPLIER_FAILURE_LOSS), *RESILIENCE_CONSTANTS)
+                          np.float32(SUPPLIER_FAILURE_LOSS), INVEST_RESERVE, NEED_PER_DROP,
+                          *RESILIENCE_CONSTANTS)
     kernels.compiled(produce_kernel)(
         _record(FirmRecord, state), _record(ShockRecord, shock),
         _record(EffectsRecord, effects), _record(WalkRecord, walk), extra_revenue, constants)
@@ -151,7 +158,8 @@ def produce_kernel(firm, shock, effects, walk, extra, constants):
     (contract_boost, price_premium, logistics_cut, infra_cut, rd_speedup, demand,
      in_supply_chain, coordination_cost) = effects
     capacity, expected, reach, failed, noise = walk
-    interest_rate, invest_share, loss_in_chain, loss_alone, below_share, fade = constants
+    (interest_rate, invest_share, loss_in_chain, loss_alone, reserve, per_drop, below_share,
+     fade, top, depth_weight, per_depth, length_weight, per_month) = constants
     f32 = np.float32
     one32, zero32 = f32(1.0), f32(0.0)
     for i in range(alive.size):
@@ -176,13 +184,13 @@ def produce_kernel(firm, shock, effects, walk, extra, constants):
         revenue[i] = new_revenue
         cap_i = capital[i] + profit
         flow_profit[i] += profit
-        invest = invest_share * _max(cap_i - 2.0 * (fixed + variable), 0.0) if live else 0.0
+        invest = invest_share * _max(cap_i - reserve * (fixed + variable), 0.0) if live else 0.0
         capital[i] = cap_i - invest
         flow_invest[i] += invest
         scale[i] *= 1.0 + invest / _max(capacity[i] * 12.0, 1e-9)
         old_trend = trend[i]
         drop = _max(0.0, 1.0 - new_revenue / _max(old_trend, 1e-9))
-        pressure = _clip(3.0 * drop + (1.0 - demand_mult[i]) + (logistics_mult[i] - 1.0)
+        pressure = _clip(per_drop * drop + (1.0 - demand_mult[i]) + (logistics_mult[i] - 1.0)
                          + (1.0 if failed[i] else 0.0), 0.0, 1.0)
         need[i] = pressure if live else 0.0
         # update_resilience, against last month's trend
@@ -202,9 +210,9 @@ def produce_kernel(firm, shock, effects, walk, extra, constants):
         last_r = last_recovery[i] * fade
         last_depth[i] = last_d
         last_recovery[i] = last_r
-        score = (f32(5.0) - f32(2.5) * _min(_max(last_d, depth) * f32(2.5), one32)
-                 - f32(1.5) * _min(_max(last_r, f32(months)) * f32(1 / 12), one32))
-        resilience[i] = _clip(score, one32, f32(5.0))
+        score = (top - depth_weight * _min(_max(last_d, depth) * per_depth, one32)
+                 - length_weight * _min(_max(last_r, f32(months)) * per_month, one32))
+        resilience[i] = _clip(score, one32, top)
         # the trend moves after the resilience score; employees and size class follow it
         new_trend = old_trend + ((new_revenue - old_trend) / 12.0 if live else 0.0)
         trend[i] = new_trend

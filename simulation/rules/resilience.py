@@ -9,7 +9,14 @@ import numpy as np
 # old values)
 EPISODE_BELOW = np.float32(0.95)  # an episode runs while revenue < this share of the trend
 EPISODE_FADE = np.float32(0.97)  # monthly fading of finished episodes (half-life ~2 years)
-RESILIENCE_CONSTANTS = (EPISODE_BELOW, EPISODE_FADE)
+# score = TOP - DEPTH_WEIGHT min(depth / 0.4, 1) - LENGTH_WEIGHT min(months / 12, 1), in [1, TOP]
+SCORE_TOP = np.float32(5.0)
+DEPTH_WEIGHT = np.float32(2.5)
+PER_DEPTH = np.float32(2.5)  # 1 / 0.4: a loss of 40 % of the trend is the deepest counted
+LENGTH_WEIGHT = np.float32(1.5)
+PER_MONTH = np.float32(1 / 12)  # a year below the trend is the longest counted
+RESILIENCE_CONSTANTS = (EPISODE_BELOW, EPISODE_FADE, SCORE_TOP, DEPTH_WEIGHT, PER_DEPTH,
+                        LENGTH_WEIGHT, PER_MONTH)
 
 
 def update_resilience(state) -> None:
@@ -40,6 +47,6 @@ def update_resilience(state) -> None:
     state.last_recovery *= EPISODE_FADE
     depth = np.maximum(state.last_depth, state.episode_depth)
     months = np.maximum(state.last_recovery, state.episode_months)
-    score = (np.float32(5.0) - np.float32(2.5) * np.minimum(depth * np.float32(2.5), 1.0)
-             - np.float32(1.5) * np.minimum(months * np.float32(1 / 12), 1.0))
-    np.clip(score, 1.0, 5.0, out=state.resilience)
+    score = (SCORE_TOP - DEPTH_WEIGHT * np.minimum(depth * PER_DEPTH, 1.0)
+             - LENGTH_WEIGHT * np.minimum(months * PER_MONTH, 1.0))
+    np.clip(score, 1.0, SCORE_TOP, out=state.resilience)
