@@ -6,20 +6,21 @@ constants passed in (a numba cache keeps another module's constants from when it
 compiled): production (simulation/rules/production.py), experience, exits and forgetting
 (rules/innovation.py, rules/exit_entry.py), contribution, trust and reputation
 (alliances/contribution.py), the memory of partners (alliances/memory.py) and the type
-values (alliances/common.py). This module compiles them (`compiled`, with the scalar helpers
-`_max`, `_min`, `_clip` and `_root` compiled in their place) and decides when they run
-(`use`), and holds KERNELS, the loops that re-implement no rule: `member_slots`,
-`first_occurrence` (numpy: `np.minimum.at`, which keeps Python's lock), `_weighted_count`
-(for `bincount`: numpy's keeps Python's lock), `triangles` and `largest_component` (in place
+values (alliances/common.py). This module compiles them (`compiled`, with the scalar
+helpers `scalar_max`, `scalar_min`, `scalar_clip` and `_root` compiled in their place) and
+decides when they run (`use`), and holds KERNELS, the loops that re-implement no rule:
+`member_slots`, `first_occurrence` (numpy: `np.minimum.at`, which keeps Python's lock),
+`_weighted_count` (for `bincount`: numpy's keeps Python's lock), `triangles` and `largest_component` (in place
 of scipy's sparse product and csgraph). tests/test_kernels.py walks every kernel against the
 numpy path it stands in for.
 
 They give the numpy path's results bit for bit: the same float32 and float64 operations in
 the same order per value (a Python float times a float32 array is float32 in numpy, so the
 kernels write `np.float32(...)` there), numpy's rules for signed zeros and NaN in max, min
-and clip (`_max`, `_min`, `_clip`), and every exponential, logarithm and power left to numpy,
-whose SIMD versions differ from the C library's in the last bit (tests/test_kernels.py). They
-release Python's lock, so the worker thread of simulation/side.py runs beside them. numba is
+and clip (`scalar_max`, `scalar_min`, `scalar_clip`), and every exponential, logarithm and
+power left to numpy, whose SIMD versions differ from the C library's in the last bit
+(tests/test_kernels.py). They release Python's lock, so the worker thread of
+simulation/side.py runs beside them. numba is
 optional (the `fast` extra, which `make venv` installs): without it, or with SME_NUMBA=off,
 the numpy path runs.
 SME_NUMBA: `auto` (default, when numba is installed: compiled for arrays of at least
@@ -46,7 +47,7 @@ ENV = "SME_NUMBA"
 installed = importlib.util.find_spec("numba") is not None
 _compiled: dict = {}
 _helpers: dict = {}  # the helpers, compiled (made with the first kernel)
-_HELPERS = ("_max", "_min", "_clip", "_root")  # functions that kernels call
+_HELPERS = ("scalar_max", "scalar_min", "scalar_clip", "_root")  # functions that kernels call
 # the kernels of this module (the others are `*_kernel` beside their rules)
 KERNELS = ("member_slots", "first_occurrence", "_weighted_count", "triangles", "largest_component")
 _lock = threading.Lock()
@@ -85,8 +86,8 @@ def for_many_models() -> None:
 
 def compiled(fn):
     """The compiled version of a kernel (made once per process). A kernel may call the
-    helpers of this module (`_max`, `_min`, `_clip`, `_root`, imported where it lives): they
-    are compiled in their place in its module on first use."""
+    helpers of this module (`scalar_max`, `scalar_min`, `scalar_clip`, `_root`, imported
+    where it lives): they are compiled in their place in its module on first use."""
     with _lock:
         if fn not in _compiled:
             import numba
@@ -132,8 +133,6 @@ def member_slots(kind, members, n_types):
     return alliance, slot, index, firm, bounds
 
 
-
-
 def first_occurrence(values, bound):
     """True at the first occurrence of each value in `values` (integers in [0, bound))."""
     seen = np.zeros(bound, np.bool_)
@@ -146,23 +145,21 @@ def first_occurrence(values, bound):
     return first
 
 
-def _max(a, b):
+def scalar_max(a, b):
     """np.maximum(a, b) of two scalars: b when they are equal (so max(0.0, -0.0) is -0.0, as
     numpy's loops give), a NaN of either kept."""
     return a if (a > b or a != a) else b
 
 
-def _min(a, b):
+def scalar_min(a, b):
     """np.minimum(a, b) of two scalars, in the same way."""
     return a if (a < b or a != a) else b
 
 
-def _clip(x, lo, hi):
+def scalar_clip(x, lo, hi):
     """np.clip(x, lo, hi) of one scalar: x unless it is below lo or above hi (so -0.0 and NaN
     pass through, as numpy's clip gives)."""
     return lo if x < lo else (hi if x > hi else x)
-
-
 
 
 def _weighted_count(x, weights, out):
@@ -186,11 +183,6 @@ def bincount(x, weights, minlength: int):
         if compiled(_weighted_count)(x, np.asarray(weights, dtype=np.float64), out):
             return out
     return np.bincount(x, weights=weights, minlength=minlength)
-
-
-
-
-
 
 
 def triangles(indptr, hi):

@@ -28,7 +28,7 @@ from .sizes import sizes_of
 from .state import FirmState
 
 # What runs on the second core beside what, on models where side.use() is on: each job
-# handed to the worker (simulation/rules.py names) and the rules this thread runs until the
+# handed to the worker (simulation/rules names) and the rules this thread runs until the
 # job is joined. Checked against the rules' declarations by tests/test_rules.py.
 BESIDE = {
     "value_types": ("month_context", "introductions", "search"),

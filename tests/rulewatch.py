@@ -24,7 +24,7 @@ from simulation.state import AllianceBook, FirmState
 FIELDS = frozenset(FirmState.FIELDS)
 BOOK_FIELDS = frozenset(AllianceBook.FIELDS)
 FLAGS = ("trust_low", "trust_below_half")  # the alliances' trust flags (update_trust)
-# functions handed to the worker: each is a rule of its own (simulation/rules.py)
+# functions handed to the worker: each is a rule of its own (simulation/rules/__init__.py)
 JOBS = {"value_types": (schedule, "_open_ledger_and_value_types"),
         "independent_draws": (schedule, "_independent_draws"),
         "innovation": (innovation, "innovate"),

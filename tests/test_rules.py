@@ -1,4 +1,4 @@
-"""Each rule's declaration (simulation/rules.py) is true, and rules run side by side on two
+"""Each rule's declaration (simulation/rules/__init__.py) is true, and rules run side by side on two
 cores (simulation/schedule.BESIDE) never touch what the other writes."""
 
 import os

@@ -12,7 +12,7 @@ from functools import partial
 import numpy as np
 
 from .. import kernels
-from ..kernels import _max
+from ..kernels import scalar_max
 from ..regions import region_array
 from ..sizes import sizes_of
 from ..state import MAX_MEMBERS, AllianceBook, FirmState, take_rows
@@ -344,7 +344,7 @@ def value_table_kernel(out, reach, firms, terms):
         r, vcr, fcr = reach[i], var_cost_ratio[i], fixed_cost_ratio[i]
         out[0, i] = (supply_cut * logistics_share[i]) * vcr * r
         out[1, i] = marketing_premium * np.float64(export_share[i]) * r
-        out[2, i] = (bid_boost * contract_share[i]) * _max(1.0 - vcr, min_margin) * r
+        out[2, i] = (bid_boost * contract_share[i]) * scalar_max(1.0 - vcr, min_margin) * r
         out[3, i] = ((rd_cut * rd_share[i]) * fcr + rd_innovation * vcr * gain_months) * r
         out[4, i] = (infra_cut * infra_share[i]) * fcr * r
 

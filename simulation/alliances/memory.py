@@ -81,7 +81,7 @@ class Memory:
     # The firms' memory of partners is written in order by a queue of jobs: formation's
     # (handed to the second core by contribution), then dissolution's and exits' (handed over
     # at once). Only search and formation read the memory, and only exits and entry
-    # (economy.forget_exited, population.populate) write it otherwise: each of them waits for
+    # (exit_entry.forget_exited, population.populate) write it otherwise: each of them waits for
     # the queue first (memory_settled).
     def start_memory(self, threaded: bool | None = None) -> None:
         """Hand the waiting memory jobs to the second core (threaded; default: if it is on),

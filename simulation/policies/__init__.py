@@ -33,6 +33,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from ..alliances import ALLIANCE_TYPES
 from ..params import COUNTRIES, Param
 from ..regions import SECTORS, SIZE_CLASSES
 from . import (
@@ -54,7 +55,6 @@ POINTS = ("before_firms_act", "month_context", "introductions", "after_effects",
 POLICY_KINDS = tuple(m.NAME for m in INSTRUMENTS)
 KIND_FIELDS = {m.NAME: m.FIELDS for m in INSTRUMENTS}
 COMMON_FIELDS = {**_COMMON, "kind": replace(_COMMON["kind"], choices=POLICY_KINDS)}
-N_ALLIANCE_TYPES = 5  # the value bonus is per alliance type (alliances.ALLIANCE_TYPES)
 
 __all__ = ["INSTRUMENTS", "POINTS", "POLICY_KINDS", "KIND_FIELDS", "COMMON_FIELDS", "Policy",
            "PolicyBook", "capped", "policy_fields"]
@@ -113,9 +113,6 @@ class PolicyBook:
             if p.kind == kind and p.running(month) and self.scale > 0:
                 yield p, p.budget * self.scale
 
-    def any_running(self, kind: str, month: int) -> bool:
-        return any(True for _ in self.running(kind, month))
-
     def new_month(self) -> None:
         self.spend = dict.fromkeys(POLICY_KINDS, 0.0)
 
@@ -145,7 +142,7 @@ class PolicyBook:
         """The month's policy context of alliances: `value_bonus` (extra value share per
         alliance type) and `coord_subsidy` (share of coordination cost each firm expects
         to be paid)."""
-        context = SimpleNamespace(value_bonus=np.zeros(N_ALLIANCE_TYPES),
+        context = SimpleNamespace(value_bonus=np.zeros(len(ALLIANCE_TYPES)),
                                   coord_subsidy=np.zeros(state.n))
         for module, running in self._acting("month_context", month):
             module.month_context(self, running, state, month, context)

@@ -1,5 +1,5 @@
 """Credit lines: months of trend revenue x country access x the month's crunch multiplier
-(ODD §7.11)."""
+(ODD §7.12)."""
 
 from __future__ import annotations
 

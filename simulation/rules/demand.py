@@ -1,7 +1,7 @@
 """Demand: the markets' trend and cycle, each firm's demand walk, capacity following demand.
 
-ODD §7.8 (demand). Money is in thousand USD-equivalent per month; every function works on
-whole arrays of firms, dead rows carried along and masked.
+ODD §7.1 (the demand index) and §7.10 (the demand walk). Money is in thousand USD-equivalent
+per month; every function works on whole arrays of firms, dead rows carried along and masked.
 """
 
 from __future__ import annotations

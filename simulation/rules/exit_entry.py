@@ -1,5 +1,5 @@
 """Exit (bankruptcy, voluntary closure), forgetting exited partners, and entry
-(ODD §7.17). `exits` and `forget_exited` have compiled twins (`exits_kernel`,
+(ODD §7.16-7.17). `exits` and `forget_exited` have compiled twins (`exits_kernel`,
 `forget_kernel`)."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Production: revenue, costs, profit, investment, need, then the resilience score and the
-trend (ODD §7.8-7.10). `produce` is the rule; `produce_kernel` its compiled twin (numba,
+trend (ODD §7.10, §7.19). `produce` is the rule; `produce_kernel` its compiled twin (numba,
 simulation/kernels.py), the same operations in the same dtypes and order, run where the
 kernels run (tests/test_kernels.py compares them).
 """
@@ -11,7 +11,7 @@ from collections import namedtuple
 import numpy as np
 
 from .. import kernels
-from ..kernels import _clip, _max, _min
+from ..kernels import scalar_clip, scalar_max, scalar_min
 from ..regions import size_class_of
 from .demand import Walk, demand_walk
 from .resilience import RESILIENCE_CONSTANTS, update_resilience
@@ -176,7 +176,7 @@ def produce_kernel(firm, shock, effects, walk, extra, constants):
         variable = volume * var_cost_ratio[i] * (
             (one32 - ls) * inputs_mult[i]
             + ls * (1.0 - logistics_cut[i] * r) * logistics_mult[i])
-        interest = _max(-capital[i], 0.0) * interest_rate / 12.0 * interest_mult[i]
+        interest = scalar_max(-capital[i], 0.0) * interest_rate / 12.0 * interest_mult[i]
         cost = (fixed + variable + compliance[i] * new_revenue + interest
                 + coordination_cost[i])
         profit = new_revenue - cost if live else 0.0
@@ -184,24 +184,25 @@ def produce_kernel(firm, shock, effects, walk, extra, constants):
         revenue[i] = new_revenue
         cap_i = capital[i] + profit
         flow_profit[i] += profit
-        invest = invest_share * _max(cap_i - reserve * (fixed + variable), 0.0) if live else 0.0
+        invest = (invest_share * scalar_max(cap_i - reserve * (fixed + variable), 0.0)
+                  if live else 0.0)
         capital[i] = cap_i - invest
         flow_invest[i] += invest
-        scale[i] *= 1.0 + invest / _max(capacity[i] * 12.0, 1e-9)
+        scale[i] *= 1.0 + invest / scalar_max(capacity[i] * 12.0, 1e-9)
         old_trend = trend[i]
-        drop = _max(0.0, 1.0 - new_revenue / _max(old_trend, 1e-9))
-        pressure = _clip(per_drop * drop + (1.0 - demand_mult[i]) + (logistics_mult[i] - 1.0)
+        drop = scalar_max(0.0, 1.0 - new_revenue / scalar_max(old_trend, 1e-9))
+        pressure = scalar_clip(per_drop * drop + (1.0 - demand_mult[i]) + (logistics_mult[i] - 1.0)
                          + (1.0 if failed[i] else 0.0), 0.0, 1.0)
         need[i] = pressure if live else 0.0
         # update_resilience, against last month's trend
-        ratio = f32(new_revenue / _max(old_trend, 1e-9))
+        ratio = f32(new_revenue / scalar_max(old_trend, 1e-9))
         below = live and ratio < below_share
         months = episode_months[i]
-        depth = _max(episode_depth[i], (one32 - ratio) * (one32 if below else zero32))
+        depth = scalar_max(episode_depth[i], (one32 - ratio) * (one32 if below else zero32))
         months += 1 if below else 0
         if live and not below and episode_months[i] > 0:
-            last_depth[i] = _max(last_depth[i], depth)
-            last_recovery[i] = _max(last_recovery[i], f32(months))
+            last_depth[i] = scalar_max(last_depth[i], depth)
+            last_recovery[i] = scalar_max(last_recovery[i], f32(months))
             depth = zero32
             months = 0
         episode_depth[i] = depth
@@ -210,12 +211,12 @@ def produce_kernel(firm, shock, effects, walk, extra, constants):
         last_r = last_recovery[i] * fade
         last_depth[i] = last_d
         last_recovery[i] = last_r
-        score = (top - depth_weight * _min(_max(last_d, depth) * per_depth, one32)
-                 - length_weight * _min(_max(last_r, f32(months)) * per_month, one32))
-        resilience[i] = _clip(score, one32, top)
+        score = (top - depth_weight * scalar_min(scalar_max(last_d, depth) * per_depth, one32)
+                 - length_weight * scalar_min(scalar_max(last_r, f32(months)) * per_month, one32))
+        resilience[i] = scalar_clip(score, one32, top)
         # the trend moves after the resilience score; employees and size class follow it
         new_trend = old_trend + ((new_revenue - old_trend) / 12.0 if live else 0.0)
         trend[i] = new_trend
         if live:
-            employees[i] = _max(new_trend / revenue_per_employee[i], 1.0)
+            employees[i] = scalar_max(new_trend / revenue_per_employee[i], 1.0)
         size_class[i] = (1 if employees[i] >= 10 else 0) + (1 if employees[i] >= 50 else 0)

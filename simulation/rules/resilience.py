@@ -1,4 +1,4 @@
-"""The firm's resilience score (1-5), updated each month in production (ODD §7.10)."""
+"""The firm's resilience score (1-5), updated each month in production (ODD §7.19)."""
 
 from __future__ import annotations
 
