@@ -10,9 +10,9 @@ values (alliances/common.py). This module compiles them (`compiled`, with the sc
 helpers `scalar_max`, `scalar_min`, `scalar_clip` and `_root` compiled in their place) and
 decides when they run (`use`), and holds KERNELS, the loops that re-implement no rule:
 `member_slots`, `first_occurrence` (numpy: `np.minimum.at`, which keeps Python's lock),
-`_weighted_count` (for `bincount`: numpy's keeps Python's lock), `triangles` and `largest_component` (in place
-of scipy's sparse product and csgraph). tests/test_kernels.py walks every kernel against the
-numpy path it stands in for.
+`_weighted_count` (for `bincount`: numpy's keeps Python's lock), `triangles` and
+`largest_component` (in place of scipy's sparse product and csgraph). tests/test_kernels.py
+walks every kernel against the numpy path it stands in for.
 
 They give the numpy path's results bit for bit: the same float32 and float64 operations in
 the same order per value (a Python float times a float32 array is float32 in numpy, so the
