@@ -65,11 +65,14 @@ def main() -> int:
     finally:
         shutil.rmtree(root, ignore_errors=True)
     a, b = (statistics.median(t) * 1e3 for t in times)
-    same = models[0].datacollector.get_model_vars_dataframe().equals(
-        models[1].datacollector.get_model_vars_dataframe())
+    frames = [m.datacollector.get_model_vars_dataframe() for m in models]
+    shared = [c for c in frames[0].columns if c in frames[1].columns]
+    same = frames[0][shared].equals(frames[1][shared])
+    added = [c for c in frames[1].columns if c not in frames[0].columns]
     print(f"{args.firms:,} firms, {args.months} months each after {args.burn_in}: "
           f"A {a:.1f} ms, B {b:.1f} ms a month (medians), B/A {b / a:.3f}; "
-          f"reporters identical: {same}")
+          f"reporters identical: {same}"
+          + (f" (the {len(shared)} both have; B adds {len(added)})" if added else ""))
     return 0
 
 
