@@ -7,6 +7,7 @@ model understands. tests/test_dashboard.py checks that every registry parameter 
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from simulation.alliances import ALLIANCE_TYPES
@@ -14,6 +15,7 @@ from simulation.errors import UserError
 from simulation.params import PARAMS, Param
 from simulation.policies import POLICY_KINDS
 from simulation.regions import REGIONS
+from simulation.scenario import load_scenario, scenario_titles
 from simulation.shocks import SHOCK_KINDS
 
 GROUP_TITLES = {
@@ -120,6 +122,23 @@ SHOCK_LABELS = {
 assert set(ALLIANCE_LABELS) == set(ALLIANCE_TYPES)
 assert set(POLICY_LABELS) == set(POLICY_KINDS)
 assert set(SHOCK_LABELS) == set(SHOCK_KINDS)
+
+
+@functools.lru_cache(maxsize=1)
+def shipped_titles() -> dict[str, str]:
+    """{name: title} of the shipped scenarios (read once: they do not change while served)."""
+    return scenario_titles()
+
+
+def scenario_title(ref: str) -> str:
+    """A scenario's title for people: a shipped name's, or a file's (its name in words)."""
+    titles = shipped_titles()
+    if ref in titles:
+        return titles[ref]
+    try:
+        return load_scenario(ref).label
+    except UserError:
+        return str(ref)
 
 
 def country_label(code: str) -> str:

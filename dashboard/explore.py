@@ -1,9 +1,15 @@
-"""Explore: one model, month by month, in Mesa's SolaraViz.
+"""Explore: one model, month by month.
 
 The settings are generated from the registry (grouped, plain labels with units, the
 registry's help text in a panel); a scenario picker loads a scenario's settings, shocks and
 policies; live charts mark shock and policy periods; an alliance network view shows a
 sample of at most MAX_NODES living firms; headline numbers sit on cards above.
+
+The page owns its settings: one dict (`values`: scenario, seed, every parameter) that the
+sidebar shows and every model is built from (`build_model`). A change of scenario or of any
+setting builds the model again from it at once, so the screen never shows settings other
+than the model's. (Mesa's SolaraViz kept its own copy of the settings, which its Reset
+lost when the page was drawn again for another scenario: it then built the default model.)
 
 Every browser session builds its own model (`solara.use_memo` in `ExplorePage`, kept by the
 session while its user is on another page), so two people using the dashboard never share
@@ -15,6 +21,7 @@ from __future__ import annotations
 import io
 import re
 import threading
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,8 +29,6 @@ import solara
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
-from mesa.visualization import SolaraViz
-from mesa.visualization.utils import update_counter
 from PIL import Image as PILImage
 
 from analysis.resources import check_memory, run_size
@@ -40,8 +45,10 @@ from .common import (
     SHOCK_LABELS,
     country_label,
     param_label,
+    scenario_title,
+    shipped_titles,
 )
-from .session import remembered, use_session
+from .session import use_session
 
 DEFAULT_SCENARIO = "baseline"
 DEFAULT_SEED = 42
@@ -69,8 +76,8 @@ class ExploreModel(SMEEcosystem):
     """The Explore page's model: the scenario by name, the warm-up already run.
 
     Differences from SMEEcosystem, all for the page:
-    - the scenario comes as `scenario_name`: SolaraViz's Reset passes Mesa's own `scenario`
-      object (mesa.Model.scenario) under `scenario`, which is ignored here;
+    - the scenario comes as `scenario_name` (a Mesa `scenario` object, as Mesa's own
+      controllers pass back, is ignored);
     - the burn-in (warm-up) runs at once, so the first screen starts at month 0 with an
       ecosystem that has settled;
     - impossible settings do not raise: `input_error` holds the message in plain words, the
@@ -82,6 +89,7 @@ class ExploreModel(SMEEcosystem):
                  **params):
         self.input_error: str | None = None
         self.scenario_name = scenario_name
+        self.seed_value = rng
         try:
             spec = load_scenario(scenario_name)
             check_memory(*run_size(validate({**spec.params, **validate(params)})),
@@ -102,7 +110,7 @@ class ExploreModel(SMEEcosystem):
 
 def setting_widget(p, value) -> dict:
     """A SolaraViz input for one registry parameter, labelled in plain words."""
-    label = f"{GROUP_TITLES[p.group]} · {param_label(p.name)}"
+    label = param_label(p.name)
     if p.choices is not None:
         return {"type": "Select", "value": value, "values": list(p.choices), "label": label}
     if p.kind is bool:
@@ -132,12 +140,23 @@ def page_values(scenario_name: str) -> dict:
     return {**defaults(), **spec.params, **PAGE_DEFAULTS}
 
 
+def start_values(scenario_name: str) -> dict:
+    """The settings of a scenario's first model on the page: its name, the seed and every
+    registry parameter (the same keys the sidebar edits and `build_model` reads)."""
+    return {"scenario_name": scenario_name, "rng": DEFAULT_SEED, **page_values(scenario_name)}
+
+
+def build_model(values: dict) -> ExploreModel:
+    """The model of exactly these settings (scenario, seed, every parameter)."""
+    return ExploreModel(**values)
+
+
 def model_params(scenario_name: str) -> dict:
-    """SolaraViz `model_params`: a seed and every registry parameter, grouped by topic."""
+    """Every input of the sidebar: a seed and every registry parameter, grouped by topic
+    (fixed values, such as the scenario's name, as plain values)."""
     values = page_values(scenario_name)
     out: dict = {"scenario_name": scenario_name, **{k: values[k] for k in FIXED}}
-    out["rng"] = {"type": "SliderInt", "value": DEFAULT_SEED, "min": 0, "max": 999, "step": 1,
-                  "label": "Random draw (another number gives another possible history)"}
+    out["rng"] = SEED_WIDGET | {"value": DEFAULT_SEED}
     for group in GROUP_ORDER:
         for p in PARAMS_LIST:
             if p.group == group and p.name not in FIXED:
@@ -145,10 +164,13 @@ def model_params(scenario_name: str) -> dict:
     return out
 
 
+SEED_WIDGET = {"type": "SliderInt", "min": 0, "max": 999, "step": 1,
+               "label": "Random draw (another number gives another possible history)"}
+
+
 def make_model(scenario_name: str) -> ExploreModel:
     """The page's first model for a scenario (the same the settings would build)."""
-    values = page_values(scenario_name)
-    return ExploreModel(scenario_name=scenario_name, rng=DEFAULT_SEED, **values)
+    return build_model(start_values(scenario_name))
 
 
 # --------------------------------------------------------------------------- charts
@@ -472,6 +494,14 @@ def headlines(model: SMEEcosystem) -> list[Headline]:
     ]
 
 
+def identity(model: ExploreModel) -> str:
+    """Which model is on the screen: scenario, country, firms at the start, random draw."""
+    p = model.p
+    return (f"Model on screen: {scenario_title(model.scenario_name)} · "
+            f"{country_label(p['country'])} · {p['n_firms']:,} firms at the start · "
+            f"random draw {model.seed_value}")
+
+
 def situation(model: SMEEcosystem) -> str:
     """This month in words: which shocks and programmes are at work."""
     month = model.month
@@ -499,17 +529,19 @@ def FigureView(model: SMEEcosystem, name: str, steps: int):
 
 
 @solara.component
-def LiveView(model: SMEEcosystem):
+def LiveView(model: SMEEcosystem, counter: solara.Reactive):
     """The cards and figures of the current model, redrawn after every step.
 
-    The only component here that listens to SolaraViz's step counter: Solara renders once
-    per listener, so one listener keeps a step to one render of the page.
+    The only component here that listens to the step counter: Solara renders once per
+    listener, so one listener keeps a step to one render of the page.
     """
-    update_counter.get()
+    counter.get()
     if model.input_error:
         solara.Error(f"These settings are not possible: {model.input_error}. Change them "
-                     "on the left and press Reset.")
+                     "on the left.")
         return
+    solara.Text(identity(model), classes=["model-identity"],
+                style={"font-weight": "600", "display": "block", "margin-bottom": "4px"})
     HeadlineCards(model, model.steps)
     with solara.Div(style={"display": "grid", "gap": "8px", "grid-template-columns":
                            "repeat(auto-fill, minmax(500px, 1fr))"}):
@@ -527,7 +559,7 @@ def HeadlineCards(model: SMEEcosystem, steps: int):
                 solara.Text(h.value, style={"font-size": "1.5em", "font-weight": "600",
                                             "display": "block"}, classes=["headline-value"])
                 solara.Text(h.note, style={"font-size": "0.8em", "color": "#666"})
-    solara.Info(situation(model), dense=True)
+    solara.Info(situation(model), dense=True, classes=["situation"])
 
 
 @solara.component
@@ -541,38 +573,134 @@ def SettingsHelp():
             solara.Markdown(f"#### {GROUP_TITLES[group]}\n" + "\n".join(lines))
 
 
+PLAY_DELAY = 0.15  # seconds between two months while playing
+
+
+@solara.component
+def Controls(model: solara.Reactive, counter: solara.Reactive, playing: solara.Reactive,
+             restart):
+    """Play, pause, one month on, start again: the model's own buttons (Mesa's controller
+    has technical settings a reader does not need: play interval, render interval, threads)."""
+    def play():
+        while playing.value and model.value.running and not model.value.input_error:
+            time.sleep(PLAY_DELAY)
+            if not playing.value:
+                break
+            model.value.step()
+            counter.set(counter.value + 1)
+        playing.set(False)
+
+    solara.lab.use_task(play, dependencies=[playing.value], prefer_threaded=True)
+
+    def one_month():
+        model.value.step()
+        counter.set(counter.value + 1)
+
+    done = not model.value.running or model.value.input_error is not None
+    with solara.Row(style={"flex-wrap": "wrap", "gap": "6px"}):
+        solara.Button("Pause" if playing.value else "Play", icon_name="mdi-pause"
+                      if playing.value else "mdi-play", color="primary",
+                      on_click=lambda: playing.set(not playing.value),
+                      disabled=done and not playing.value, classes=["play-button"])
+        solara.Button("Step one month", color="primary", on_click=one_month,
+                      disabled=playing.value or done, classes=["step-button"])
+        solara.Button("Start again", on_click=restart, classes=["restart-button"],
+                      outlined=True)
+
+
+def input_for(name: str, widget: dict, value, on_value):
+    """A sidebar input for one setting (a registry parameter or the seed)."""
+    kind, label = widget["type"], widget["label"]
+    if kind == "Select" and name == "country":
+        codes = list(widget["values"])
+        labels = [country_label(c) for c in codes]
+        solara.Select(label, values=labels, value=labels[codes.index(value)],
+                      on_value=lambda x: on_value(codes[labels.index(x)]))
+    elif kind == "Select":
+        solara.Select(label, values=list(widget["values"]), value=value, on_value=on_value)
+    elif kind == "Checkbox":
+        solara.Checkbox(label=label, value=bool(value), on_value=on_value)
+    elif kind == "SliderInt":
+        solara.SliderInt(label, value=int(value), min=widget["min"], max=widget["max"],
+                         step=widget["step"], on_value=on_value, thumb_label="always")
+    else:
+        solara.SliderFloat(label, value=float(value), min=widget["min"], max=widget["max"],
+                           step=widget["step"], on_value=on_value, thumb_label="always")
+
+
+@solara.component
+def Settings(values: dict, on_change):
+    """Every setting of the model on screen, grouped by topic; a change builds the model
+    again with it at once, so what the sidebar shows is always the model's settings."""
+    widgets = solara.use_memo(lambda: model_params(values["scenario_name"]),
+                              [values["scenario_name"]])
+    group = None
+    for name, widget in widgets.items():
+        if not isinstance(widget, dict):
+            continue
+        if name in PARAMS and PARAMS[name].group != group:
+            group = PARAMS[name].group
+            solara.Text(GROUP_TITLES[group], classes=["settings-group"],
+                        style={"font-weight": "600", "display": "block",
+                               "margin": "14px 0 4px 0", "font-size": "1.05em"})
+        input_for(name, widget, values[name], lambda x, name=name: on_change(name, x))
+
+
 @solara.component
 def ExplorePage():
     scenarios = solara.use_memo(list_scenarios, [])
     descriptions = dict(scenarios)
-    # this browser session's model, built here and kept by the session while its user is
-    # on another page; never shared with another session
+    # this browser session's settings and model, built here and kept by the session while
+    # its user is on another page; never shared with another session
     kept = use_session().explore
-    scenario = remembered(kept, "scenario", DEFAULT_SCENARIO)
+    if kept.get("values") is None:
+        kept["values"] = start_values(DEFAULT_SCENARIO)
+    values = solara.use_reactive(kept["values"],
+                                 on_change=lambda v: kept.__setitem__("values", v))
+    if kept.get("model") is None or kept.get("built") != kept["values"]:
+        kept["model"], kept["built"] = build_model(kept["values"]), kept["values"]
+    model = solara.use_reactive(kept["model"], on_change=lambda m: kept.__setitem__("model", m))
+    counter = solara.use_reactive(0)
+    playing = solara.use_reactive(False)
 
-    def model_for(name: str) -> ExploreModel:
-        if kept.get("model") is None or kept["model"].scenario_name != name:
-            kept["model"] = make_model(name)
-        return kept["model"]
+    def rebuild(new: dict) -> None:
+        """Stop playing and put the model of exactly `new` on the screen."""
+        playing.set(False)
+        built = build_model(new)
+        kept["built"] = new
+        values.set(new)
+        model.set(built)
+        counter.set(counter.value + 1)
 
-    first = solara.use_memo(lambda: model_for(scenario.value), [scenario.value])
-    model = solara.use_reactive(first, on_change=lambda m: kept.__setitem__("model", m))
-    params = solara.use_memo(lambda: model_params(scenario.value), [scenario.value])
+    def pick(name: str) -> None:
+        if name != values.value["scenario_name"]:
+            rebuild(start_values(name))
 
+    def change(name: str, value) -> None:
+        if values.value.get(name) != value:
+            rebuild({**values.value, name: value})
+
+    name = values.value["scenario_name"]
     solara.Title("Explore - SME alliance ecosystem")
+    with solara.Sidebar():
+        with solara.Card("Run the model", margin=0):
+            Controls(model, counter, playing, lambda: rebuild(dict(values.value)))
+            solara.Text("Changing a setting below starts the model again from month 0 "
+                        "with it.", style={"font-size": "0.85em", "color": "#555"})
+        with solara.Card("Settings of the model on screen", margin=0):
+            Settings(values.value, change)
     with solara.Column(style={"padding": "8px"}):
         solara.Markdown(
             "Watch one possible future of a community of small and medium-sized firms that "
             "team up, keep or end partnerships, and face shocks and public support. Pick a "
-            "**scenario**, then press **Step** to move one month or **▶** to play. The "
-            "settings on the left change the model when you press **Reset**. (The 'Time' "
-            "under Information counts the warm-up months too.)")
+            "**scenario**, then press **Step one month** or **Play**. Every setting on the "
+            "left is the model's: changing one starts the model again from month 0.")
         with solara.Row(style={"align-items": "center", "gap": "12px"}):
-            solara.Select("Scenario", values=[n for n, _ in scenarios], value=scenario,
-                          style={"max-width": "380px"}, classes=["scenario-picker"])
-            solara.Text(descriptions.get(scenario.value, ""), style={"flex": "1"})
-        # SolaraViz: the controls and settings in the sidebar (its own chart area stays empty)
-        SolaraViz(model, components=[], model_params=params, name="SME alliance ecosystem",
-                  play_interval=150).key(f"viz-{scenario.value}")
-        LiveView(model.value)
+            titles = shipped_titles()
+            by_title = {t: n for n, t in titles.items()}
+            solara.Select("Scenario", values=list(by_title), value=titles.get(name, name),
+                          on_value=lambda t: pick(by_title[t]), style={"max-width": "460px"},
+                          classes=["scenario-picker"])
+            solara.Text(descriptions.get(name, ""), style={"flex": "1"})
+        LiveView(model.value, counter)
         SettingsHelp()

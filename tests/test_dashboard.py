@@ -46,7 +46,7 @@ def test_every_setting_has_a_plain_label_and_an_input_from_the_registry():
         if p.name in explore.FIXED:
             continue
         widget = inputs[p.name]
-        assert widget["label"].endswith(param_label(p.name)), widget
+        assert widget["label"] == param_label(p.name), widget
         if widget["type"] == "SliderFloat":
             steps = (widget["max"] - widget["min"]) / widget["step"]
             assert steps >= 100
@@ -142,6 +142,23 @@ def markdown_text(rc) -> str:
                      for w in rc.find(v.VuetifyTemplate).widgets)
 
 
+def identity(rc) -> str:
+    return rc.find(v.Html, class_="model-identity").widget.children[0]
+
+
+def sliders(rc) -> dict:
+    return {w.label: w for w in rc.find(v.Slider).widgets}
+
+
+def click(rc, label: str, times: int = 1) -> None:
+    for _ in range(times):
+        rc.find(v.Btn, children=[label]).widget.click()
+
+
+CREDIT_GUARANTEE = "Recession + public credit guarantee"
+FIRMS = "Number of firms at the start (firms)"
+
+
 def test_explore_pages_step_their_own_models(monkeypatch):
     monkeypatch.setitem(explore.PAGE_DEFAULTS, "n_firms", 300)
     _, page_a = solara.render(solara.AppLayout(children=[explore.ExplorePage()]),
@@ -150,33 +167,60 @@ def test_explore_pages_step_their_own_models(monkeypatch):
                               handle_error=False)
     assert month_card(page_a) == month_card(page_b) == "0 of 120"
     assert len(page_a.find(ipywidgets.Image).widgets) == len(explore.FIGURES)
-    for _ in range(2):
-        page_a.find(v.Btn, children=["Step"]).widget.click()
+    click(page_a, "Step one month", 2)
     assert month_card(page_a) == "2 of 120"
     assert month_card(page_b) == "0 of 120"  # another session's model did not move
 
-    # the scenario picker loads a scenario into this page's model only
-    page_b.find(v.Select, class_="scenario-picker").widget.v_model = "recession"
+    # the scenario picker (by title) loads a scenario into this page's model only
+    page_b.find(v.Select, class_="scenario-picker").widget.v_model = "Recession: demand " \
+        "and credit fall (no support)"
     page_b.find(v.Html, children=[load_scenario("recession").description.replace("\n", " ")]) \
         .assert_single()
-    page_b.find(v.Btn, children=["Step"]).widget.click()
+    click(page_b, "Step one month")
     assert month_card(page_b) == "1 of 120" and month_card(page_a) == "2 of 120"
-    sliders = {w.label: w for w in page_b.find(v.Slider).widgets}
-    assert sliders["Firms · Number of firms at the start (firms)"].v_model == 300
+    assert sliders(page_b)[FIRMS].v_model == 300
+
+
+def test_the_model_on_screen_is_the_model_of_the_settings_shown(monkeypatch):
+    """The bug of issue 22: Reset built a 3,000-firm baseline whatever the screen showed.
+    Every change of scenario or setting builds exactly the model the sidebar shows."""
+    monkeypatch.setitem(explore.PAGE_DEFAULTS, "n_firms", 300)
+    built = []
+    real = explore.build_model
+    monkeypatch.setattr(explore, "build_model", lambda values: built.append(values)
+                        or real(values))
+    _, rc = solara.render(solara.AppLayout(children=[explore.ExplorePage()]),
+                          handle_error=False)
+    rc.find(v.Select, class_="scenario-picker").widget.v_model = CREDIT_GUARANTEE
+    assert built[-1]["scenario_name"] == "recession_with_credit_guarantee"
+    assert identity(rc) == (f"Model on screen: {CREDIT_GUARANTEE} · All five countries · "
+                            "300 firms at the start · random draw 42")
+    sliders(rc)[FIRMS].v_model = 400
+    {w.label: w for w in rc.find(v.Select).widgets}["Country"].v_model = "Kenya"
+    assert identity(rc) == (f"Model on screen: {CREDIT_GUARANTEE} · Kenya · "
+                            "400 firms at the start · random draw 42")
+    values = built[-1]
+    assert (values["scenario_name"], values["country"], values["n_firms"]) == \
+        ("recession_with_credit_guarantee", "kenya", 400)
+    shown = {w.label: w.v_model for w in rc.find(v.Slider).widgets}
+    for p in PARAMS_LIST:  # every slider shows the value the model was built with
+        if param_label(p.name) in shown:
+            assert shown[param_label(p.name)] == pytest.approx(values[p.name]), p.name
+    click(rc, "Step one month", 3)
+    click(rc, "Start again")  # the same settings, from month 0
+    assert month_card(rc) == "0 of 120" and built[-1] == values
+    assert identity(rc).endswith("Kenya · 400 firms at the start · random draw 42")
 
 
 def test_explore_page_says_what_is_wrong_with_impossible_settings(monkeypatch):
     monkeypatch.setitem(explore.PAGE_DEFAULTS, "n_firms", 300)
     _, page = solara.render(solara.AppLayout(children=[explore.ExplorePage()]),
                             handle_error=False)
-    sliders = {w.label: w for w in page.find(v.Slider).widgets}
-    sliders["Firms · Share of small firms (10-49 staff) (share, 0-1)"].v_model = 0.99
-    page.find(v.Btn, children=["Reset"]).widget.click()
+    sliders(page)["Share of small firms (10-49 staff) (share, 0-1)"].v_model = 0.99
     alert = page.find(v.Alert, type="error").widget
     assert "These settings are not possible" in alert.children[0]
     assert "exceeds 1" in alert.children[0]
-    sliders["Firms · Share of small firms (10-49 staff) (share, 0-1)"].v_model = 0.0
-    page.find(v.Btn, children=["Reset"]).widget.click()
+    sliders(page)["Share of small firms (10-49 staff) (share, 0-1)"].v_model = 0.0
     page.find(v.Alert, type="error").assert_empty()
     assert month_card(page) == "0 of 120"
 
@@ -192,14 +236,17 @@ def test_the_session_keeps_each_page_while_its_user_is_on_another(monkeypatch):
         return solara.AppLayout(children=[page])
 
     _, rc = solara.render(App(), handle_error=False)
-    rc.find(v.Select, class_="scenario-picker").widget.v_model = "recession"
-    rc.find(v.Btn, children=["Step"]).widget.click()
+    rc.find(v.Select, class_="scenario-picker").widget.v_model = CREDIT_GUARANTEE
+    sliders(rc)[FIRMS].v_model = 500
+    click(rc, "Step one month")
     shown.set("compare")
     fields = {w.label: w for w in rc.find(v.TextField).widgets}
     fields["Number of firms"].v_model = "123"
     shown.set("explore")
     assert month_card(rc) == "1 of 120"  # the same model, where it was left
-    assert rc.find(v.Select, class_="scenario-picker").widget.v_model == "recession"
+    assert rc.find(v.Select, class_="scenario-picker").widget.v_model == CREDIT_GUARANTEE
+    assert sliders(rc)[FIRMS].v_model == 500  # and the sidebar shows its settings
+    assert "500 firms at the start" in identity(rc)
     shown.set("compare")
     assert {w.label: w for w in rc.find(v.TextField).widgets}["Number of firms"].v_model \
         == "123"

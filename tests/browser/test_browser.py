@@ -152,10 +152,31 @@ def month(page) -> str:
     return cards(page)[0]
 
 
-def pick_scenario(page, name: str):
-    page.locator(".scenario-picker .v-select__slot").click()
-    page.locator(".v-menu__content .v-list-item",
-                 has_text=re.compile(f"^{re.escape(name)}$")).click()
+def identity(page) -> str:
+    return page.locator(".model-identity").inner_text()
+
+
+def number(text: str) -> float:
+    return float(re.search(r"-?[\d,]+(\.\d+)?", text).group(0).replace(",", ""))
+
+
+def pick(page, box, title: str):
+    """Choose `title` in a drop-down list (a Vuetify select)."""
+    box.locator(".v-select__slot").click()
+    page.locator(".v-menu__content.menuable__content__active .v-list-item",
+                 has_text=re.compile(f"^{re.escape(title)}$")).click()
+
+
+def pick_scenario(page, title: str):
+    pick(page, page.locator(".scenario-picker"), title)
+
+
+def sidebar_select(page, label: str):
+    return page.locator(".v-navigation-drawer .v-select", has_text=label)
+
+
+def slider(page, label: str):
+    return page.get_by_role("slider", name=re.compile("^" + re.escape(label)))
 
 
 # Clicks Step in the page and resolves with the milliseconds until the month card changes
@@ -167,15 +188,18 @@ CLICK_STEP_AND_TIME = """() => new Promise(resolve => {
     if (card.textContent !== before) { seen.disconnect(); resolve(performance.now() - started); }
   });
   seen.observe(card, {childList: true, subtree: true, characterData: true});
-  [...document.querySelectorAll('button')].find(b => b.textContent.trim() === 'Step').click();
+  document.querySelector('.step-button').click();
 })"""
 
 
 def step(page, expect, to: int) -> float:
-    expect(page.get_by_role("button", name="Step", exact=True)).to_be_enabled()
+    expect(page.locator(".step-button")).to_be_enabled()
     milliseconds = page.evaluate(CLICK_STEP_AND_TIME)
     expect(page.locator(".headline-value").first).to_have_text(re.compile(f"^{to} of "))
     return milliseconds / 1000
+
+
+GUARANTEE = "Recession + public credit guarantee"
 
 
 def test_explore_renders_offline_picks_a_scenario_and_steps(session, sync_api):
@@ -186,9 +210,11 @@ def test_explore_renders_offline_picks_a_scenario_and_steps(session, sync_api):
         .to_be_visible()
     assert month(page) == "0 of 120"
     assert page.locator("img").count() >= 6  # five charts and the network view
+    for jargon in ("Play Interval", "Render Interval", "Use Threads"):  # Mesa's own controls
+        expect(page.get_by_text(jargon)).to_have_count(0)
     user.shot("explore-first-screen")
 
-    pick_scenario(page, "recession_with_credit_guarantee")
+    pick_scenario(page, GUARANTEE)
     expect(page.get_by_text("public credit guarantee").first).to_be_visible()
     before = cards(page)
     times = [step(page, expect, k) for k in range(1, 6)]
@@ -198,10 +224,10 @@ def test_explore_renders_offline_picks_a_scenario_and_steps(session, sync_api):
     assert after[1:4] != before[1:4], (before, after)  # firms, sales, partnerships moved
     user.shot("explore-after-five-months")
 
-    page.get_by_role("button", name="▶").click()  # play on from month 5 ...
+    page.locator(".play-button").click()  # play on from month 5 ...
     expect(page.locator(".headline-value").first).to_have_text(re.compile(r"^(9|\d\d) of "))
-    page.get_by_role("button", name="❚❚").click()  # ... and pause
-    time.sleep(0.5)
+    page.locator(".play-button").click()  # ... and pause
+    expect(page.locator(".step-button")).to_be_enabled()
     paused = month(page)
     time.sleep(1.0)
     assert month(page) == paused
@@ -212,9 +238,67 @@ def test_explore_renders_offline_picks_a_scenario_and_steps(session, sync_api):
     user.check_offline_and_rendered()
 
 
-# (scenario, a phrase of its description, months stepped) for the users of one round
-USERS = [("recession", "banks cut credit lines", 2), ("kenya", "Kenya: weaker institutions", 1),
-         ("baseline", "No shock and no policy", 0)]
+def test_explore_shows_the_model_the_user_chose_through_the_shock(session, sync_api):
+    """Issue 22: after picking a scenario, Reset built a 3,000-firm baseline (no shock, no
+    spending) while the screen showed the scenario. What a user checks: the model named on
+    the screen, its firms, its shock and its spending, and the country they picked."""
+    expect = sync_api.expect
+    user = session()
+    page = user.open("", "Firms in business")
+    pick_scenario(page, GUARANTEE)
+    expect(page.locator(".model-identity")).to_have_text(
+        f"Model on screen: {GUARANTEE} · All five countries · 2,000 firms at the start · "
+        "random draw 42")
+    page.locator(".restart-button").click()  # start again: the same model, from month 0
+    expect(page.locator(".headline-value").first).to_have_text("0 of 120")
+    assert slider(page, "Number of firms at the start").get_attribute("aria-valuenow") \
+        == "2000"
+    firms_at_start = number(cards(page)[1])
+    assert 1_900 <= firms_at_start <= 2_100, cards(page)  # 2,000 asked (not 3,000)
+    # play into the shock (demand and credit fall from month 25), then pause
+    page.locator(".play-button").click()
+    expect(page.locator(".headline-value").first).to_have_text(
+        re.compile(r"^(2[6-9]|3\d) of "), timeout=120_000)
+    page.locator(".play-button").click()
+    expect(page.locator(".step-button")).to_be_enabled()
+    banner = page.locator(".situation")
+    expect(banner).to_contain_text("Shock under way: credit crunch, fall in customer demand")
+    expect(banner).to_contain_text("Support running: Public credit guarantee")
+    spent = cards(page)[-1]
+    assert number(spent) > 0, spent  # the guarantee has paid out
+    assert 1_000 <= number(cards(page)[1]) <= 2_300, cards(page)
+    user.shot("explore-in-the-shock")
+
+    # the country: Kenya's firms only, the rest of the settings kept
+    pick(page, sidebar_select(page, "Country"), "Kenya")
+    expect(page.locator(".model-identity")).to_have_text(
+        f"Model on screen: {GUARANTEE} · Kenya · 2,000 firms at the start · random draw 42")
+    expect(page.locator(".headline-value").first).to_have_text("0 of 120")
+    expect(sidebar_select(page, "Country")).to_contain_text("Kenya")
+    # fewer firms: the model on screen follows the slider
+    firms = slider(page, "Number of firms at the start")
+    firms.focus()
+    for _ in range(10):
+        firms.press("ArrowLeft")  # 100 firms a press
+    expect(page.locator(".model-identity")).to_contain_text("1,000 firms at the start")
+    assert 900 <= number(cards(page)[1]) <= 1_100, cards(page)
+    # another page and back: the same model, the same settings
+    page.get_by_role("tab", name="Compare").click()
+    expect(page.get_by_text("Run comparison")).to_be_visible()
+    page.get_by_role("tab", name="Explore").click()
+    expect(page.locator(".model-identity")).to_have_text(
+        f"Model on screen: {GUARANTEE} · Kenya · 1,000 firms at the start · random draw 42")
+    assert firms.get_attribute("aria-valuenow") == "1000"
+    expect(sidebar_select(page, "Country")).to_contain_text("Kenya")
+    user.shot("explore-kenya")
+    user.check_offline_and_rendered()
+
+
+# (scenario title, a phrase of its description, months stepped) for the users of one round
+USERS = [("Recession: demand and credit fall (no support)", "banks cut credit lines", 2),
+         ("Kenya: ordinary times", "Kenya: weaker institutions", 1),
+         ("Ordinary times: no shock, no support (all five countries)",
+          "No shock and no policy", 0)]
 ROUNDS = 2
 
 
@@ -226,7 +310,7 @@ def test_browser_sessions_at_once_keep_separate_models(session, sync_api):
         users = USERS[round_:] + USERS[:round_]  # who steps how far changes each round
         pages = [session().open("", "Firms in business") for _ in users]
         for page, (name, phrase, _) in zip(pages, users):
-            if name != "baseline":
+            if not name.startswith("Ordinary times"):
                 pick_scenario(page, name)
             expect(page.get_by_text(phrase).first).to_be_visible()
         for k in range(1, max(n for *_, n in users) + 1):  # one month each, in turn
@@ -245,16 +329,14 @@ def test_impossible_settings_give_a_message_and_the_server_keeps_running(session
     expect = sync_api.expect
     user = session()
     page = user.open("", "Firms in business")
-    small = page.get_by_role("slider", name=re.compile("Share of small firms"))
+    small = slider(page, "Share of small firms")
     small.focus()
     small.press("End")  # 100 % small firms, with 55 % micro firms: impossible
-    page.get_by_role("button", name="Reset", exact=True).click()
     expect(page.get_by_text("These settings are not possible")).to_be_visible()
     expect(page.get_by_text(re.compile("Share of micro firms.*exceeds 1"))).to_be_visible()
     user.shot("explore-impossible-settings")
     small.focus()
     small.press("Home")
-    page.get_by_role("button", name="Reset", exact=True).click()
     expect(page.get_by_text("These settings are not possible")).to_be_hidden()
     step(page, expect, 1)
 
