@@ -18,6 +18,11 @@ from simulation.regions import REGIONS
 from simulation.scenario import load_scenario, scenario_titles
 from simulation.shocks import SHOCK_KINDS
 
+# The model's money (docs/ODD.md: "thousand" means thousand USD-equivalent; revenue levels
+# are relative across countries): named on every figure of money the dashboard shows.
+MONEY = "thousand USD-equivalent"
+MONEY_MILLION = "million USD-equivalent"
+
 GROUP_TITLES = {
     "run": "Time",
     "population": "Firms",

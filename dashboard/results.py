@@ -25,10 +25,13 @@ from analysis.outcomes import OUTCOMES
 from simulation.errors import UserError
 from simulation.params import defaults
 
-from .common import param_label
-from .serve import RESULTS_ROOT, ROOTS_ENV
+from .common import country_label, param_label
+from .serve import ROOTS_ENV, results_root
 
 MAX_ROWS = 40  # rows of a sweep's points table shown in the page (all are in points.csv)
+NOTE_FILE = "dashboard.json"  # what the dashboard asked for (titles, population, warnings)
+SCENARIOS_DIR = "scenarios"  # the scenario files of a comparison made on the dashboard
+MAX_LISTED = 30
 
 
 @dataclass
@@ -41,14 +44,78 @@ class Results:
     images: list[tuple[str, bytes]] = field(default_factory=list)  # (caption, PNG)
     downloads: list[tuple[str, bytes]] = field(default_factory=list)  # (file name, content)
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
-def find_results(root: Path = RESULTS_ROOT, limit: int = 12) -> list[Path]:
-    """Experiment folders under `root`, newest first."""
+def find_results(root: Path | None = None, limit: int = MAX_LISTED) -> list[Path]:
+    """Results folders under `root` (default: results/), finished or not, newest first."""
+    root = results_root() if root is None else Path(root)
     if not root.is_dir():
         return []
-    found = [p.parent for p in root.glob("*/" + store.JOBS_TABLE)]
-    return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)[:limit]
+    found = {p.parent for p in root.glob("*/" + store.MANIFEST)}
+    found |= {p.parent for p in root.glob("*/" + store.JOBS_TABLE)}
+    return sorted(found, key=_created, reverse=True)[:limit]
+
+
+def _created(folder: Path) -> float:
+    try:
+        return (folder / store.MANIFEST).stat().st_mtime
+    except OSError:
+        return folder.stat().st_mtime
+
+
+def read_note(folder: Path) -> dict:
+    """The dashboard's note of a comparison it made ({} for other folders)."""
+    try:
+        note = json.loads((folder / NOTE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return note if isinstance(note, dict) else {}
+
+
+@dataclass(frozen=True)
+class Listed:
+    folder: Path
+    title: str
+    when: str
+    what: str
+    state: str  # finished | unfinished
+
+
+def listed(folder: Path) -> Listed:
+    """One line of the Results page's list: what, when, finished or not."""
+    try:
+        manifest = store.read_manifest(folder) or {}
+    except UserError:
+        manifest = {}
+    note = read_note(folder)
+    titles = note.get("titles", {})
+    spec = manifest.get("spec", {})
+    names = [s.get("name", "?") for s in spec.get("scenarios", [])]
+    command = manifest.get("command", "simulate" if "seed" in manifest else "?")
+    shown = [titles.get(n, n) for n in names]
+    if command == "compare" and shown:
+        title = f"{', '.join(shown[1:])} against {shown[0]}"
+    elif shown:
+        title = f"{command}: {', '.join(shown)}"
+    else:
+        title = folder.name
+    fixed = {**defaults(), **spec.get("params", {})}
+    what = []
+    if spec:
+        country = spec.get("params", {}).get("country")
+        what.append(country_label(country) if country else "each scenario's own country")
+        what.append(f"{fixed['n_firms']:,} firms, {spec.get('replications', '?')} runs each, "
+                    f"{fixed['months']} months")
+    when = str(manifest.get("created", ""))[:16].replace("T", " ")
+    finished = (folder / store.SUMMARY).is_file() or (folder / "summary.json").is_file()
+    if not finished and manifest.get("runs"):
+        done = sum(1 for p in (folder / store.JOBS_DIR).glob("*.parquet"))
+        what.append(f"unfinished: {done} of {manifest['runs']} model runs")
+    if note.get("made_by") == "dashboard":
+        what.append("made on the dashboard")
+    return Listed(folder, title, f"{when} UTC" if when else "", "; ".join(what),
+                  "finished" if finished else "unfinished")
 
 
 def _check_allowed(folder: Path, text: str) -> None:
@@ -69,6 +136,8 @@ def open_results(path: str | Path) -> Results:
     if not text:
         raise UserError("Type the path of a results folder, e.g. results/compare-recession-...")
     folder = Path(text).expanduser()
+    if not folder.is_absolute() and not folder.exists() and (results_root() / folder).exists():
+        folder = results_root() / folder  # a folder's name, as the list shows it
     _check_allowed(folder, text)
     if not folder.exists():
         raise UserError(f"There is no folder at '{text}'. Check the path (it is read on the "
@@ -85,9 +154,12 @@ def open_results(path: str | Path) -> Results:
     try:
         summary = store.load_summary(folder)
     except UserError:
+        more = ("; the Compare page's Continue button does the same for a comparison it "
+                "started" if read_note(folder) else "")
         raise UserError(f"The experiment in '{text}' did not finish (it has no "
-                        f"{store.SUMMARY}): run the same 'run.py {command or 'compare'}' "
-                        "command again with --resume to finish it.") from None
+                        f"{store.SUMMARY}): its finished runs are kept; run the same 'run.py "
+                        f"{command or 'compare'}' command again with --resume to finish it"
+                        f"{more}.") from None
     if command == "compare" or (folder / "comparison.csv").is_file():
         return _compare_results(folder, manifest, summary)
     if command == "sensitivity":
@@ -95,16 +167,21 @@ def open_results(path: str | Path) -> Results:
     return _sweep_results(folder, manifest, summary)
 
 
-def describe(manifest: dict, summary: pd.DataFrame) -> str:
-    """What ran, in words: scenarios, replications, firms, months, seed."""
+def describe(manifest: dict, summary: pd.DataFrame, titles: dict | None = None) -> str:
+    """What ran, in words: scenarios, population, replications, firms, months, seed."""
     spec = manifest.get("spec", {})
     fixed = {**defaults(), **spec.get("params", {})}
     names = list(dict.fromkeys(summary["scenario"]))
     points = summary["point"].nunique() if "point" in summary else 1
     reps = spec.get("replications", summary["replication"].nunique())
-    return (f"{len(names)} scenario{'s' * (len(names) != 1)} ({', '.join(names)})"
+    titles = titles or {}
+    country = spec.get("params", {}).get("country")
+    return (f"{len(names)} scenario{'s' * (len(names) != 1)} "
+            f"({', '.join(titles.get(n, n) for n in names)})"
             + (f" x {points} parameter points" if points > 1 else "")
-            + f", {reps} run{'s' * (reps != 1)} each, {fixed['n_firms']:,} firms, "
+            + (f"; only firms of {country_label(country)}, in every scenario" if country
+               else "")
+            + f"; {reps} run{'s' * (reps != 1)} each, {fixed['n_firms']:,} firms, "
             f"{fixed['months']} months after a {fixed['burn_in']}-month warm-up, base seed "
             f"{manifest.get('base_seed', spec.get('base_seed', '?'))}.")
 
@@ -135,10 +212,13 @@ def _compare_results(folder: Path, manifest: dict, summary: pd.DataFrame) -> Res
     costs = pd.read_csv(costs_path) if costs_path.is_file() else pd.DataFrame(
         columns=["scenario", "against", "outcome", "measure", "extra_spend", "gain",
                  "gain_significant", "cost"])
-    res = Results(folder, "compare", f"Comparison against {reference}",
-                  describe(manifest, summary),
+    note = read_note(folder)
+    titles = note.get("titles", {})
+    res = Results(folder, "compare", f"Comparison against {titles.get(reference, reference)}",
+                  describe(manifest, summary, titles),
                   table=format_markdown(table, costs, names, reference))
     res.notes = [HOW_TO_READ, NOTE]
+    res.warnings = list(note.get("warnings", []))
     captions = {file: f"{title} ({unit}): middle line = median run, bands = middle half "
                 f"and 90 % of runs" for _, _, title, unit, file in FAN_SERIES}
     captions["bars_means.png"] = "Average of each outcome with its 95 % range"
@@ -146,7 +226,7 @@ def _compare_results(folder: Path, manifest: dict, summary: pd.DataFrame) -> Res
     for file, caption in captions.items():
         if (folder / file).is_file():
             res.images.append((caption, _read_png(folder / file)))
-    for path in (table_path, costs_path):
+    for path in (table_path, costs_path, *sorted((folder / SCENARIOS_DIR).glob("*.toml"))):
         if path.is_file():
             res.downloads.append((path.name, path.read_bytes()))
     return res
@@ -278,7 +358,10 @@ def ResultsView(results: Results):
     """A results folder: what ran, the table, the downloads and the charts."""
     solara.Markdown(f"### {results.title}")
     solara.Text(results.summary)
-    solara.Text(f"Folder: {results.folder}", style={"color": "#666", "font-size": "0.85em"})
+    solara.Text(f"Folder: {results.folder}", style={"color": "#666", "font-size": "0.85em"},
+                classes=["results-folder"])
+    for warning in results.warnings:
+        solara.Warning(warning, dense=True)
     if results.table:
         with solara.Div(classes=["results-table"], style={"overflow-x": "auto"}):
             solara.Markdown(results.table)
@@ -288,12 +371,31 @@ def ResultsView(results: Results):
         with solara.Row(style={"flex-wrap": "wrap"}):
             for name, data in results.downloads:
                 solara.FileDownload(data, filename=name, label=f"Download {name}",
-                                    mime_type="text/csv")
+                                    mime_type="application/toml" if name.endswith(".toml")
+                                    else "text/csv")
     with solara.Row(style={"flex-wrap": "wrap", "gap": "12px"}):
         for caption, png in results.images:
             with solara.Column(style={"max-width": "720px"}, gap="2px"):
                 solara.Image(png, width="100%")
                 solara.Text(caption, style={"font-size": "0.85em", "color": "#444"})
+
+
+@solara.component
+def ResultsList(found: list[Path], on_open):
+    """The saved results, newest first: what, when, finished or not, and an Open button."""
+    rows = solara.use_memo(lambda: [listed(f) for f in found], [tuple(found)])
+    with solara.Column(gap="2px", classes=["results-list"]):
+        for row in rows:
+            with solara.Row(style={"align-items": "center", "gap": "8px",
+                                   "border-bottom": "1px solid #eee"},
+                            classes=["results-row"]):
+                solara.Button("Open", small=True, outlined=True,
+                              on_click=lambda f=row.folder: on_open(f))
+                with solara.Column(gap="0px"):
+                    solara.Text(row.title, style={"font-weight": "600"},
+                                classes=["results-list-title"])
+                    solara.Text(f"{row.when} · {row.what} · {row.folder.name}",
+                                style={"font-size": "0.85em", "color": "#555"})
 
 
 @solara.component
@@ -315,22 +417,18 @@ def ResultsPage():
     results, error = solara.use_memo(load, [path.value])
     with solara.Column(style={"padding": "8px"}):
         solara.Markdown(
-            "Open the results of an experiment run from the command line ('run.py compare' "
-            "or 'run.py sweep'), or of a comparison run on the Compare page, and see its "
-            "tables and charts.")
-        solara.InputText("Results folder (path on the computer running the dashboard)",
-                         value=path, continuous_update=False)
+            "Every comparison run on the Compare page is saved here, with the results of "
+            "experiments run from the command line ('run.py compare' or 'run.py sweep'). "
+            f"They are kept in the folder {results_root()} until someone deletes them.")
         if found:
-            with solara.Row(style={"flex-wrap": "wrap"}):
-                solara.Text("Recent:")
-                for folder in found:
-                    solara.Button(folder.name, text=True, small=True,
-                                  on_click=lambda f=folder: path.set(str(f)))
+            with solara.Details(f"Saved results ({len(found)}, newest first)", expand=True):
+                ResultsList(found, lambda f: path.set(str(f)))
+        solara.InputText("Results folder to open (a path on the computer running the "
+                         "dashboard)", value=path, continuous_update=False)
         if error:
             solara.Error(error)
         elif results is not None:
             ResultsView(results)
         else:
-            solara.Info("No results folder yet: run a comparison on the Compare page, or "
-                        "'python run.py compare ...' on the command line, then open its "
-                        "folder here.")
+            solara.Info("No results yet: run a comparison on the Compare page, or "
+                        "'python run.py compare ...' on the command line, then open it here.")

@@ -5,6 +5,7 @@ The same pages in a real browser, served by `run.py dashboard`, are in tests/bro
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 import time
@@ -26,6 +27,14 @@ from dashboard.session import SESSION, Session, use_new_session
 from simulation.errors import UserError
 from simulation.params import PARAMS, PARAMS_LIST
 from simulation.scenario import load_scenario
+
+
+@pytest.fixture(autouse=True)
+def results_folder(tmp_path, monkeypatch):
+    """Comparisons made by these tests are saved in a temporary results/, not the project's."""
+    folder = tmp_path / "results"
+    monkeypatch.setenv(serve.RESULTS_ENV, str(folder))
+    return folder
 
 
 def small_model(name="recession", **params) -> explore.ExploreModel:
@@ -287,44 +296,83 @@ def test_the_compare_form_names_every_problem_in_plain_words():
                    "Runs per scenario: 0 is not", "Months after the warm-up: 0",
                    "Random seed: -1"):
         assert needle in text, text
-    problems, _ = cmp.check_form(cmp.Form(variant=cmp.Variant(
-        add_policy="credit_guarantee", add_budget=-5.0)))
-    assert problems == ["Monthly budget of the added programme: -5.0 is out of range "
-                        "(valid: 0.0 to 1000000000.0 thousand/month per 1,000 firms)"]
+    problems, _ = cmp.check_form(cmp.Form(variants=(cmp.Variant(
+        add_policy="credit_guarantee", add_budget=-5.0),)))
+    assert problems == ["Variant 1: Monthly budget of the added programme: -5.0 is out of "
+                        "range (valid: 0.0 to 1000000000.0 thousand/month per 1,000 firms)"]
     bad = [cmp.Variant(name="recession"), cmp.Variant(name="1st try"),
            cmp.Variant(add_policy="rd_grants", add_start=30, add_end=10),
            cmp.Variant(setting="share_small", setting_value="0.9"),
-           cmp.Variant(setting="trust_build_rate", setting_value="fast")]
-    needles = ["already a scenario", "must start with a letter", "before it starts",
-               "do not fit together", "expected a number"]
+           cmp.Variant(setting="trust_build_rate", setting_value="fast"),
+           cmp.Variant(shock_depths=(None, 140.0))]
+    needles = ["is taken by another scenario", "must start with a letter", "before it starts",
+               "do not fit together", "expected a number",
+               "Credit crunch (shock 2, from month 24): depth"]
     for variant, needle in zip(bad, needles):
-        problems, _ = cmp.check_form(cmp.Form(variant=variant))
+        problems, _ = cmp.check_form(cmp.Form(variants=(variant,)))
         assert len(problems) == 1 and needle in problems[0], problems
+    twins = (cmp.Variant(name="twin"), cmp.Variant(name="twin"))
+    problems, _ = cmp.check_form(cmp.Form(variants=twins))
+    assert problems == ["Variant 2: the name 'twin' is taken by another scenario in the "
+                        "comparison; give the variant another name"]
 
 
-def test_a_variant_is_written_as_a_scenario_file_the_engine_reads(tmp_path):
-    form = cmp.Form(others=("recession_with_credit_guarantee",), variant=cmp.Variant(
-        base="recession", name="deeper_with_brokering", shock_depth_pct=30.0,
-        shock_months=18, add_policy="trust_brokering", add_budget=50.0, add_start=20,
-        add_end=48, setting="trust_build_rate", setting_value="0.2"))
-    problems, variant = cmp.check_form(form)
+def test_variants_are_written_as_scenario_files_the_engine_reads(tmp_path, monkeypatch):
+    monkeypatch.setenv(serve.RESULTS_ENV, str(tmp_path / "results"))
+    deeper = cmp.Variant(base="recession", name="deeper_with_brokering",
+                         shock_depths=(30.0, None), shock_months=(18, 6),
+                         add_policy="trust_brokering", add_start=20, add_end=48,
+                         setting="trust_build_rate", setting_value="0.2")
+    form = cmp.Form(reference="deeper_with_brokering", country="kenya", firms=400,
+                    others=("recession_with_credit_guarantee",),
+                    variants=(deeper, cmp.Variant(name="as_is")))
+    problems, variants = cmp.check_form(form)
     assert problems == []
-    req = cmp.make_request(form, variant, tmp_path, run_id=7)
-    assert req.scenarios[:2] == ("recession", "recession_with_credit_guarantee")
-    back = load_scenario(req.scenarios[2])
+    req = cmp.make_request(form, variants, tmp_path / "scratch", run_id=7)
+    # the reference first (here a variant), saved under results/, not in the session
+    assert req.out.parent == tmp_path / "results" and req.out.name.startswith("dashboard-")
+    assert req.scenarios[1] == "recession_with_credit_guarantee"
+    back = load_scenario(req.scenarios[0])
     assert back.name == "deeper_with_brokering"
-    assert [s.depth for s in back.shocks] == [0.3, 0.3]
-    assert [s.duration for s in back.shocks] == [18, 18]
-    assert back.policies[-1].kind == "trust_brokering" and back.policies[-1].budget == 50.0
+    assert [s.depth for s in back.shocks] == [0.3, 0.4]  # each shock by its own name
+    assert [s.duration for s in back.shocks] == [18, 6]
+    # the budget the shipped scenario gives trust brokering (25), not a made-up 100
+    assert back.policies[-1].kind == "trust_brokering" and back.policies[-1].budget == 25.0
     assert back.params["trust_build_rate"] == 0.2
+    assert load_scenario(req.scenarios[2]).name == "as_is"
     command = cmp.compare_command(req)
     assert command[1].endswith("run.py") and command[2] == "compare"
-    for flag, value in (("--reps", "3"), ("--firms", "500"), ("--months", "60"),
-                        ("--out", str(tmp_path / "compare-7"))):
+    for flag, value in (("--reps", "3"), ("--firms", "400"), ("--months", "60"),
+                        ("--set", "country=kenya"), ("--out", str(req.out))):
         assert command[command.index(flag) + 1] == value
-    assert [name for name, _ in cmp.scenario_files(req)] == [
-        "recession.toml", "recession_with_credit_guarantee.toml",
-        "deeper_with_brokering.toml"]
+    assert "--force" in command and "--resume" not in command
+    assert "--resume" in cmp.compare_command(dataclasses.replace(req, resume=True))
+    assert [name for name, _ in cmp.scenario_files(req.out)] == sorted([
+        "deeper_with_brokering.toml", "recession_with_credit_guarantee.toml", "as_is.toml"])
+    note = results.read_note(req.out)
+    assert note["titles"]["recession_with_credit_guarantee"] == \
+        "Recession + public credit guarantee"
+    assert note["country"] == "kenya"
+
+
+def test_a_comparison_of_unlike_scenarios_is_flagged():
+    kenya = cmp.Form(reference="recession", others=("kenya", "recession_with_rd_grants"))
+    (warning,) = cmp.differences(kenya, [])
+    assert warning.startswith("Kenya: ordinary times differs from the reference")
+    assert "its shocks" in warning and "country (Kenya against All five countries)" in warning
+    # the population block makes them alike in country; the shocks still differ
+    (warning,) = cmp.differences(dataclasses.replace(kenya, country="kenya"), [])
+    assert "its shocks" in warning and "country" not in warning
+    alike = cmp.Form(reference="recession", others=("recession_with_rd_grants",),
+                     country="kenya")
+    assert cmp.differences(alike, []) == []
+
+
+def test_time_left_is_said_as_a_person_would():
+    assert cmp.time_left(0, 80, 10.0) == ""
+    assert cmp.time_left(20, 80, 10.0) == "about 30 s left"
+    assert cmp.time_left(10, 80, 60.0) == "about 7 min left"
+    assert cmp.time_left(30, 80, 10.0, first=20) == "about 50 s left"  # resumed: new runs only
 
 
 @pytest.fixture(scope="module")
@@ -334,7 +382,7 @@ def finished_comparison(tmp_path_factory):
     shock = session / "early_shock.toml"
     shock.write_text(SHOCK_TOML)
     req = cmp.Request(1, ("baseline", str(shock)), reps=2, firms=80, months=10, seed=5,
-                      out=session / "compare-1", log=session / "compare-1.log")
+                      out=session / "results" / "compare-1", log=session / "compare-1.log")
     progress = list(cmp.run_comparison(req, threading.Event(), poll=0.05))
     return req, progress
 
@@ -352,6 +400,8 @@ def test_a_comparison_runs_in_the_background_with_progress(finished_comparison):
     assert "Firms alive at end" in res.table and "early_shock" in res.table
     assert "2 runs each, 80 firms, 10 months" in res.summary
     assert {name for name, _ in res.downloads} == {"comparison.csv", "costs.csv"}
+    assert progress[-1].message.startswith("Finished at ")
+    assert "listed on the Results page" in progress[-1].message
     assert len(res.images) >= 4 and all(png.startswith(b"\x89PNG") for _, png in res.images)
 
 
@@ -366,9 +416,28 @@ def test_cancel_ends_the_comparison_and_starts_no_more_runs(tmp_path):
             cancel.set()
     assert seen[-1].state == "cancelled", seen[-1]
     assert seen[-1].message.startswith("Cancelled: ")
+    assert "they are kept in compare-1" in seen[-1].message
     done = cmp.count_runs(req.out)[0]
     time.sleep(1.5)
     assert cmp.count_runs(req.out)[0] == done < seen[-1].total
+
+
+def test_continue_finishes_a_cancelled_comparison_from_its_kept_runs(tmp_path):
+    req = cmp.Request(1, ("recession", "recession_with_rd_grants"), reps=4, firms=200,
+                      months=30, seed=1, out=tmp_path / "compare-1", log=tmp_path / "log")
+    cancel = threading.Event()
+    for p in cmp.run_comparison(req, cancel, poll=0.05):
+        if p.state == "running" and p.done >= 1:
+            cancel.set()
+    kept = cmp.count_runs(req.out)[0]
+    assert p.state == "cancelled" and kept >= 1, p
+    listed = results.listed(req.out)
+    assert listed.state == "unfinished" and f"unfinished: {kept} of" in listed.what
+    last = list(cmp.run_comparison(dataclasses.replace(req, resume=True), threading.Event(),
+                                   poll=0.05))[-1]
+    assert last.state == "finished" and last.done == last.total, last
+    assert results.open_results(req.out).kind == "compare"
+    assert results.listed(req.out).state == "finished"
 
 
 def test_a_failed_comparison_says_why(tmp_path):
@@ -431,7 +500,7 @@ def test_only_loopback_hosts_count_as_this_computer(host, local, monkeypatch):
         assert serve.ROOTS_ENV not in env
     else:
         assert env[serve.ROOTS_ENV].split(os.pathsep) == [
-            str(serve.ROOT / "results"), "/tmp/scratch-x"]
+            str(serve.results_root()), "/tmp/scratch-x"]
 
 
 def test_results_of_a_sweep_are_tabled_and_plotted(tmp_path):
@@ -511,8 +580,15 @@ def test_a_port_in_use_is_refused():
             serve.check_address("127.0.0.1", port)
 
 
-def test_results_finder_lists_experiment_folders(tmp_path, finished_comparison):
+def test_results_finder_lists_experiment_folders(tmp_path, finished_comparison, monkeypatch):
     req, _ = finished_comparison
     assert results.find_results(req.out.parent) == [req.out]
     assert results.find_results(tmp_path / "none") == []
-    assert isinstance(Path(req.out), Path)
+    row = results.listed(req.out)
+    assert row.state == "finished" and row.title == "early_shock against baseline"
+    assert "80 firms, 2 runs each, 10 months" in row.what and row.when.endswith("UTC")
+    # the Results page lists what is saved under results/ whenever it is opened
+    monkeypatch.setenv(serve.RESULTS_ENV, str(req.out.parent))
+    _, rc = solara.render(results.ResultsPage(), handle_error=False)
+    titles = [w.children[0] for w in rc.find(v.Html, class_="results-list-title").widgets]
+    assert titles == ["early_shock against baseline"]

@@ -2,13 +2,15 @@
 Playwright in Debian's headless Chromium, with every request outside 127.0.0.1 blocked (the
 dashboard must work without internet, DESIGN §9).
 
-Screenshots go to test-artifacts/ (with the server's log and the measured time from a click
-on Step to the updated page). Skipped, with the reason, where Playwright or Chromium is
-missing; .ci/run installs Chromium so that they run in CI.
+Screenshots go to test-artifacts/ (gitignored; a failed test's as FAILED-*.png), with the
+server's log and the measured time from a click on Step to the updated page. Skipped, with
+the reason, where Playwright or Chromium is missing; .ci/run installs Chromium so that they
+run in CI.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -21,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.serve import stop_group
+from dashboard.serve import RESULTS_ENV, stop_group
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -51,16 +53,18 @@ def sync_api():
     return api
 
 
-@pytest.fixture(scope="module")
-def server(sync_api, tmp_path_factory):
-    """The real server, started as a user would, stopped (its process group) at the end."""
+@contextlib.contextmanager
+def serving(results: Path, scratch: Path, log_name: str = "dashboard-server.log"):
+    """`run.py dashboard` on a free port of 127.0.0.1, saving its comparisons in `results`;
+    its process group is stopped at the end, and its sessions' folders must be gone."""
     ARTIFACTS.mkdir(exist_ok=True)
-    scratch = tmp_path_factory.mktemp("server-tmp")  # the server's temporary files go here
     port = _free_port()
-    log = open(ARTIFACTS / "dashboard-server.log", "w", encoding="utf-8")  # noqa: SIM115
+    log = open(ARTIFACTS / log_name, "w", encoding="utf-8")  # noqa: SIM115
     proc = subprocess.Popen([sys.executable, "run.py", "dashboard", "--port", str(port)],
                             cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True, env={**os.environ, "TMPDIR": str(scratch)})
+                            start_new_session=True,
+                            env={**os.environ, "TMPDIR": str(scratch),
+                                 RESULTS_ENV: str(results)})
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 120
     try:
@@ -74,7 +78,7 @@ def server(sync_api, tmp_path_factory):
             if proc.poll() is not None or time.monotonic() > deadline:
                 log.flush()
                 pytest.fail("the dashboard server did not start:\n"
-                            + (ARTIFACTS / "dashboard-server.log").read_text())
+                            + (ARTIFACTS / log_name).read_text())
             time.sleep(0.5)
         yield url
     finally:
@@ -82,6 +86,19 @@ def server(sync_api, tmp_path_factory):
         log.close()
     left = list(scratch.glob("sme-dashboard-*"))  # the sessions' folders go with the server
     assert left == [], left
+
+
+@pytest.fixture(scope="module")
+def results_dir(tmp_path_factory):
+    """Where the servers of these tests save comparisons (not the project's results/)."""
+    return tmp_path_factory.mktemp("results")
+
+
+@pytest.fixture(scope="module")
+def server(sync_api, tmp_path_factory, results_dir):
+    """The real server, started as a user would, stopped (its process group) at the end."""
+    with serving(results_dir, tmp_path_factory.mktemp("server-tmp")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -135,6 +152,7 @@ def session(browser, server, request):
         made.append(Session(browser, server))
         return made[-1]
 
+    new.browser = browser
     yield new
     report = getattr(request.node, "report_call", None)
     for k, s in enumerate(made):
@@ -354,12 +372,16 @@ def test_impossible_settings_give_a_message_and_the_server_keeps_running(session
 
 # --------------------------------------------------------------------------- Compare
 def fill(page, label: str, value) -> None:
+    """Type `value` into the text field labelled `label...` (in a page or a part of it)."""
     box = page.get_by_label(re.compile("^" + re.escape(label)))
     box.fill(str(value))
     box.press("Enter")
 
 
-def test_compare_runs_a_small_comparison_to_its_table_and_cancels_a_big_one(session, sync_api):
+def test_compare_runs_a_kenya_comparison_that_stays_and_cancels_a_big_one(
+        session, sync_api, results_dir, tmp_path):
+    """The analyst's question for Kenya: a comparison of Kenya's firms in every scenario,
+    found again on the Results page after a reload and after the server is restarted."""
     expect = sync_api.expect
     user = session()
     page = user.open("compare", "Run comparison")
@@ -367,18 +389,29 @@ def test_compare_runs_a_small_comparison_to_its_table_and_cancels_a_big_one(sess
     page.get_by_role("button", name="Run comparison").click()
     expect(page.get_by_text("Number of firms: 0 is not possible")).to_be_visible()
 
-    # a variant with a negative budget is refused in words
-    page.get_by_text("Also run a variant").click()
-    page.locator(".v-select", has_text="Add a support programme").locator(".v-select__slot") \
-        .click()
-    page.locator(".v-menu__content .v-list-item", has_text="Public credit guarantee").click()
-    fill(page, "Its monthly budget", -5)
-    page.get_by_role("button", name="Run comparison").click()
-    expect(page.get_by_text("Monthly budget of the added programme: -5.0 is out of range")) \
+    # a variant with a negative budget is refused in words; its shocks are named
+    page.locator(".add-variant").click()
+    variant = page.locator(".variant-form")
+    expect(variant.get_by_text("Fall in customer demand (shock 1, from month 24): depth (%)")) \
         .to_be_visible()
+    expect(variant.get_by_text("Credit crunch (shock 2, from month 24): depth (%)")) \
+        .to_be_visible()
+    pick(page, variant.locator(".v-select", has_text="Add a support programme"),
+         "Trust brokering (vouched introductions)")
+    budget = variant.get_by_label(re.compile("^Its monthly budget"))
+    assert budget.input_value() == "25.0"  # what the shipped scenario gives it
+    expect(variant.get_by_text("thousand USD-equivalent per 1,000 firms").first).to_be_visible()
+    fill(variant, "Its monthly budget", -5)
+    page.get_by_role("button", name="Run comparison").click()
+    expect(page.get_by_text("Variant 1: Monthly budget of the added programme: -5.0 is out "
+                            "of range")).to_be_visible()
     user.shot("compare-bad-input")
-    page.get_by_text("Also run a variant").click()
+    variant.get_by_role("button", name="Remove this variant").click()
+    expect(page.locator(".variant-form")).to_have_count(0)
 
+    # Kenya's firms in every scenario of the comparison; a Kenya-only scenario would be
+    # compared with an all-country reference: the page says so
+    pick(page, page.locator(".population-country"), "Kenya")
     fill(page, "Number of firms", 200)
     fill(page, "Runs per scenario", 2)
     fill(page, "Months after the warm-up", 36)
@@ -388,33 +421,41 @@ def test_compare_runs_a_small_comparison_to_its_table_and_cancels_a_big_one(sess
     page.get_by_role("tab", name="Explore").click()
     expect(page.get_by_text("Firms in business").first).to_be_visible()
     page.get_by_role("tab", name="Compare").click()
-    expect(page.get_by_text("Finished:")).to_be_visible(timeout=180_000)
-    table = page.locator(".results-table table")
+    expect(page.locator(".compare-finished")).to_be_visible(timeout=180_000)
+    expect(page.locator(".compare-finished")).to_contain_text("listed on the Results page")
+    expect(page.get_by_text("only firms of Kenya, in every scenario").first).to_be_visible()
+    table = page.locator(".results-table table").first
     expect(table).to_be_visible()
-    for row in ("Firms alive at end", "Output lost to the shock", "Public money spent",
-                "Cost per extra firm alive at the end"):
+    for row in ("Firms alive at end", "Output lost to the shock", "Public money spent"):
         expect(table.get_by_text(row).first).to_be_visible()
     expect(page.get_by_text("Download comparison.csv")).to_be_visible()
     expect(page.get_by_text("Download recession_with_credit_guarantee.toml")).to_be_visible()
     assert page.locator("img").count() >= 4  # the engine's fan charts and interval bars
     user.shot("compare-finished")
-    folder = re.search(r"Folder: (\S+)", page.get_by_text("Folder:").inner_text()).group(1)
+    folder = page.locator(".results-folder").inner_text().removeprefix("Folder: ").strip()
+    assert Path(folder).parent == results_dir  # saved under results/, not in the session
 
-    # the same folder opens on the Results page of another session
-    reader = session()
-    results = reader.open("results", "Results folder")
-    fill(results, "Results folder", folder)
-    expect(results.locator(".results-table table").get_by_text("Firms alive at end").first) \
-        .to_be_visible()
-    reader.shot("results-compare-folder")
+    # a reload (a new browser session) finds it on the Results page, and opens it
+    page.reload()
+    page = user.open("results", "Saved results")
+    listed = page.locator(".results-list-title", has_text="against Recession")
+    expect(listed).to_have_count(1)
+    row = page.locator(".results-row", has=listed)
+    expect(row).to_contain_text("Kenya")
+    row.get_by_role("button", name="Open").click()
+    expect(page.locator(".results-table table").first.get_by_text("Firms alive at end")
+           .first).to_be_visible()
+    user.shot("results-after-reload")
 
     # another user starts a comparison of their own ...
+    reader = session()
     other = reader.open("compare", "Run comparison")
     fill(other, "Number of firms", 1000)
     fill(other, "Runs per scenario", 2)
     fill(other, "Months after the warm-up", 24)
     other.get_by_role("button", name="Run comparison").click()
     # ... while a big comparison is cancelled in the first session, whose page keeps working
+    page = user.open("compare", "Run comparison")
     fill(page, "Number of firms", 5000)
     fill(page, "Runs per scenario", 30)
     page.get_by_role("button", name="Run comparison").click()
@@ -422,16 +463,32 @@ def test_compare_runs_a_small_comparison_to_its_table_and_cancels_a_big_one(sess
     expect(page.get_by_text(re.compile(r"^\d+ of \d+ model runs done"))).to_be_visible(
         timeout=60_000)
     page.get_by_role("button", name="Cancel").click()
-    expect(page.get_by_text(re.compile("^Cancelled: "))).to_be_visible()
+    cancelled = page.locator(".compare-cancelled")
+    expect(cancelled).to_contain_text(re.compile(r"^Cancelled: \d+ of \d+ model runs had "
+                                                 r"finished; they are kept in dashboard-"))
+    expect(page.get_by_role("button", name="Continue")).to_be_visible()
     user.shot("compare-cancelled")
     # the other user's comparison was not touched: it runs to its table
-    expect(other.get_by_text("Finished:")).to_be_visible(timeout=180_000)
+    expect(other.locator(".compare-finished")).to_be_visible(timeout=180_000)
     expect(other.get_by_text("Cancelled")).to_have_count(0)
-    expect(other.locator(".results-table table").get_by_text("Firms alive at end").first) \
-        .to_be_visible()
+    expect(other.locator(".results-table table").first.get_by_text("Firms alive at end")
+           .first).to_be_visible()
     reader.shot("compare-other-session-finished")
     user.check_offline_and_rendered()
     reader.check_offline_and_rendered()
+
+    # a restarted server lists all three: two finished, the cancelled one unfinished
+    with serving(results_dir, tmp_path, "dashboard-server-restarted.log") as url:
+        again = Session(session.browser, url)
+        try:
+            page = again.open("results", "Saved results")
+            expect(page.locator(".results-list-title")).to_have_count(3)
+            expect(page.locator(".results-list")).to_contain_text("unfinished: ")
+            expect(page.locator(".results-row", has_text="Kenya")).to_have_count(1)
+            again.shot("results-after-restart")
+            again.check_offline_and_rendered()
+        finally:
+            again.close()
 
 
 # --------------------------------------------------------------------------- bind address
