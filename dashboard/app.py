@@ -27,6 +27,12 @@ CSS = """
 .results-table td:first-child, .results-table th:first-child {
     min-width: 18em; text-align: left !important; }
 .results-table td, .results-table th { border: 1px solid #ddd; padding: 3px 6px; }
+.value-table td:first-child, .value-table th:first-child {
+    min-width: 3em; text-align: right !important; }
+.value-table td:nth-child(2), .value-table td:nth-child(6),
+.value-table th:nth-child(2), .value-table th:nth-child(6) { text-align: left !important; }
+.value-table td:nth-child(2) { min-width: 16em; }
+.value-table td:nth-child(6) { min-width: 18em; }
 """
 
 

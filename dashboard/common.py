@@ -8,7 +8,11 @@ model understands. tests/test_dashboard.py checks that every registry parameter 
 from __future__ import annotations
 
 import functools
+import html
 from typing import Any
+
+import markdown as _markdown
+import solara
 
 from simulation.alliances import ALLIANCE_TYPES
 from simulation.errors import UserError
@@ -142,8 +146,24 @@ def scenario_title(ref: str) -> str:
         return titles[ref]
     try:
         return load_scenario(ref).label
-    except UserError:
-        return str(ref)
+    except UserError:  # a name the engine saved, whose file is gone: the name in words
+        return str(ref).replace("_", " ").capitalize()
+
+
+def Markdown(text: str, style: dict | None = None, classes: list[str] | None = None):
+    """Markdown as plain HTML. Solara's own Markdown loads KaTeX (for maths) and Mermaid
+    with every text it shows, and solara-assets does not ship KaTeX's auto-render: every
+    page logged a script error and a failed request. No text here holds maths or diagrams.
+    Only the dashboard's own words and tables go through here (names from files are
+    escaped with `escape`)."""
+    body = _markdown.markdown(text, extensions=["tables"])
+    return solara.HTML(tag="div", unsafe_innerHTML=body, style=style,
+                       classes=["page-markdown", *(classes or [])])
+
+
+def escape(text: str) -> str:
+    """A name read from a file, safe inside Markdown or HTML."""
+    return html.escape(str(text)).replace("|", "&#124;")
 
 
 def country_label(code: str) -> str:

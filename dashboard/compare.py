@@ -41,6 +41,7 @@ from .common import (
     MONEY,
     POLICY_LABELS,
     SHOCK_LABELS,
+    Markdown,
     check_value,
     country_label,
     param_label,
@@ -591,7 +592,7 @@ def ComparePage():
 
     solara.Title("Compare - SME alliance ecosystem")
     with solara.Column(style={"padding": "8px", "max-width": "1500px"}):
-        solara.Markdown(
+        Markdown(
             "Compare scenarios side by side: each is run several times with the same "
             "random draws, so differences come from the scenario, not from luck. You get the "
             "range of likely paths, a table of growth and resilience with 95 % confidence "

@@ -43,6 +43,7 @@ from .common import (
     GROUP_TITLES,
     POLICY_LABELS,
     SHOCK_LABELS,
+    Markdown,
     country_label,
     param_label,
     scenario_title,
@@ -570,7 +571,7 @@ def SettingsHelp():
             rows = [p for p in PARAMS_LIST if p.group == group]
             lines = [f"- **{param_label(p.name)}**: {p.help} (from {p.bounds_text}; "
                      f"default {p.default})" for p in rows]
-            solara.Markdown(f"#### {GROUP_TITLES[group]}\n" + "\n".join(lines))
+            Markdown(f"#### {GROUP_TITLES[group]}\n" + "\n".join(lines))
 
 
 PLAY_DELAY = 0.15  # seconds between two months while playing
@@ -690,7 +691,7 @@ def ExplorePage():
         with solara.Card("Settings of the model on screen", margin=0):
             Settings(values.value, change)
     with solara.Column(style={"padding": "8px"}):
-        solara.Markdown(
+        Markdown(
             "Watch one possible future of a community of small and medium-sized firms that "
             "team up, keep or end partnerships, and face shocks and public support. Pick a "
             "**scenario**, then press **Step one month** or **Play**. Every setting on the "

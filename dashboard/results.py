@@ -20,12 +20,21 @@ import solara
 from matplotlib.figure import Figure
 
 from analysis import store
-from analysis.compare import FAN_SERIES, NOTE, comparison_table, fmt, format_markdown
-from analysis.outcomes import OUTCOMES
+from analysis.compare import FAN_SERIES, comparison_table, fmt
+from analysis.outcomes import GROUP_TITLES, OUTCOMES
+from analysis.value import AIMS, value_for_money
 from simulation.errors import UserError
 from simulation.params import defaults
 
-from .common import country_label, param_label
+from .common import (
+    MONEY,
+    MONEY_MILLION,
+    Markdown,
+    country_label,
+    escape,
+    param_label,
+    scenario_title,
+)
 from .serve import ROOTS_ENV, results_root
 
 MAX_ROWS = 40  # rows of a sweep's points table shown in the page (all are in points.csv)
@@ -45,6 +54,10 @@ class Results:
     downloads: list[tuple[str, bytes]] = field(default_factory=list)  # (file name, content)
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # a comparison's per-run outcomes and what each scenario's spending is judged against
+    runs: pd.DataFrame | None = None
+    comparators: dict[str, str] = field(default_factory=dict)
+    titles: dict[str, str] = field(default_factory=dict)
 
 
 def find_results(root: Path | None = None, limit: int = MAX_LISTED) -> list[Path]:
@@ -89,12 +102,14 @@ def listed(folder: Path) -> Listed:
     except UserError:
         manifest = {}
     note = read_note(folder)
-    titles = note.get("titles", {})
     spec = manifest.get("spec", {})
     names = [s.get("name", "?") for s in spec.get("scenarios", [])]
+    titles = {n: note.get("titles", {}).get(n) or scenario_title(n) for n in names}
     command = manifest.get("command", "simulate" if "seed" in manifest else "?")
     shown = [titles.get(n, n) for n in names]
-    if command == "compare" and shown:
+    if command == "compare" and len(shown) > 3:
+        title = f"{len(shown) - 1} scenarios against {shown[0]}"
+    elif command == "compare" and shown:
         title = f"{', '.join(shown[1:])} against {shown[0]}"
     elif shown:
         title = f"{command}: {', '.join(shown)}"
@@ -188,11 +203,99 @@ def describe(manifest: dict, summary: pd.DataFrame, titles: dict | None = None) 
 
 HOW_TO_READ = (
     "**How to read this table.** Each column is a scenario; the first one is the reference. "
-    "Each cell gives the average over the runs and, for the other scenarios, the difference "
-    "from the reference with its 95 % confidence range in brackets: if that range includes "
-    "zero, the difference may be chance. The last rows divide the extra public money "
-    "(thousand) a scenario spent by what it gained; '(ns)' marks a gain that may be chance "
-    "and 'n/a' no gain or no extra spending.")
+    "Each cell gives the average over the runs in bold and, for the other scenarios, the "
+    "difference from the reference with its 95 % confidence range in brackets: if that range "
+    "includes zero, the difference may be chance. Differences are paired run by run (the "
+    "same random draws in every scenario). Resilience is measured against each run's "
+    "no-shock twin; a run that does not recover counts the months to the end plus one. "
+    f"Money is in {MONEY}, over the whole horizon.")
+
+
+def outcome_markdown(table: pd.DataFrame, names: list[str], reference: str,
+                     titles: dict[str, str]) -> str:
+    """The outcome table with one column per scenario (not two): each cell holds the mean
+    and, below it, the difference from the reference with its 95 % range."""
+    head = ["Outcome"] + [escape(titles.get(n, n)) + (" (reference)" if n == reference else "")
+                          for n in names]
+    lines = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * len(names)]
+    group = None
+    for outcome in dict.fromkeys(table["outcome"]):
+        rows = table[table["outcome"] == outcome].set_index("scenario")
+        first = rows.iloc[0]
+        if first["group"] != group:
+            group = first["group"]
+            lines.append(f"| **{GROUP_TITLES[group]}** |" + " |" * len(names))
+        unit = MONEY if outcome == "policy_spend" else first["unit"]
+        cells = []
+        for n in names:
+            if n not in rows.index:
+                cells.append("")
+                continue
+            r = rows.loc[n]
+            cell = f"**{fmt(r['mean'])}**"
+            if n != reference and np.isfinite(r["diff"]):
+                cell += f"<br>{fmt(r['diff'], True)}"
+                if np.isfinite(r["diff_ci_low"]):
+                    cell += f" [{fmt(r['diff_ci_low'], True)}, {fmt(r['diff_ci_high'], True)}]"
+            cells.append(cell)
+        lines.append(f"| {first['label']} ({unit}) | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+STATUS_WORDS = {
+    "ranked": "Clear gain: about {cost} {money} per {unit}.",
+    "not_significant": "The gain may be chance (its 95 % range includes zero), so no "
+                       "reliable cost per unit.",
+    "no_gain": "No gain: on average it did worse than {against} on this outcome.",
+    "no_spend": "Spent no more public money than {against}.",
+}
+
+
+def _range(low: float, high: float, signed: bool = False) -> str:
+    if not np.isfinite(low):
+        return ""
+    top = "no upper limit" if not np.isfinite(high) else fmt(high, signed)
+    return f" ({fmt(low, signed)} to {top})"
+
+
+def value_markdown(frame: pd.DataFrame, aim: str, titles: dict[str, str],
+                   equal_budgets: bool) -> str:
+    """The ranked value-for-money table: one line per programme (scenario)."""
+    a = AIMS[aim]
+    money = (f"{a.units.capitalize()} per {MONEY_MILLION} of extra money (95 % range)"
+             if equal_budgets else f"Cost per {a.unit}, {MONEY} (95 % range)")
+    head = ["Rank", "Programme (compared with)", f"Extra public money, {MONEY} (95 % range)",
+            f"{a.units.capitalize()} (95 % range)", money, "In words"]
+    lines = ["| " + " | ".join(head) + " |", "|---:|---|---:|---:|---:|---|"]
+    for r in frame.to_dict("records"):
+        against = escape(titles.get(r["against"], r["against"]))
+        if equal_budgets:
+            value = (fmt(r["per_million"], True) + _range(r["per_million_low"],
+                                                          r["per_million_high"], True)
+                     if np.isfinite(r["per_million"]) else "n/a")
+        else:
+            value = (fmt(r["cost"]) + _range(r["cost_low"], r["cost_high"])
+                     if r["status"] == "ranked" else "n/a")
+        words = STATUS_WORDS[r["status"]].format(cost=fmt(r["cost"]), money=MONEY,
+                                                 unit=a.unit, against=against)
+        lines.append(
+            f"| {r['rank'] or '-'} | {escape(titles.get(r['scenario'], r['scenario']))}<br>"
+            f"<small>against {against}</small> | {fmt(r['spend'])}"
+            f"{_range(r['spend_low'], r['spend_high'])} | {fmt(r['gain'], True)}"
+            f"{_range(r['gain_low'], r['gain_high'], True)} | {value} | {words} |")
+    return "\n".join(lines)
+
+
+def budget_note(frame: pd.DataFrame) -> str:
+    """A note when the programmes' spending differs a lot (the ranking compares per unit)."""
+    spend = frame.loc[frame["spend"] > 0, "spend"]
+    if len(spend) < 2 or spend.max() < 2 * spend.min():
+        return ""
+    return (f"The programmes spent very different amounts: from {fmt(spend.min())} to "
+            f"{fmt(spend.max())} {MONEY} more than their comparison "
+            f"({spend.max() / spend.min():,.0f}-fold). The cost per unit compares them per "
+            "unit of money; a programme that is cheap per unit at a small budget need not "
+            "stay cheap at a larger one.")
 
 
 def _read_png(path: Path) -> bytes:
@@ -213,12 +316,17 @@ def _compare_results(folder: Path, manifest: dict, summary: pd.DataFrame) -> Res
         columns=["scenario", "against", "outcome", "measure", "extra_spend", "gain",
                  "gain_significant", "cost"])
     note = read_note(folder)
-    titles = note.get("titles", {})
+    titles = {n: note.get("titles", {}).get(n) or scenario_title(n) for n in names}
     res = Results(folder, "compare", f"Comparison against {titles.get(reference, reference)}",
                   describe(manifest, summary, titles),
-                  table=format_markdown(table, costs, names, reference))
-    res.notes = [HOW_TO_READ, NOTE]
+                  table=outcome_markdown(table, names, reference, titles))
+    res.notes = [HOW_TO_READ]
     res.warnings = list(note.get("warnings", []))
+    res.runs, res.titles = summary, {n: titles.get(n, n) for n in names}
+    if not costs.empty:
+        res.comparators = dict(costs.groupby("scenario", sort=False)["against"].first())
+    else:
+        res.comparators = {n: reference for n in names if n != reference}
     captions = {file: f"{title} ({unit}): middle line = median run, bands = middle half "
                 f"and 90 % of runs" for _, _, title, unit, file in FAN_SERIES}
     captions["bars_means.png"] = "Average of each outcome with its 95 % range"
@@ -294,9 +402,9 @@ def _simulate_results(folder: Path) -> Results:
 
 
 def frame_markdown(frame: pd.DataFrame) -> str:
-    head = "| " + " | ".join(map(str, frame.columns)) + " |"
+    head = "| " + " | ".join(map(escape, frame.columns)) + " |"
     rule = "|" + "---|" * len(frame.columns)
-    rows = ["| " + " | ".join(fmt(v) if isinstance(v, float) else str(v) for v in r) + " |"
+    rows = ["| " + " | ".join(fmt(v) if isinstance(v, float) else escape(v) for v in r) + " |"
             for r in frame.itertuples(index=False)]
     return "\n".join([head, rule, *rows])
 
@@ -307,7 +415,7 @@ def points_markdown(points: pd.DataFrame, factors: list[str], outcomes: list[str
             *[f"{OUTCOMES[o].label} ({OUTCOMES[o].unit})" for o in outcomes]]
     lines = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
     for r in points.head(MAX_ROWS).to_dict("records"):
-        cells = [str(r["scenario"]), *[_value(r[f]) for f in factors]]
+        cells = [escape(r["scenario"]), *[_value(r[f]) for f in factors]]
         for o in outcomes:
             half = (r[f"{o}_ci_high"] - r[f"{o}_ci_low"]) / 2
             cells.append(fmt(r[o]) + ("" if not np.isfinite(half) else f" ± {fmt(half)}"))
@@ -354,19 +462,57 @@ def sweep_figure(points: pd.DataFrame, factors: list[str], outcome: str) -> byte
 
 # --------------------------------------------------------------------------- components
 @solara.component
+def ValueForMoney(results: Results):
+    """The programmes ranked by public money per unit of the outcome the user picks."""
+    aim = solara.use_reactive("bankruptcies")
+    equal = solara.use_reactive(False)
+    frame = solara.use_memo(
+        lambda: value_for_money(results.runs, results.comparators, aim.value),
+        [results.folder, aim.value])
+    labels = {a.label: k for k, a in AIMS.items()}
+    Markdown("#### Value for money: which programme gains most per unit of public "
+                    "money?")
+    with solara.Row(style={"align-items": "center", "gap": "16px", "flex-wrap": "wrap"}):
+        solara.Select("Judge the programmes on", values=list(labels),
+                      value=AIMS[aim.value].label, on_value=lambda x: aim.set(labels[x]),
+                      style={"max-width": "360px"}, classes=["value-aim"])
+        solara.Checkbox(label=f"Compare at equal budgets (gain per {MONEY_MILLION})",
+                        value=equal)
+    with solara.Div(classes=["results-table", "value-table"], style={"overflow-x": "auto"}):
+        Markdown(value_markdown(frame, aim.value, results.titles, equal.value))
+    notes = [f"Ranked: programmes whose gain is clearly above zero, cheapest per unit "
+             f"first. Money is in {MONEY} over the whole horizon (the model's money: revenue "
+             "levels are relative across countries); ranges are 95 % ranges over the runs."]
+    if equal.value:
+        notes.append(f"At equal budgets: what each programme would gain per {MONEY_MILLION} "
+                     "if its gain grew in proportion to its budget. The model does not "
+                     "promise that: to check, run a variant with a bigger or smaller 'Size of "
+                     "support programmes'.")
+    note = budget_note(frame)
+    if note:
+        notes.append(note)
+    Markdown(" ".join(notes), style={"font-size": "0.9em"})
+
+
+@solara.component
 def ResultsView(results: Results):
     """A results folder: what ran, the table, the downloads and the charts."""
-    solara.Markdown(f"### {results.title}")
+    Markdown(f"### {escape(results.title)}")
     solara.Text(results.summary)
     solara.Text(f"Folder: {results.folder}", style={"color": "#666", "font-size": "0.85em"},
                 classes=["results-folder"])
     for warning in results.warnings:
         solara.Warning(warning, dense=True)
+    if results.runs is not None and results.comparators:
+        ValueForMoney(results)
     if results.table:
-        with solara.Div(classes=["results-table"], style={"overflow-x": "auto"}):
-            solara.Markdown(results.table)
+        if results.kind == "compare":
+            Markdown("#### Every outcome, scenario by scenario")
+        with solara.Div(classes=["results-table", "outcome-table"],
+                        style={"overflow-x": "auto"}):
+            Markdown(results.table)
     for note in results.notes:
-        solara.Markdown(note, style={"font-size": "0.9em"})
+        Markdown(note, style={"font-size": "0.9em"})
     if results.downloads:
         with solara.Row(style={"flex-wrap": "wrap"}):
             for name, data in results.downloads:
@@ -416,7 +562,7 @@ def ResultsPage():
 
     results, error = solara.use_memo(load, [path.value])
     with solara.Column(style={"padding": "8px"}):
-        solara.Markdown(
+        Markdown(
             "Every comparison run on the Compare page is saved here, with the results of "
             "experiments run from the command line ('run.py compare' or 'run.py sweep'). "
             f"They are kept in the folder {results_root()} until someone deletes them.")

@@ -147,8 +147,7 @@ def month_card(rc) -> str:
 
 
 def markdown_text(rc) -> str:
-    return "\n".join(str(getattr(w.template, "template", w.template))
-                     for w in rc.find(v.VuetifyTemplate).widgets)
+    return "\n".join(w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets)
 
 
 def identity(rc) -> str:
@@ -396,10 +395,17 @@ def test_a_comparison_runs_in_the_background_with_progress(finished_comparison):
     counts = [p.done for p in progress if p.state == "running"]
     assert counts == sorted(counts)
     res = results.open_results(req.out)
-    assert res.kind == "compare" and res.title == "Comparison against baseline"
-    assert "Firms alive at end" in res.table and "early_shock" in res.table
+    assert res.kind == "compare"
+    assert res.title == "Comparison against Ordinary times: no shock, no support (all five " \
+        "countries)"
+    assert "Firms alive at end" in res.table and "Early shock" in res.table
     assert "2 runs each, 80 firms, 10 months" in res.summary
     assert {name for name, _ in res.downloads} == {"comparison.csv", "costs.csv"}
+    assert res.comparators == {"early_shock": "baseline"}
+    value = results.value_markdown(results.value_for_money(res.runs, res.comparators,
+                                                           "firms"), "firms", res.titles, False)
+    assert "Cost per firm kept in business, thousand USD-equivalent" in value
+    assert "Spent no more public money than Ordinary times" in value
     assert progress[-1].message.startswith("Finished at ")
     assert "listed on the Results page" in progress[-1].message
     assert len(res.images) >= 4 and all(png.startswith(b"\x89PNG") for _, png in res.images)
@@ -533,7 +539,7 @@ def test_results_page_shows_a_folder_or_says_what_is_wrong(finished_comparison):
     field.v_model = str(req.out)
     field.fire_event("focusout", None)
     rc.find(v.Alert, type="error").assert_empty()
-    assert "Comparison against baseline" in markdown_text(rc)
+    assert "Comparison against Ordinary times" in markdown_text(rc)
     assert "Firms alive at end" in markdown_text(rc)
 
 
@@ -580,15 +586,18 @@ def test_a_port_in_use_is_refused():
             serve.check_address("127.0.0.1", port)
 
 
+EARLY_TITLE = "Early shock against Ordinary times: no shock, no support (all five countries)"
+
+
 def test_results_finder_lists_experiment_folders(tmp_path, finished_comparison, monkeypatch):
     req, _ = finished_comparison
     assert results.find_results(req.out.parent) == [req.out]
     assert results.find_results(tmp_path / "none") == []
     row = results.listed(req.out)
-    assert row.state == "finished" and row.title == "early_shock against baseline"
+    assert row.state == "finished" and row.title == EARLY_TITLE
     assert "80 firms, 2 runs each, 10 months" in row.what and row.when.endswith("UTC")
     # the Results page lists what is saved under results/ whenever it is opened
     monkeypatch.setenv(serve.RESULTS_ENV, str(req.out.parent))
     _, rc = solara.render(results.ResultsPage(), handle_error=False)
     titles = [w.children[0] for w in rc.find(v.Html, class_="results-list-title").widgets]
-    assert titles == ["early_shock against baseline"]
+    assert titles == [EARLY_TITLE]

@@ -424,13 +424,21 @@ def test_compare_runs_a_kenya_comparison_that_stays_and_cancels_a_big_one(
     expect(page.locator(".compare-finished")).to_be_visible(timeout=180_000)
     expect(page.locator(".compare-finished")).to_contain_text("listed on the Results page")
     expect(page.get_by_text("only firms of Kenya, in every scenario").first).to_be_visible()
-    table = page.locator(".results-table table").first
+    table = page.locator(".outcome-table table")
     expect(table).to_be_visible()
     for row in ("Firms alive at end", "Output lost to the shock", "Public money spent"):
         expect(table.get_by_text(row).first).to_be_visible()
     expect(page.get_by_text("Download comparison.csv")).to_be_visible()
     expect(page.get_by_text("Download recession_with_credit_guarantee.toml")).to_be_visible()
     assert page.locator("img").count() >= 4  # the engine's fan charts and interval bars
+    # value for money: one line per programme, money in a named unit, the outcome chosen
+    value = page.locator(".value-table")
+    expect(value).to_contain_text("Cost per bankruptcy avoided, thousand USD-equivalent")
+    expect(value.locator("tbody tr")).to_have_count(2)
+    pick(page, page.locator(".value-aim"), "Innovations gained")
+    expect(value).to_contain_text("Cost per innovation gained")
+    page.get_by_text("Compare at equal budgets").click()
+    expect(value).to_contain_text("Innovations gained per million USD-equivalent")
     user.shot("compare-finished")
     folder = page.locator(".results-folder").inner_text().removeprefix("Folder: ").strip()
     assert Path(folder).parent == results_dir  # saved under results/, not in the session
@@ -443,7 +451,7 @@ def test_compare_runs_a_kenya_comparison_that_stays_and_cancels_a_big_one(
     row = page.locator(".results-row", has=listed)
     expect(row).to_contain_text("Kenya")
     row.get_by_role("button", name="Open").click()
-    expect(page.locator(".results-table table").first.get_by_text("Firms alive at end")
+    expect(page.locator(".outcome-table table").get_by_text("Firms alive at end")
            .first).to_be_visible()
     user.shot("results-after-reload")
 
@@ -471,7 +479,7 @@ def test_compare_runs_a_kenya_comparison_that_stays_and_cancels_a_big_one(
     # the other user's comparison was not touched: it runs to its table
     expect(other.locator(".compare-finished")).to_be_visible(timeout=180_000)
     expect(other.get_by_text("Cancelled")).to_have_count(0)
-    expect(other.locator(".results-table table").first.get_by_text("Firms alive at end")
+    expect(other.locator(".outcome-table table").get_by_text("Firms alive at end")
            .first).to_be_visible()
     reader.shot("compare-other-session-finished")
     user.check_offline_and_rendered()
