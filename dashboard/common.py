@@ -1,8 +1,8 @@
 """Plain-language labels and small pieces shared by the dashboard's pages.
 
-The registry (simulation/params.py) owns every parameter's default, bounds, unit and
-technical help; this module only adds the words a reader who has never seen an agent-based
-model understands. tests/test_dashboard.py checks that every registry parameter has one.
+The registry (simulation/params.py) owns every parameter's default, bounds, unit, plain
+label and plain help. This module adds the words for the rest (alliance types,
+programmes, shocks, the model's money).
 """
 
 from __future__ import annotations
@@ -35,72 +35,6 @@ GROUP_TITLES = {
     "economy": "Economy",
     "shocks": "Surprise shocks",
     "policy": "Public support",
-}
-
-# One short label per registry parameter; the unit is added from the registry.
-PARAM_LABELS = {
-    # run
-    "months": "Months to simulate",
-    "burn_in": "Warm-up months before month 1 (not counted)",
-    "structure_stats_every": "Months between network measurements",
-    # population
-    "n_firms": "Number of firms at the start",
-    "country": "Country",
-    "share_micro": "Share of micro firms (under 10 staff)",
-    "share_small": "Share of small firms (10-49 staff)",
-    "institution_sd": "How much firms differ in their trust in rules and courts",
-    "digital_adoption": "Share of firms on the online matchmaking platform",
-    "entry_rate": "New firms each year, as a share of existing firms",
-    # alliances
-    "search_prob": "Chance a firm looks for a partner",
-    "search_need_weight": "How much harder firms in trouble look for partners",
-    "max_alliances": "Most partnerships one firm can hold",
-    "gain_weight": "Weight on expected gain rather than trust when choosing a partner",
-    "accept_threshold": "Lowest partner score a firm says yes to",
-    "consortium_prob": "Chance a partnership grows to 3-4 firms",
-    "formal_contract_bias": "Tendency to sign a formal contract",
-    "formal_setup_cost": "Cost of setting up a formal contract",
-    "search_cost": "Cost of finding and negotiating with a partner",
-    "contract_term": "Length of a formal contract",
-    "coordination_cost": "Monthly cost of working together",
-    "supply_chain_logistics_cut": "Shipping cost saved by a shared supply chain",
-    "co_marketing_price_premium": "Export price gain from joint marketing",
-    "joint_bid_contract_boost": "Extra contract income from bidding jointly",
-    "rd_time_cut": "Time saved on new products by joint research",
-    "infra_cost_cut": "Infrastructure cost saved by sharing it",
-    "loss_months_to_break": "Months of losses before a partnership ends",
-    "mutual_aid_share": "Share of spare cash partners give a partner in trouble",
-    "alliance_size_elasticity": "How much less partnerships matter to bigger firms",
-    # trust
-    "trust_build_rate": "How fast trust grows when partners keep their word",
-    "trust_erosion_rate": "Trust lost when a partner is caught cutting corners",
-    "trust_break_threshold": "Trust below which a partnership breaks up",
-    "trust_propensity_mean": "Trust in strangers at first",
-    "trustworthiness_mean": "How reliably firms keep their commitments",
-    "shirk_temptation": "Temptation to cut corners in a partnership",
-    "detection_prob": "Chance that cutting corners is noticed",
-    "referral_trust_discount": "Share of trust passed on when a partner recommends someone",
-    # economy
-    "demand_growth": "Growth of customer demand",
-    "revenue_volatility": "Month-to-month ups and downs of a firm's sales",
-    "demand_jump_rate": "How often a firm wins or loses a major customer",
-    "demand_jump_size": "How much a major customer or contract changes sales",
-    "demand_jump_cap": "Largest change from one customer or contract (x the typical one)",
-    "demand_jump_up_share": "Share of those changes that are wins",
-    "variable_cost_ratio": "Running costs per unit of sales",
-    "fixed_cost_ratio": "Fixed monthly costs (rent, staff)",
-    "closure_rate": "Firms closing voluntarily",
-    "initial_buffer": "Cash reserves at the start",
-    "credit_months": "Bank credit available",
-    "interest_rate": "Interest on borrowed money",
-    "invest_share": "Share of spare cash invested in growth",
-    "innovation_rate": "Base chance of a new product or process",
-    "innovation_productivity_gain": "Cost saving from each innovation",
-    # shocks
-    "random_shock_rate": "Surprise shocks",
-    "random_shock_depth": "Size of surprise shocks",
-    # policy
-    "policy_scale": "Size of support programmes (x the scenario's budgets)",
 }
 
 ALLIANCE_LABELS = {
@@ -172,13 +106,14 @@ def country_label(code: str) -> str:
 
 def unit_text(unit: str) -> str:
     """A registry unit in words ('' for none)."""
-    return {"share": "share, 0-1", "x": "times", "": ""}.get(unit, unit)
+    return {"share": "share, 0-1", "x": "times", "": "", "log sd per month": "typical "
+            "monthly change", "log change": "typical change"}.get(unit, unit)
 
 
 def param_label(name: str, with_unit: bool = True) -> str:
-    """The plain label of a registry parameter, with its unit in brackets."""
+    """The registry's plain label of a parameter, with its unit in brackets."""
     p = PARAMS[name]
-    label = PARAM_LABELS.get(name, name.replace("_", " ").capitalize())
+    label = p.title
     unit = unit_text(p.unit)
     return f"{label} ({unit})" if with_unit and unit else label
 

@@ -565,12 +565,27 @@ def HeadlineCards(model: SMEEcosystem, steps: int):
 
 @solara.component
 def SettingsHelp():
-    """What every setting means: the registry's help text, grouped like the settings."""
+    """What every setting means: the registry's plain help, grouped like the settings, with
+    the range the sidebar offers (the technical notes are in docs/ODD.md, Section 8.1)."""
     with solara.Details("What the settings mean"):
         for group in GROUP_ORDER:
-            rows = [p for p in PARAMS_LIST if p.group == group]
-            lines = [f"- **{param_label(p.name)}**: {p.help} (from {p.bounds_text}; "
-                     f"default {p.default})" for p in rows]
+            lines = []
+            for p in PARAMS_LIST:
+                if p.group != group or p.name in FIXED:
+                    continue
+                widget = setting_widget(p, p.default)
+                if widget["type"].startswith("Slider"):
+                    low, high = widget["min"], widget["max"]
+                    offered = f"from {low:,g} to {high:,g}"
+                    if (low, high) != (p.low, p.high):
+                        offered += (" here; more on the Compare page or the command line, "
+                                    f"up to {p.high:,g}")
+                elif p.name == "country":
+                    offered = ", ".join(country_label(c) for c in p.choices)
+                else:
+                    offered = p.bounds_text
+                lines.append(f"- **{param_label(p.name)}**: {p.help} ({offered}; usually "
+                             f"{country_label(p.default) if p.name == 'country' else p.default})")
             Markdown(f"#### {GROUP_TITLES[group]}\n" + "\n".join(lines))
 
 
