@@ -22,7 +22,7 @@ CSS = """
 .v-navigation-drawer .v-slider__thumb-label-container { display: block !important; }
 .v-navigation-drawer .v-slider__thumb-label { display: flex !important; }
 .v-navigation-drawer .v-slider__thumb-label > div { font-size: 11px; }
-.live-figure, .live-figure img { max-width: 100%; height: auto; }
+.live-figure, .live-figure img { width: 100%; height: auto; }
 .results-table table { border-collapse: collapse; font-size: 0.9em; }
 .results-table td:first-child, .results-table th:first-child {
     min-width: 18em; text-align: left !important; }

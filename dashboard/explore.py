@@ -2,8 +2,9 @@
 
 The settings are generated from the registry (grouped, plain labels with units, the
 registry's help text in a panel); a scenario picker loads a scenario's settings, shocks and
-policies; live charts mark shock and policy periods; an alliance network view shows a
-sample of at most MAX_NODES living firms; headline numbers sit on cards above.
+policies; live charts mark shock and policy periods; a view of who teams up, and how
+(partnerships per 100 firms by country and sector, split by type); headline numbers sit on
+cards above.
 
 The page owns its settings: one dict (`values`: scenario, seed, every parameter) that the
 sidebar shows and every model is built from (`build_model`). A change of scenario or of any
@@ -27,7 +28,6 @@ from dataclasses import dataclass
 import numpy as np
 import solara
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from PIL import Image as PILImage
 
@@ -36,11 +36,13 @@ from simulation import SMEEcosystem
 from simulation.alliances import ALLIANCE_TYPES
 from simulation.errors import UserError
 from simulation.params import COUNTRIES, GROUPS, PARAMS, PARAMS_LIST, defaults, validate
+from simulation.regions import SECTORS
 from simulation.scenario import list_scenarios, load_scenario
 
 from .common import (
     ALLIANCE_LABELS,
     GROUP_TITLES,
+    MONEY,
     POLICY_LABELS,
     SHOCK_LABELS,
     Markdown,
@@ -59,9 +61,8 @@ PAGE_DEFAULTS = {"n_firms": 2000, "structure_stats_every": 1}
 FIXED = ("structure_stats_every",)  # passed to the model, not shown as a setting
 FIRMS_SLIDER = (100, 20_000, 100)  # min, max, step: bigger models belong in Compare or the CLI
 GROUP_ORDER = ("population", "policy", "run", "alliances", "trust", "economy", "shocks")
-MAX_NODES = 300
-FIG_SIZE = (6.2, 3.6)
-FIG_DPI = 80
+FIG_SIZE = (5.0, 3.3)  # inches at FIG_DPI: two charts side by side on a 1440-pixel screen
+FIG_DPI = 100
 assert set(GROUP_ORDER) == set(GROUPS)
 
 
@@ -195,8 +196,10 @@ CHARTS = {
     "trust": Chart("Trust between partners", "0 = none, 1 = full",
                    (("mean_trust", "average trust between partners"),
                     ("firms_in_alliances", "share of firms with a partner")), ylim=(0, 1.02)),
-    "resilience": Chart("Resilience of firms", "score: 1 = hit hard, 5 = unaffected",
+    "resilience": Chart("Resilience of firms (1 = hit hard, 5 = unaffected)", "score",
                         (("mean_resilience", "average firm resilience score"),), ylim=(1, 5.05)),
+    "spending": Chart("Public money spent each month", f"{MONEY}",
+                      (("policy_spend", "all support programmes"),)),
 }
 
 
@@ -229,20 +232,23 @@ def _spans(months: np.ndarray, on: np.ndarray) -> list[tuple[int, int]]:
     return [(int(months[a]), int(months[b])) for a, b in zip(starts, ends)]
 
 
+WARM_UP_COLOUR, SHOCK_COLOUR, SUPPORT_COLOUR = "#f0f0f0", "#d1d1d1", "#5cb85c"
+
+
 def mark_periods(ax, model: SMEEcosystem) -> None:
-    """Warm-up (light), shocks (grey) and support programmes (green strip at the top)."""
+    """Warm-up (light), shocks (grey) and support programmes (green strip at the top); their
+    key is one line above all the charts (PeriodKey), not a legend in each."""
     p = model.p
     first, last = -p["burn_in"] + 1, p["months"]
     if first <= 0:
-        ax.axvspan(first - 0.5, 0.5, color="#f3f3f3", zorder=0, label="warm-up (not counted)")
+        ax.axvspan(first - 0.5, 0.5, color=WARM_UP_COLOUR, zorder=0)
     months = np.arange(1, last + 1)
-    for k, (a, b) in enumerate(_spans(months, shock_months(model, months))):
-        ax.axvspan(a - 0.5, b + 0.5, color="0.82", zorder=0, label=None if k else "shock")
-    for k, (a, b, _name) in enumerate(policy_periods(model)):
+    for a, b in _spans(months, shock_months(model, months)):
+        ax.axvspan(a - 0.5, b + 0.5, color=SHOCK_COLOUR, zorder=0)
+    for a, b, _name in policy_periods(model):
         a, b = max(a, first), min(b, last)
         if a <= b:
-            ax.axvspan(a - 0.5, b + 0.5, ymin=0.95, ymax=1.0, color="tab:green", alpha=0.7,
-                       zorder=1, label=None if k else "support programme running")
+            ax.axvspan(a - 0.5, b + 0.5, ymin=0.95, ymax=1.0, color=SUPPORT_COLOUR, zorder=1)
     ax.set_xlim(first - 0.5, last + 0.5)
 
 
@@ -256,8 +262,8 @@ class LiveFigure:
     axis limits change. Subclasses make the figure and say which artists change.
     """
 
-    def __init__(self, height: float = FIG_SIZE[1]):
-        self.fig = Figure(figsize=(FIG_SIZE[0], height), dpi=FIG_DPI)
+    def __init__(self, height: float = FIG_SIZE[1], width: float = FIG_SIZE[0]):
+        self.fig = Figure(figsize=(width, height), dpi=FIG_DPI)
         self.canvas = FigureCanvasAgg(self.fig)
         self.ax = self.fig.subplots()
         self.background = None
@@ -309,14 +315,18 @@ class TimelineFigure(LiveFigure):
             self.lines = [ax.plot([], [], label=label, linewidth=1.6)[0]
                           for _, label in chart.columns]
         ax.set_ylim(*(chart.ylim or (0, 1)))
-        ax.set_title(chart.title, fontsize=11)
-        ax.set_xlabel("month", fontsize=8, labelpad=1)
-        ax.set_ylabel(chart.ylabel, fontsize=8)
-        ax.tick_params(labelsize=8)
+        ax.set_title(chart.title, fontsize=12)
+        ax.set_xlabel("month", fontsize=10, labelpad=1)
+        ax.set_ylabel(chart.ylabel, fontsize=10)
+        ax.tick_params(labelsize=9)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), frameon=False,
-                  ncol=3, handlelength=1.5, columnspacing=1.0)
-        self.fig.subplots_adjust(left=0.12, right=0.98, bottom=0.33, top=0.91)
+        many = len(chart.columns) > 1  # one series: the title says what it is
+        if many:
+            ax.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.45, -0.2),
+                      frameon=False, ncol=1 if len(chart.columns) < 3 else 2,
+                      handlelength=1.4, columnspacing=1.0)
+        self.fig.subplots_adjust(left=0.14, right=0.97, bottom=0.42 if many else 0.16,
+                                 top=0.9)
 
     def update(self) -> None:
         chart = self.chart
@@ -345,104 +355,97 @@ class TimelineFigure(LiveFigure):
         return self.stack or self.lines
 
 
-# --------------------------------------------------------------------------- network
-def _hash(uid: np.ndarray, salt: int) -> np.ndarray:
-    """A fixed pseudo-random number in [0, 1) per firm id (stable across months)."""
-    x = (uid.astype(np.uint64) * np.uint64(2654435761) + np.uint64(salt)) % np.uint64(2**32)
-    x = (x ^ (x >> np.uint64(13))) * np.uint64(1274126177) % np.uint64(2**32)
-    return x.astype(np.float64) / 2**32
-
-
-def network_sample(model: SMEEcosystem, max_nodes: int = MAX_NODES):
-    """At most `max_nodes` living firms and the active alliances among them.
-
-    Firms are taken in a fixed pseudo-random order of their ids, each with its partners, so
-    the picture shows who works with whom and stays the same from month to month except
-    for firms that exit or enter. Returns (rows, edges as (i, j, alliance type) with i, j
-    indices into rows, living firms in total).
-    """
+# --------------------------------------------------------------------------- partnerships
+def partnership_counts(model: SMEEcosystem, by: str) -> tuple[list[str], np.ndarray,
+                                                               np.ndarray]:
+    """Partnerships in force per 100 firms in business, by country or sector of the firm
+    and type of partnership: (row labels, rows x types, firms in business per row). A
+    partnership counts once for each member, in the member's own country or sector; rows
+    without living firms are left out."""
     s = model.firms
-    alive = np.flatnonzero(s.alive)
-    order = alive[np.argsort(_hash(s.uid[alive], 1), kind="stable")]
-    chosen: dict[int, None] = {}
-    for row in order.tolist():
-        if len(chosen) >= max_nodes:
-            break
-        chosen[row] = None
-        for partner in model.partner_rows(row):
-            if len(chosen) >= max_nodes:
-                break
-            chosen[partner] = None
-    rows = np.fromiter(chosen, dtype=np.int64, count=len(chosen))
-    index = np.full(s.n, -1, dtype=np.int64)
-    index[rows] = np.arange(rows.size)
+    group = s.region if by == "country" else s.sector
+    names = ([country_label(c) for c in COUNTRIES] if by == "country"
+             else [x.capitalize() for x in SECTORS])
     book = model.alliances.book
     active = np.flatnonzero(book.active)
     members, kinds = book.members[active], book.kind[active]
-    edges = []
-    slots = members.shape[1]
-    for a in range(slots):
-        for b in range(a + 1, slots):
-            u, v = members[:, a], members[:, b]
-            ok = (u >= 0) & (v >= 0)
-            iu, iv = index[np.where(ok, u, 0)], index[np.where(ok, v, 0)]
-            keep = ok & (iu >= 0) & (iv >= 0)
-            edges.append(np.column_stack([iu[keep], iv[keep], kinds[keep]]))
-    edges = np.vstack(edges) if edges else np.zeros((0, 3), dtype=np.int64)
-    return rows, edges, alive.size
+    counts = np.zeros((len(names), len(ALLIANCE_TYPES)))
+    for slot in range(members.shape[1]):
+        m = members[:, slot]
+        ok = m >= 0
+        np.add.at(counts, (group[m[ok]].astype(np.int64), kinds[ok].astype(np.int64)), 1)
+    firms = np.bincount(group[s.alive].astype(np.int64), minlength=len(names))[:len(names)]
+    keep = firms > 0
+    per100 = counts[keep] / firms[keep, None] * 100.0
+    return [n for n, k in zip(names, keep) if k], per100, firms[keep]
 
 
-def network_positions(model: SMEEcosystem, rows: np.ndarray) -> np.ndarray:
-    """A fixed place per firm: one wedge of a disc per country, spread by the firm's id."""
-    s = model.firms
-    country = s.region[rows].astype(float)
-    angle = 2 * np.pi * (country + 0.08 + 0.84 * _hash(s.uid[rows], 2)) / len(COUNTRIES)
-    radius = 0.15 + 0.85 * np.sqrt(_hash(s.uid[rows], 3))
-    return np.column_stack([radius * np.cos(angle), radius * np.sin(angle)])
+class PartnershipsFigure(LiveFigure):
+    """Who teams up, and how: partnerships per 100 firms, by country and by sector, each
+    bar split by type of partnership (the colours of the partnerships chart). The axes are
+    drawn once; each month only the bars' lengths and the totals change (blitting), and the
+    axes are drawn again when the bars outgrow them or a country's firms are all gone."""
 
-
-COUNTRY_COLOURS = ("#e41a1c", "#ff7f00", "#377eb8", "#984ea3", "#4daf4a")
-TYPE_COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#666666")
-
-
-class NetworkFigure(LiveFigure):
-    """The alliance network view of a sample of firms (see network_sample)."""
+    PANELS = (("country", "By country of the firm"), ("sector", "By sector of the firm"))
 
     def __init__(self, model: SMEEcosystem):
-        super().__init__(FIG_SIZE[1] * 1.25)
+        super().__init__(FIG_SIZE[1] * 0.9, FIG_SIZE[0] * 2)
         self.model = model
-        ax = self.ax
-        self.edges = LineCollection([], linewidths=1.1, alpha=0.8)
-        ax.add_collection(self.edges)
-        self.nodes = ax.scatter([], [], s=14, edgecolors="white", linewidths=0.4, zorder=3)
-        for k, code in enumerate(COUNTRIES):
-            ax.scatter([], [], s=20, c=COUNTRY_COLOURS[k], label=country_label(code))
-        for k, kind in enumerate(ALLIANCE_TYPES):
-            ax.plot([], [], color=TYPE_COLOURS[k], linewidth=2, label=ALLIANCE_LABELS[kind])
-        ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False,
-                  title="dots: country\nlines: partnership type", title_fontsize=7)
-        ax.set_xlim(-1.05, 1.05)
-        ax.set_ylim(-1.05, 1.05)
-        ax.set_aspect("equal")
-        ax.axis("off")
-        ax.set_title("Who works with whom", fontsize=11)
-        self.caption = self.fig.text(0.02, 0.02, "", ha="left", va="bottom", fontsize=8)
-        self.fig.subplots_adjust(left=0.0, right=0.62, bottom=0.06, top=0.92)
+        self.fig.clear()
+        self.axes = self.fig.subplots(1, 2, gridspec_kw={"wspace": 0.45})
+        self.ax = self.axes[0]
+        self.names: list[list[str]] = [[], []]
+        self.bars: list[list] = [[], []]  # per panel: one BarContainer per type
+        self.totals: list[list] = [[], []]  # per panel: one text per row
+        self.fig.suptitle("Who teams up, and how", fontsize=12)
+        self.fig.subplots_adjust(left=0.13, right=0.76, bottom=0.17, top=0.84)
+
+    def _build(self, i: int, names: list[str]) -> None:
+        ax = self.axes[i]
+        ax.clear()
+        y = np.arange(len(names))[::-1]
+        self.bars[i] = [ax.barh(y, np.zeros(len(names)), color=f"C{k}", alpha=0.85,
+                                height=0.7, label=ALLIANCE_LABELS[kind])
+                        for k, kind in enumerate(ALLIANCE_TYPES)]
+        self.totals[i] = [ax.text(0, yy, "", va="center", fontsize=9) for yy in y]
+        ax.set_yticks(y, names, fontsize=10)
+        ax.set_title(self.PANELS[i][1], fontsize=11)
+        ax.tick_params(axis="x", labelsize=9)
+        ax.grid(axis="x", alpha=0.3)
+        ax.set_xlabel("partnerships per 100 firms", fontsize=10)
+        self.names[i] = names
+        if i == 0:
+            for legend in self.fig.legends:
+                legend.remove()
+            handles, labels = ax.get_legend_handles_labels()
+            self.fig.legend(handles, labels, loc="center right", fontsize=9, frameon=False,
+                            title="type of partnership", title_fontsize=9)
+        self.background = None
 
     def update(self) -> None:
-        model = self.model
-        rows, edges, n_alive = network_sample(model)
-        pos = network_positions(model, rows)
-        self.edges.set_segments(np.stack([pos[edges[:, 0]], pos[edges[:, 1]]], axis=1)
-                                if edges.size else [])
-        self.edges.set_colors([TYPE_COLOURS[k] for k in edges[:, 2]])
-        self.nodes.set_offsets(pos if rows.size else np.zeros((0, 2)))
-        self.nodes.set_facecolors([COUNTRY_COLOURS[r] for r in model.firms.region[rows]])
-        self.caption.set_text(f"{rows.size:,} of {n_alive:,} firms (each with its partners) "
-                              f"and the {len(edges):,} partnerships among them")
+        for i, (by, _) in enumerate(self.PANELS):
+            names, per100, _ = partnership_counts(self.model, by)
+            if names != self.names[i]:
+                self._build(i, names)
+            left = np.zeros(len(names))
+            for k, container in enumerate(self.bars[i]):
+                for rect, x0, w in zip(container.patches, left, per100[:, k]):
+                    rect.set_x(x0)
+                    rect.set_width(w)
+                left += per100[:, k]
+            for text, total in zip(self.totals[i], left):
+                text.set_x(total)
+                text.set_text(f" {total:.0f}")
+            ax = self.axes[i]
+            top = float(left.max(initial=0))
+            _, high = ax.get_xlim()
+            if top * 1.1 > high or top < high / 3 or self.background is None:
+                ax.set_xlim(0, max(top * 1.4, 1.0))
+                self.background = None
 
     def moving(self) -> list:
-        return [self.edges, self.nodes, self.caption]
+        return [r for i in (0, 1) for c in self.bars[i] for r in c.patches] + \
+            [t for i in (0, 1) for t in self.totals[i]]
 
 
 # --------------------------------------------------------------------------- headlines
@@ -514,16 +517,17 @@ def situation(model: SMEEcosystem) -> str:
 
 
 # --------------------------------------------------------------------------- components
-FIGURES = ("firms", "revenue", "network", "alliances", "trust", "resilience")
+FIGURES = ("firms", "revenue", "alliances", "trust", "resilience", "spending", "partnerships")
 
 
 def make_figure(model: SMEEcosystem, name: str) -> LiveFigure:
-    return NetworkFigure(model) if name == "network" else TimelineFigure(model, CHARTS[name])
+    return (PartnershipsFigure(model) if name == "partnerships"
+            else TimelineFigure(model, CHARTS[name]))
 
 
 @solara.component
 def FigureView(model: SMEEcosystem, name: str, steps: int):
-    """One of the page's figures (a chart or the network) as of month `steps`."""
+    """One of the page's figures as of month `steps`."""
     figure = solara.use_memo(lambda: make_figure(model, name), [model, name])
     png = solara.use_memo(figure.png, [figure, steps])
     return solara.Image(png, format="png", classes=["live-figure"])
@@ -544,17 +548,37 @@ def LiveView(model: SMEEcosystem, counter: solara.Reactive):
     solara.Text(identity(model), classes=["model-identity"],
                 style={"font-weight": "600", "display": "block", "margin-bottom": "4px"})
     HeadlineCards(model, model.steps)
+    PeriodKey()
     with solara.Div(style={"display": "grid", "gap": "8px", "grid-template-columns":
-                           "repeat(auto-fill, minmax(500px, 1fr))"}):
+                           "repeat(auto-fill, minmax(440px, 1fr))"}):
         for name in FIGURES:
-            FigureView(model, name, model.steps)
+            with solara.Div(style={"grid-column": "1 / -1"} if name == "partnerships"
+                            else {}):
+                FigureView(model, name, model.steps)
+
+
+@solara.component
+def PeriodKey():
+    """What the shaded periods of the charts mean (one key for all of them)."""
+    def swatch(colour: str, text: str, strip: bool = False):
+        with solara.Row(style={"align-items": "center", "gap": "6px"}):
+            solara.Div(style={"width": "22px", "height": "6px" if strip else "14px",
+                              "background": colour, "border": "1px solid #bbb"})
+            solara.Text(text, style={"font-size": "0.9em"})
+
+    with solara.Row(style={"gap": "20px", "flex-wrap": "wrap", "margin": "4px 0"},
+                    classes=["period-key"]):
+        solara.Text("In the charts:", style={"font-size": "0.9em", "font-weight": "600"})
+        swatch(WARM_UP_COLOUR, "warm-up (not counted)")
+        swatch(SHOCK_COLOUR, "shock under way")
+        swatch(SUPPORT_COLOUR, "support programme running (strip at the top)", strip=True)
 
 
 @solara.component
 def HeadlineCards(model: SMEEcosystem, steps: int):
     with solara.Row(style={"flex-wrap": "wrap", "gap": "8px"}):
         for h in headlines(model):
-            with solara.Card(margin=0, style={"min-width": "150px", "flex": "1"},
+            with solara.Card(margin=0, style={"min-width": "125px", "flex": "1"},
                              classes=["headline"]):
                 solara.Text(h.title, style={"font-size": "0.85em", "color": "#555"})
                 solara.Text(h.value, style={"font-size": "1.5em", "font-weight": "600",
@@ -715,7 +739,7 @@ def ExplorePage():
             titles = shipped_titles()
             by_title = {t: n for n, t in titles.items()}
             solara.Select("Scenario", values=list(by_title), value=titles.get(name, name),
-                          on_value=lambda t: pick(by_title[t]), style={"max-width": "460px"},
+                          on_value=lambda t: pick(by_title[t]), style={"max-width": "520px"},
                           classes=["scenario-picker"])
             solara.Text(descriptions.get(name, ""), style={"flex": "1"})
         LiveView(model.value, counter)

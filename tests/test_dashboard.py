@@ -111,24 +111,20 @@ def test_figures_are_redrawn_from_the_model_each_month():
     assert figures[0].lines[0].get_xdata()[-1] == 3
 
 
-def test_network_sample_is_small_stable_and_shows_active_alliances():
+def test_partnerships_are_counted_per_100_firms_by_country_sector_and_type():
     model = small_model(n_firms=1000)
     for _ in range(3):
         model.step()
-    rows, edges, n_alive = explore.network_sample(model, max_nodes=120)
-    assert 0 < rows.size <= 120 and n_alive == model.firms.alive.sum()
-    assert model.firms.alive[rows].all()
-    book = model.alliances.book
-    for i, j, kind in edges:
-        a, b = rows[i], rows[j]
-        shared = [k for k in np.flatnonzero(book.active)
-                  if a in book.members[k] and b in book.members[k]]
-        assert any(book.kind[k] == kind for k in shared)
-    assert len(edges) > 0
-    model.step()
-    after, _, _ = explore.network_sample(model, max_nodes=120)
-    survivors = [r for r in rows if model.firms.alive[r]]
-    assert len(set(survivors) & set(after)) >= 0.8 * len(survivors)  # the picture stays put
+    book, s = model.alliances.book, model.firms
+    memberships = (book.members[book.active] >= 0).sum()
+    for by in ("country", "sector"):
+        names, per100, firms = explore.partnership_counts(model, by)
+        assert firms.sum() == s.alive.sum() and len(names) == len(firms) == per100.shape[0]
+        assert per100.shape[1] == len(explore.ALLIANCE_TYPES)
+        # every member counted once, in its own country or sector
+        assert np.isclose((per100 * firms[:, None] / 100).sum(), memberships)
+    names, _, _ = explore.partnership_counts(small_model("kenya", n_firms=300), "country")
+    assert names == ["Kenya"]  # a one-country model shows that country only
 
 
 def test_headlines_and_the_month_in_words():
