@@ -618,19 +618,28 @@ PLAY_DELAY = 0.15  # seconds between two months while playing
 
 @solara.component
 def Controls(model: solara.Reactive, counter: solara.Reactive, playing: solara.Reactive,
-             restart):
+             restart, stepping: threading.Lock):
     """Play, pause, one month on, start again: the model's own buttons (Mesa's controller
     has technical settings a reader does not need: play interval, render interval, threads)."""
     def play():
         while playing.value and model.value.running and not model.value.input_error:
             time.sleep(PLAY_DELAY)
-            if not playing.value:
-                break
-            model.value.step()
-            counter.set(counter.value + 1)
+            with stepping:
+                if not playing.value:
+                    break
+                model.value.step()
+                counter.set(counter.value + 1)
         playing.set(False)
 
     solara.lab.use_task(play, dependencies=[playing.value], prefer_threaded=True)
+
+    def play_or_pause():
+        if not playing.value:
+            playing.set(True)
+            return
+        playing.set(False)
+        with stepping:  # a month under way ends before the page says "paused"
+            pass
 
     def one_month():
         model.value.step()
@@ -640,7 +649,7 @@ def Controls(model: solara.Reactive, counter: solara.Reactive, playing: solara.R
     with solara.Row(style={"flex-wrap": "wrap", "gap": "6px"}):
         solara.Button("Pause" if playing.value else "Play", icon_name="mdi-pause"
                       if playing.value else "mdi-play", color="primary",
-                      on_click=lambda: playing.set(not playing.value),
+                      on_click=play_or_pause,
                       disabled=done and not playing.value, classes=["play-button"])
         solara.Button("Step one month", color="primary", on_click=one_month,
                       disabled=playing.value or done, classes=["step-button"])
@@ -702,14 +711,16 @@ def ExplorePage():
     model = solara.use_reactive(kept["model"], on_change=lambda m: kept.__setitem__("model", m))
     counter = solara.use_reactive(0)
     playing = solara.use_reactive(False)
+    stepping = solara.use_memo(threading.Lock, [])  # held while the play thread steps
 
     def rebuild(new: dict) -> None:
         """Stop playing and put the model of exactly `new` on the screen."""
         playing.set(False)
-        built = build_model(new)
-        kept["built"] = new
-        values.set(new)
-        model.set(built)
+        with stepping:  # no month of the old model goes on during the swap
+            built = build_model(new)
+            kept["built"] = new
+            values.set(new)
+            model.set(built)
         counter.set(counter.value + 1)
 
     def pick(name: str) -> None:
@@ -724,7 +735,7 @@ def ExplorePage():
     solara.Title("Explore - SME alliance ecosystem")
     with solara.Sidebar():
         with solara.Card("Run the model", margin=0):
-            Controls(model, counter, playing, lambda: rebuild(dict(values.value)))
+            Controls(model, counter, playing, lambda: rebuild(dict(values.value)), stepping)
             solara.Text("Changing a setting below starts the model again from month 0 "
                         "with it.", style={"font-size": "0.85em", "color": "#555"})
         with solara.Card("Settings of the model on screen", margin=0):

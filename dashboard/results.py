@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 from analysis import store
 from analysis.compare import FAN_SERIES, comparison_table, fmt
 from analysis.outcomes import GROUP_TITLES, OUTCOMES
+from analysis.summary import LABELS as SUMMARY_LABELS
 from analysis.value import AIMS, value_for_money
 from simulation.errors import UserError
 from simulation.params import defaults
@@ -390,10 +391,11 @@ def _simulate_results(folder: Path) -> Results:
     path = folder / "summary.json"
     if path.is_file():
         data = json.loads(path.read_text(encoding="utf-8"))
-        rows = [(k.replace("_", " "), v) for k, v in data.items()
-                if isinstance(v, int | float | str)]
-        res.table = "| figure | value |\n|---|---:|\n" + "\n".join(
-            f"| {k} | {fmt(v) if isinstance(v, float) else v} |" for k, v in rows)
+        labels = {**SUMMARY_LABELS, "policy_spend": f"Public money spent ({MONEY})"}
+        rows = [(escape(labels.get(k, k.replace("_", " ").capitalize())), v)
+                for k, v in data.items() if isinstance(v, int | float | str)]
+        res.table = "| Figure | Value |\n|---|---:|\n" + "\n".join(
+            f"| {k} | {fmt(v) if isinstance(v, float) else escape(v)} |" for k, v in rows)
     for name in ("firms.png", "revenue.png", "alliances.png", "trust_resilience.png"):
         if (folder / name).is_file():
             res.images.append((name.removesuffix(".png").replace("_", " and "),
