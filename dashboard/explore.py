@@ -43,6 +43,7 @@ from .common import (
     ALLIANCE_LABELS,
     GROUP_TITLES,
     MONEY,
+    MONEY_MILLION,
     POLICY_LABELS,
     SHOCK_LABELS,
     Markdown,
@@ -188,7 +189,7 @@ class Chart:
 
 CHARTS = {
     "firms": Chart("Firms in business", "firms", (("firms_alive", "firms in business"),)),
-    "revenue": Chart("Sales of all firms", "million a month",
+    "revenue": Chart("Sales of all firms", f"{MONEY_MILLION} a month",
                      (("total_revenue", "total sales"),), scale=1e-3),
     "alliances": Chart("Partnerships in force, by type", "partnerships",
                        tuple((f"alliances_{t}", ALLIANCE_LABELS[t]) for t in ALLIANCE_TYPES),
@@ -485,8 +486,8 @@ def headlines(model: SMEEcosystem) -> list[Headline]:
         Headline("Firms in business", f"{alive:,.0f}",
                  _change(alive, _at_month_zero(model, "firms_alive"))),
         Headline("Sales of all firms", f"{revenue / 1e3:,.1f} million",
-                 _change(revenue, _at_month_zero(model, "total_revenue"), percent=True)
-                 + " (this month)"),
+                 "USD-equivalent, this month; "
+                 + _change(revenue, _at_month_zero(model, "total_revenue"), percent=True)),
         Headline("Partnerships in force", f"{r['alliances_active']:,.0f}",
                  f"{r['firms_in_alliances'] * 100:.0f} % of firms have a partner"),
         Headline("Trust between partners", f"{r['mean_trust']:.2f}",
@@ -494,7 +495,7 @@ def headlines(model: SMEEcosystem) -> list[Headline]:
         Headline("Resilience score", f"{r['mean_resilience']:.2f} of 5",
                  "average firm: 1 = hit hard, 5 = unaffected"),
         Headline("Public money spent", f"{spent / 1e3:,.2f} million",
-                 "since month 1, all programmes"),
+                 "USD-equivalent, since month 1, all programmes"),
     ]
 
 
