@@ -6,9 +6,14 @@ so the page never freezes, and a cancel really stops it: the child's whole proce
 is ended, so no further model run starts. Progress is the number of model runs whose files
 the engine has written (analysis/store.py) out of the number its manifest plans.
 
-Each browser session has its own folder (a temporary directory removed when the session
-ends) for its variants and results, and its comparison goes on while its user looks at
-another page; sessions never see each other's runs (dashboard/session.py).
+Every comparison gets its own new folder under results/ (serve.results_root) with the
+engine's manifest, its scenario files (the variants the engine reads, and every scenario
+resolved) and a note of what the page asked for (titles, population, warnings): it stays
+after the session, a reload or a restart, and the Results page lists it. A cancelled
+comparison keeps its finished runs; Continue finishes it with the engine's --resume.
+The engine's log goes to the session's temporary folder. A session's comparison goes on
+while its user looks at another page, and its progress is the session's own
+(dashboard/session.py).
 """
 
 from __future__ import annotations

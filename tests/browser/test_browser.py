@@ -414,8 +414,16 @@ def test_compare_runs_a_kenya_comparison_that_stays_and_cancels_a_big_one(
     variant.get_by_role("button", name="Remove this variant").click()
     expect(page.locator(".variant-form")).to_have_count(0)
 
-    # Kenya's firms in every scenario of the comparison; a Kenya-only scenario would be
-    # compared with an all-country reference: the page says so
+    # a Kenya-only reference against all-country recession scenarios mixes like with
+    # unlike: the page says so
+    pick(page, page.locator(".reference-picker"), "Kenya: ordinary times")
+    expect(page.locator(".like-with-unlike").first).to_contain_text(
+        "differs from the reference (Kenya: ordinary times) in more than its support "
+        "programmes: its shocks; country (All five countries against Kenya)")
+    pick(page, page.locator(".reference-picker"),
+         "Recession: demand and credit fall (no support)")
+    expect(page.locator(".like-with-unlike")).to_have_count(0)
+    # Kenya's firms in every scenario of the comparison
     pick(page, page.locator(".population-country"), "Kenya")
     fill(page, "Number of firms", 200)
     fill(page, "Runs per scenario", 2)
