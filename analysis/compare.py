@@ -303,7 +303,8 @@ def format_markdown(table: pd.DataFrame, costs: pd.DataFrame, scenarios: list[st
 
 # --------------------------------------------------------------------------- the command
 FAN_SERIES = [  # (reporter, scale, title, unit, file)
-    ("total_revenue", 1e-3, "Total revenue", "million per month", "fan_revenue.png"),
+    ("total_revenue", 1e-3, "Total revenue", "million USD-equivalent a month",
+     "fan_revenue.png"),
     ("firms_alive", 1.0, "Firms alive", "firms", "fan_firms.png"),
     ("alliances_active", 1.0, "Alliances in force", "alliances", "fan_alliances.png"),
     ("mean_trust", 1.0, "Mean trust between partners", "trust (0-1)", "fan_trust.png"),

@@ -48,6 +48,8 @@ AIMS = {a.key: a for a in [
         "firm kept in business", "firms kept in business"),
     Aim("innovations", "innovations", 1.0, "Innovations gained", "innovation gained",
         "innovations gained"),
+    Aim("growth", "revenue_growth", 1.0, "Revenue growth gained",
+        "point of yearly revenue growth", "points of yearly revenue growth"),
 ]}
 
 RESAMPLES = 4000

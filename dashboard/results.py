@@ -328,8 +328,9 @@ def _compare_results(folder: Path, manifest: dict, summary: pd.DataFrame) -> Res
         res.comparators = dict(costs.groupby("scenario", sort=False)["against"].first())
     else:
         res.comparators = {n: reference for n in names if n != reference}
-    captions = {file: f"{title} ({unit}): middle line = median run, bands = middle half "
-                f"and 90 % of runs" for _, _, title, unit, file in FAN_SERIES}
+    captions = {file: f"{title} ({unit}), one panel per scenario: middle line = median run, "
+                "bands = middle half and 90 % of runs, dashed = the reference's median"
+                for _, _, title, unit, file in FAN_SERIES}
     captions["bars_means.png"] = "Average of each outcome with its 95 % range"
     captions["bars_differences.png"] = f"Difference from {reference} with its 95 % range"
     for file, caption in captions.items():
@@ -521,11 +522,11 @@ def ResultsView(results: Results):
                 solara.FileDownload(data, filename=name, label=f"Download {name}",
                                     mime_type="application/toml" if name.endswith(".toml")
                                     else "text/csv")
-    with solara.Row(style={"flex-wrap": "wrap", "gap": "12px"}):
+    with solara.Column(gap="16px"):
         for caption, png in results.images:
-            with solara.Column(style={"max-width": "720px"}, gap="2px"):
+            with solara.Column(style={"max-width": "1400px"}, gap="2px"):
                 solara.Image(png, width="100%")
-                solara.Text(caption, style={"font-size": "0.85em", "color": "#444"})
+                solara.Text(caption, style={"font-size": "0.9em", "color": "#444"})
 
 
 @solara.component

@@ -12,7 +12,8 @@ def runs(name: str, spend: list[float], bankruptcies: list[float]) -> pd.DataFra
     n = len(spend)
     return pd.DataFrame({"scenario": name, "point": 0, "replication": range(n),
                          "policy_spend": spend, "bankruptcies": bankruptcies,
-                         "output_lost": 10.0, "firms_alive_end": 100.0, "innovations": 5.0})
+                         "output_lost": 10.0, "firms_alive_end": 100.0, "innovations": 5.0,
+                         "revenue_growth": 2.0})
 
 
 def test_programmes_are_ranked_by_cost_per_unit_and_the_rest_said_in_words():
@@ -37,4 +38,4 @@ def test_programmes_are_ranked_by_cost_per_unit_and_the_rest_said_in_words():
     assert frame.loc["worse", "status"] == "no_gain"
     assert frame.loc["free", "status"] == "no_spend"
     assert (frame.loc[["chance", "worse", "free"], "rank"] == 0).all()
-    assert set(AIMS) == {"bankruptcies", "output", "firms", "innovations"}
+    assert set(AIMS) == {"bankruptcies", "output", "firms", "innovations", "growth"}
