@@ -106,7 +106,7 @@ def country_label(code: str) -> str:
 
 def unit_text(unit: str) -> str:
     """A registry unit in words ('' for none)."""
-    return {"share": "share, 0-1", "x": "times", "": "", "log sd per month": "typical "
+    return {"share": "share, 0-1", "x": "", "": "", "log sd per month": "typical "
             "monthly change", "log change": "typical change"}.get(unit, unit)
 
 

@@ -239,7 +239,7 @@ def check_form(form: Form) -> tuple[list[str], list[Scenario]]:
             errors.append(str(e))
     if isinstance(form.seed, bool) or not isinstance(form.seed, int) \
             or not 0 <= form.seed <= MAX_SEED:
-        errors.append(f"Random seed: {form.seed!r} is not possible; give a whole number from "
+        errors.append(f"Random draw: {form.seed!r} is not possible; give a whole number from "
                       "0 up")
     return errors, variants
 
@@ -639,7 +639,7 @@ def ComparePage():
                     for label, state in (
                             ("Runs per scenario (more: narrower ranges)", reps),
                             ("Months after the warm-up", months),
-                            ("Random seed (same seed, same results)", seed)):
+                            ("Random draw (same number, same results)", seed)):
                         solara.InputInt(label, value=state, continuous_update=True)
                     with solara.Row():
                         solara.Button("Run comparison", color="primary", on_click=start,

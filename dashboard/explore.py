@@ -615,6 +615,7 @@ def SettingsHelp():
 
 
 PLAY_DELAY = 0.15  # seconds between two months while playing
+OPEN_GROUPS = ("population", "policy")  # the settings groups shown open at first
 
 
 @solara.component
@@ -684,16 +685,18 @@ def Settings(values: dict, on_change):
     again with it at once, so what the sidebar shows is always the model's settings."""
     widgets = solara.use_memo(lambda: model_params(values["scenario_name"]),
                               [values["scenario_name"]])
-    group = None
-    for name, widget in widgets.items():
-        if not isinstance(widget, dict):
-            continue
-        if name in PARAMS and PARAMS[name].group != group:
-            group = PARAMS[name].group
-            solara.Text(GROUP_TITLES[group], classes=["settings-group"],
-                        style={"font-weight": "600", "display": "block",
-                               "margin": "14px 0 4px 0", "font-size": "1.05em"})
-        input_for(name, widget, values[name], lambda x, name=name: on_change(name, x))
+    def inputs(names):
+        for name in names:
+            input_for(name, widgets[name], values[name],
+                      lambda x, name=name: on_change(name, x))
+
+    shown = [n for n, w in widgets.items() if isinstance(w, dict)]
+    inputs([n for n in shown if n not in PARAMS])  # the random draw
+    for group in GROUP_ORDER:
+        names = [n for n in shown if n in PARAMS and PARAMS[n].group == group]
+        if names:
+            with solara.Details(GROUP_TITLES[group], expand=group in OPEN_GROUPS):
+                inputs(names)
 
 
 @solara.component

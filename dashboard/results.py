@@ -198,7 +198,7 @@ def describe(manifest: dict, summary: pd.DataFrame, titles: dict | None = None) 
             + (f"; only firms of {country_label(country)}, in every scenario" if country
                else "")
             + f"; {reps} run{'s' * (reps != 1)} each, {fixed['n_firms']:,} firms, "
-            f"{fixed['months']} months after a {fixed['burn_in']}-month warm-up, base seed "
+            f"{fixed['months']} months after a {fixed['burn_in']}-month warm-up, random draw "
             f"{manifest.get('base_seed', spec.get('base_seed', '?'))}.")
 
 

@@ -292,7 +292,7 @@ def test_the_compare_form_names_every_problem_in_plain_words():
     text = "\n".join(problems)
     for needle in ("Pick at least one scenario to compare", "Number of firms: 0 is not",
                    "Runs per scenario: 0 is not", "Months after the warm-up: 0",
-                   "Random seed: -1"):
+                   "Random draw: -1"):
         assert needle in text, text
     problems, _ = cmp.check_form(cmp.Form(variants=(cmp.Variant(
         add_policy="credit_guarantee", add_budget=-5.0),)))
