@@ -628,7 +628,8 @@ def ComparePage():
                               on_click=lambda: variants.set(
                                   [*variants.value, Variant(name=_free_name(variants.value))]))
             with solara.Column(style={"min-width": "300px", "max-width": "380px"}):
-                with solara.Card("Population (the same in every scenario)", margin=0):
+                with solara.Card("Population", subtitle="The same in every scenario compared",
+                                 margin=0):
                     solara.Select("Country", values=country_labels,
                                   value=country_labels[countries.index(country.value)],
                                   on_value=lambda x: country.set(
