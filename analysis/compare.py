@@ -241,7 +241,7 @@ def _layout(table: pd.DataFrame, costs: pd.DataFrame, scenarios: list[str], refe
             lambda c, rows=rows: fmt(rows.loc[c.scenario, "mean"]) if c.head == "mean"
             else _diff_text(rows.loc[c.scenario], markdown))
     if not costs.empty:
-        title("Public money per unit gained (thousand)")
+        title("Public money per unit gained (thousand USD-equivalent)")
         against = costs.groupby("scenario")["against"].first()
         row("Gain and extra spend measured against",
             lambda c: "" if c.head == "mean" else against.get(c.scenario, ""))
@@ -303,7 +303,8 @@ def format_markdown(table: pd.DataFrame, costs: pd.DataFrame, scenarios: list[st
 
 # --------------------------------------------------------------------------- the command
 FAN_SERIES = [  # (reporter, scale, title, unit, file)
-    ("total_revenue", 1e-3, "Total revenue", "million per month", "fan_revenue.png"),
+    ("total_revenue", 1e-3, "Total revenue", "million USD-equivalent a month",
+     "fan_revenue.png"),
     ("firms_alive", 1.0, "Firms alive", "firms", "fan_firms.png"),
     ("alliances_active", 1.0, "Alliances in force", "alliances", "fan_alliances.png"),
     ("mean_trust", 1.0, "Mean trust between partners", "trust (0-1)", "fan_trust.png"),
@@ -353,26 +354,29 @@ def write_report(report: RunReport, experiment: Experiment) -> tuple[str, list[P
                          + format_markdown(table, costs, names, ref) + "\n\n" + NOTE + "\n"),
     ]
     months, series, intensity = collect_series(out, report.jobs, names)
+    labels = {s.name: s.label for s in experiment.scenarios}
     for col, scale, title, unit, file in FAN_SERIES:
         files.append(plots.fan_chart(months, {n: series[n][col] * scale for n in names},
-                                     out / file, title, unit, intensity))
+                                     out / file, title, unit, intensity, labels=labels))
     bars = [o for o in BAR_OUTCOMES if o in experiment.outcomes]
     if bars:
         files.append(plots.interval_bars(table, bars, out / "bars_means.png",
-                                         "Mean per scenario, 95 % intervals"))
+                                         "Mean per scenario, 95 % intervals", labels=labels))
         if len(names) > 1:
             files.append(plots.interval_bars(
                 table, bars, out / "bars_differences.png",
-                f"Paired difference to {ref}, 95 % intervals", differences=True))
+                f"Paired difference to {labels.get(ref, ref)}, 95 % intervals",
+                differences=True, labels=labels))
     return text, files
 
 
 NOTE = ("Differences are scenario minus reference, paired by replication (common random "
         "numbers); ± is the half-width of the 95 % t-interval. Resilience is measured against "
         "each run's no-shock twin; a run that does not recover counts the months to the end "
-        "of the horizon plus one (see 'Runs recovered'). Costs: extra public money (thousand) "
-        "per unit gained, against the same shock without the policy where the comparison has "
-        "it; (ns) = the gain's 95 % interval includes zero; n/a = no gain or no extra spend.")
+        "of the horizon plus one (see 'Runs recovered'). Costs: extra public money (thousand "
+        "USD-equivalent) per unit gained, against the same shock without the policy where the "
+        "comparison has it; (ns) = the gain's 95 % interval includes zero; n/a = no gain or no "
+        "extra spend.")
 
 
 def plural(n: int, noun: str) -> str:

@@ -51,7 +51,8 @@ OUTCOMES_LIST = [
        "firms_in_alliances_end"),
     _O("mean_trust_end", "Mean trust between partners at end", "0-1", "alliances", "higher",
        "mean_trust_end"),
-    _O("policy_spend", "Public money spent", "thousand", "policy", "", "policy_spend"),
+    _O("policy_spend", "Public money spent", "thousand USD-equivalent", "policy", "",
+       "policy_spend"),
 ]
 OUTCOMES: dict[str, Outcome] = {o.name: o for o in OUTCOMES_LIST}
 GROUP_TITLES = {"growth": "Growth", "resilience": "Resilience (against the no-shock run)",

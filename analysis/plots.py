@@ -93,61 +93,102 @@ def run_figures(frame: pd.DataFrame, out: Path, title: str = "") -> list[Path]:
 
 
 # --------------------------------------------------------------------------- experiments
+def _wrap(text: str, width: int = 28) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width)) or text
+
+
 def fan_chart(months, series: dict[str, np.ndarray], path: Path, title: str, ylabel: str,
-              intensity=None) -> Path:
-    """Median line with 25-75 % and 5-95 % bands over replications, one colour per scenario.
+              intensity=None, labels: dict[str, str] | None = None) -> Path:
+    """Small multiples: one panel per scenario with its median line and its 25-75 % and
+    5-95 % bands over replications, the first scenario's (the reference's) median repeated
+    as a dashed grey line in the others, the shock shaded; one legend under the panels.
 
     `series` maps a scenario to an array (replications x months); `intensity` (the strongest
-    shock intensity per month) shades the shock.
+    shock intensity per month) shades the shock; `labels` names the scenarios for people.
     """
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    for i, (name, values) in enumerate(series.items()):
+    labels = labels or {}
+    names = list(series)
+    ncols = min(4, len(names))
+    nrows = -(-len(names) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.6 * ncols, 2.6 * nrows + 1.0),
+                             sharex=True, sharey=True, squeeze=False)
+    reference = np.nanpercentile(series[names[0]], 50, axis=0)
+    active = np.zeros(len(months), dtype=bool) if intensity is None else np.asarray(
+        intensity) > 0
+    for i, (ax, name) in enumerate(zip(axes.flat, names)):
         colour = f"C{i % 10}"
-        q = np.nanpercentile(values, [5, 25, 50, 75, 95], axis=0)
-        ax.fill_between(months, q[0], q[4], color=colour, alpha=0.12, linewidth=0)
-        ax.fill_between(months, q[1], q[3], color=colour, alpha=0.28, linewidth=0)
-        ax.plot(months, q[2], color=colour, linewidth=1.6, label=f"{name} (median)")
-    ax.plot([], [], color="0.5", alpha=0.35, linewidth=8, label="bands: 25-75 % and 5-95 %")
-    frame = pd.DataFrame({"month": months,
-                          "shock_intensity": 0.0 if intensity is None else intensity})
-    _finish(fig, ax, frame, title, ylabel)
+        q = np.nanpercentile(series[name], [5, 25, 50, 75, 95], axis=0)
+        if active.any():
+            ax.fill_between(months, 0, 1, where=active, transform=ax.get_xaxis_transform(),
+                            color="0.88", linewidth=0, zorder=0)
+        ax.fill_between(months, q[0], q[4], color=colour, alpha=0.15, linewidth=0)
+        ax.fill_between(months, q[1], q[3], color=colour, alpha=0.35, linewidth=0)
+        if i:
+            ax.plot(months, reference, color="0.35", linewidth=1.1, linestyle="--")
+        ax.plot(months, q[2], color=colour, linewidth=1.8)
+        ax.set_title(_wrap(labels.get(name, name.replace("_", " ")), 40), fontsize=10)
+        ax.grid(alpha=0.3)
+        ax.tick_params(labelsize=9)
+    for ax in list(axes.flat)[len(names):]:
+        ax.set_visible(False)
+    for ax in axes[:, 0]:
+        ax.set_ylabel(ylabel, fontsize=9)
+    for ax in axes[-1, :]:
+        ax.set_xlabel("month (0 = end of warm-up)", fontsize=9)
+    keys = [plt.Line2D([], [], color="C0", linewidth=1.8, label="median run"),
+            plt.Rectangle((0, 0), 1, 1, color="C0", alpha=0.35, label="middle half of runs"),
+            plt.Rectangle((0, 0), 1, 1, color="C0", alpha=0.15, label="90 % of runs"),
+            plt.Line2D([], [], color="0.35", linestyle="--",
+                       label=f"median of {labels.get(names[0], names[0])} (reference)")]
+    if active.any():
+        keys.append(plt.Rectangle((0, 0), 1, 1, color="0.88", label="shock"))
+    fig.legend(handles=keys, loc="lower center", ncol=len(keys), fontsize=9, frameon=False)
+    fig.suptitle(title, fontsize=12)
+    fig.tight_layout(rect=(0, 0.07 if nrows == 1 else 0.045, 1, 1))
     return _save(fig, path)
 
 
 def interval_bars(table: pd.DataFrame, outcomes: list[str], path: Path, title: str,
-                  differences: bool = False) -> Path:
-    """One panel per outcome: a bar per scenario with its 95 % interval (error bar).
+                  differences: bool = False, labels: dict[str, str] | None = None) -> Path:
+    """One panel per outcome: a horizontal bar per scenario with its 95 % interval, the
+    scenarios named in full on the left (shared by each row of panels).
 
     `table` is analysis.compare.comparison_table; with `differences` the bars are the paired
     differences to the reference scenario (which is left out).
     """
+    labels = labels or {}
     cols = ("diff", "diff_ci_low", "diff_ci_high") if differences else ("mean", "ci_low",
                                                                          "ci_high")
-    ncols = min(4, len(outcomes))
+    names = list(dict.fromkeys(table["scenario"]))
+    colour = {name: f"C{i % 10}" for i, name in enumerate(names)}
+    if differences:
+        names = [n for n in names if n not in set(table["reference"])]
+    ncols = min(3, len(outcomes))
     nrows = -(-len(outcomes) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.4 * ncols, 3.0 * nrows + 0.6),
-                             squeeze=False)
-    colour = {name: f"C{i % 10}" for i, name in enumerate(dict.fromkeys(table["scenario"]))}
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.4 * ncols + 2.6,
+                                                     (0.32 * len(names) + 1.0) * nrows + 0.6),
+                             sharey=True, squeeze=False)
+    y = np.arange(len(names))[::-1]
     for ax, outcome in zip(axes.flat, outcomes):
-        rows = table[table["outcome"] == outcome]
-        if differences:
-            rows = rows[rows["scenario"] != rows["reference"]]
+        rows = table[table["outcome"] == outcome].set_index("scenario").reindex(names)
         mean, low, high = (rows[c].to_numpy(float) for c in cols)
         err = np.vstack([mean - low, high - mean])
-        x = np.arange(len(rows))
-        ax.bar(x, mean, color=[colour[n] for n in rows["scenario"]], alpha=0.8)
-        ax.errorbar(x, mean, yerr=np.where(np.isfinite(err), err, 0), fmt="none",
-                    ecolor="black", capsize=4, linewidth=1)
-        ax.axhline(0, color="0.4", linewidth=0.8)
-        ax.set_xticks(x, [s.replace("_", " ") for s in rows["scenario"]], rotation=30,
-                      ha="right", fontsize=7)
-        first = rows.iloc[0] if len(rows) else None
-        ax.set_title(first["label"] if first is not None else outcome, fontsize=9)
-        ax.set_ylabel(first["unit"] if first is not None else "", fontsize=8)
-        ax.grid(axis="y", alpha=0.3)
+        ax.barh(y, np.nan_to_num(mean), color=[colour[n] for n in names], alpha=0.8,
+                height=0.7)
+        ax.errorbar(np.nan_to_num(mean), y, xerr=np.where(np.isfinite(err), err, 0),
+                    fmt="none", ecolor="black", capsize=3, linewidth=1)
+        ax.axvline(0, color="0.4", linewidth=0.8)
+        first = rows.dropna(subset=["label"]).iloc[0] if rows["label"].notna().any() else None
+        ax.set_title(_wrap(first["label"] if first is not None else outcome, 34), fontsize=10)
+        ax.set_xlabel(first["unit"] if first is not None else "", fontsize=9)
+        ax.tick_params(labelsize=9)
+        ax.grid(axis="x", alpha=0.3)
+    axes[0, 0].set_yticks(y, [_wrap(labels.get(n, n.replace("_", " ")), 36) for n in names])
     for ax in list(axes.flat)[len(outcomes):]:
         ax.set_visible(False)
-    fig.suptitle(title, fontsize=11)
+    fig.suptitle(title, fontsize=12)
     fig.tight_layout()
     return _save(fig, path)
 

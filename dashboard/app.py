@@ -22,11 +22,17 @@ CSS = """
 .v-navigation-drawer .v-slider__thumb-label-container { display: block !important; }
 .v-navigation-drawer .v-slider__thumb-label { display: flex !important; }
 .v-navigation-drawer .v-slider__thumb-label > div { font-size: 11px; }
-.live-figure, .live-figure img { max-width: 100%; height: auto; }
+.live-figure, .live-figure img { width: 100%; height: auto; }
 .results-table table { border-collapse: collapse; font-size: 0.9em; }
 .results-table td:first-child, .results-table th:first-child {
     min-width: 18em; text-align: left !important; }
 .results-table td, .results-table th { border: 1px solid #ddd; padding: 3px 6px; }
+.value-table td:first-child, .value-table th:first-child {
+    min-width: 3em; text-align: right !important; }
+.value-table td:nth-child(2), .value-table td:nth-child(6),
+.value-table th:nth-child(2), .value-table th:nth-child(6) { text-align: left !important; }
+.value-table td:nth-child(2) { min-width: 16em; }
+.value-table td:nth-child(6) { min-width: 18em; }
 """
 
 

@@ -6,18 +6,27 @@ so the page never freezes, and a cancel really stops it: the child's whole proce
 is ended, so no further model run starts. Progress is the number of model runs whose files
 the engine has written (analysis/store.py) out of the number its manifest plans.
 
-Each browser session has its own folder (a temporary directory removed when the session
-ends) for its variants and results, and its comparison goes on while its user looks at
-another page; sessions never see each other's runs (dashboard/session.py).
+Every comparison gets its own new folder under results/ (serve.results_root) with the
+engine's manifest, its scenario files (the variants the engine reads, and every scenario
+resolved) and a note of what the page asked for (titles, population, warnings): it stays
+after the session, a reload or a restart, and the Results page lists it. A cancelled
+comparison keeps its finished runs; Continue finishes it with the engine's --resume.
+The engine's log goes to the session's temporary folder. A session's comparison goes on
+while its user looks at another page, and its progress is the session's own
+(dashboard/session.py).
 """
 
 from __future__ import annotations
 
+import datetime as _dt
+import functools
 import json
 import re
+import secrets
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -28,14 +37,23 @@ from analysis import store
 from analysis.resources import check_memory
 from analysis.runner import MAX_SEED, default_workers
 from simulation.errors import UserError
-from simulation.params import PARAMS, PARAMS_LIST, validate
+from simulation.params import COUNTRIES, PARAMS, PARAMS_LIST, defaults, validate
 from simulation.policies import COMMON_FIELDS, POLICY_KINDS, Policy
 from simulation.scenario import Scenario, list_scenarios, load_scenario, to_toml
 from simulation.shocks import SHOCK_FIELDS
 
-from .common import POLICY_LABELS, check_value, param_label
-from .results import ResultsView, open_results
-from .serve import stop_group
+from .common import (
+    MONEY,
+    POLICY_LABELS,
+    SHOCK_LABELS,
+    Markdown,
+    check_value,
+    country_label,
+    param_label,
+    shipped_titles,
+)
+from .results import NOTE_FILE, SCENARIOS_DIR, ResultsView, open_results
+from .serve import results_root, stop_group
 from .session import remembered, use_session
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +63,7 @@ DEFAULT_OTHERS = ("recession_with_credit_guarantee", "recession_with_cluster_fun
 MAX_REPS = 100  # more belongs on the command line (run.py compare, or a sweep on a cluster)
 MAX_FIRMS = 50_000
 NO_CHANGE = "(no change)"
+OWN_COUNTRY = ""  # the population block's "each scenario's own country"
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,59}")
 
 
@@ -55,11 +74,12 @@ class Variant:
 
     base: str = DEFAULT_REFERENCE
     name: str = "my_variant"
-    shock_depth_pct: float | None = None  # every shock of the base, None = unchanged
-    shock_months: int | None = None
+    # one entry per shock of the base, in its order: None = unchanged
+    shock_depths: tuple[float | None, ...] = ()  # percent
+    shock_months: tuple[int | None, ...] = ()  # months at full depth
     policy_scale: float | None = None
     add_policy: str = NO_CHANGE  # a POLICY_KINDS name
-    add_budget: float = 100.0
+    add_budget: float | None = None  # None: the budget the shipped scenarios give it
     add_start: int = 1
     add_end: int = 120
     setting: str = NO_CHANGE  # a registry parameter name
@@ -68,13 +88,14 @@ class Variant:
 
 @dataclass(frozen=True)
 class Form:
-    reference: str = DEFAULT_REFERENCE
+    reference: str = DEFAULT_REFERENCE  # a shipped scenario or a variant's name
     others: tuple[str, ...] = DEFAULT_OTHERS
     reps: int = 3
     firms: int = 500
     months: int = 60
     seed: int = 42
-    variant: Variant | None = None
+    country: str = OWN_COUNTRY  # OWN_COUNTRY or one of COUNTRIES, for every scenario
+    variants: tuple[Variant, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,13 +103,32 @@ class Request:
     """One comparison to run: the checked form, where its files go, and its number."""
 
     run_id: int
-    scenarios: tuple[str, ...]  # shipped names, or paths of variant files
+    scenarios: tuple[str, ...]  # shipped names, or paths of variant files; reference first
     reps: int
     firms: int
     months: int
     seed: int
     out: Path
     log: Path
+    country: str = OWN_COUNTRY
+    resume: bool = False  # continue a cancelled comparison in `out`
+
+
+def shock_name(shock, index: int) -> str:
+    """A shock in words: its kind, its depth and when it starts."""
+    return (f"{SHOCK_LABELS[shock.kind].capitalize()} (shock {index + 1}, from month "
+            f"{shock.start})")
+
+
+@functools.cache
+def usual_budget(kind: str) -> float:
+    """The monthly budget the shipped scenarios give a programme (the registry's default
+    where none has it): what a programme added to a variant starts from."""
+    for name in shipped_titles():
+        for policy in load_scenario(name).policies:
+            if policy.kind == kind:
+                return float(policy.budget)
+    return float(COMMON_FIELDS["budget"].default)
 
 
 def make_variant(v: Variant) -> Scenario:
@@ -100,16 +140,21 @@ def make_variant(v: Variant) -> Scenario:
     params = dict(base.params)
     changes = []
     shocks = list(base.shocks)
-    if v.shock_depth_pct is not None and shocks:
-        depth = check_value(SHOCK_FIELDS["depth"], v.shock_depth_pct / 100.0,
-                            "Depth of the shocks")
-        shocks = [replace(s, depth=depth) for s in shocks]
-        changes.append(f"shocks {v.shock_depth_pct:g} % deep")
-    if v.shock_months is not None and shocks:
-        months = check_value(SHOCK_FIELDS["duration"], v.shock_months,
-                             "Months each shock lasts at full depth")
-        shocks = [replace(s, duration=months) for s in shocks]
-        changes.append(f"shocks last {months} months at full depth")
+    for k, shock in enumerate(base.shocks):
+        what = shock_name(shock, k)
+        depth = v.shock_depths[k] if k < len(v.shock_depths) else None
+        if depth is not None:
+            new = check_value(SHOCK_FIELDS["depth"], depth / 100.0, f"{what}: depth")
+            shocks[k] = replace(shocks[k], depth=new)
+            if new != shock.depth:
+                changes.append(f"{SHOCK_LABELS[shock.kind]} {depth:g} % deep")
+        months = v.shock_months[k] if k < len(v.shock_months) else None
+        if months is not None:
+            new = check_value(SHOCK_FIELDS["duration"], months,
+                              f"{what}: months at full depth")
+            shocks[k] = replace(shocks[k], duration=new)
+            if new != shock.duration:
+                changes.append(f"{SHOCK_LABELS[shock.kind]} lasts {new} months at full depth")
     if v.policy_scale is not None:
         params["policy_scale"] = check_value(PARAMS["policy_scale"], v.policy_scale,
                                              param_label("policy_scale"))
@@ -119,15 +164,16 @@ def make_variant(v: Variant) -> Scenario:
         if v.add_policy not in POLICY_KINDS:
             raise UserError(f"Support programme to add: '{v.add_policy}' is not one of "
                             f"{', '.join(POLICY_LABELS.values())}")
-        budget = check_value(COMMON_FIELDS["budget"], v.add_budget,
-                             "Monthly budget of the added programme")
+        budget = check_value(COMMON_FIELDS["budget"],
+                             usual_budget(v.add_policy) if v.add_budget is None
+                             else v.add_budget, "Monthly budget of the added programme")
         start = check_value(COMMON_FIELDS["start"], v.add_start, "Programme starts in month")
         end = check_value(COMMON_FIELDS["end"], v.add_end, "Programme ends in month")
         if end < start:
             raise UserError(f"Programme ends in month {end}, before it starts (month "
                             f"{start}): make the end month at least the start month")
         policies.append(Policy(v.add_policy, budget=budget, start=start, end=end))
-        changes.append(f"adds {POLICY_LABELS[v.add_policy].lower()} ({budget:g} thousand a "
+        changes.append(f"adds {POLICY_LABELS[v.add_policy].lower()} ({budget:g} {MONEY} a "
                        f"month per 1,000 firms, months {start}-{end})")
     if v.setting != NO_CHANGE:
         if v.setting not in PARAMS:
@@ -139,31 +185,42 @@ def make_variant(v: Variant) -> Scenario:
         validate(params)
     except UserError as e:
         raise UserError(f"The variant's settings do not fit together: {e}") from None
-    description = (f"Variant of {base.name} made on the dashboard: "
+    description = (f"Variant of {base.label} made on the dashboard: "
                    + ("; ".join(changes) if changes else "no changes") + ".")
     return Scenario(name=v.name, description=description, params=params, shocks=shocks,
                     policies=policies, source="the dashboard's variant form",
-                    chain=[*base.chain, v.name])
+                    chain=[*base.chain, v.name], title=f"{v.name} (your variant)")
 
 
-def check_form(form: Form) -> tuple[list[str], Scenario | None]:
-    """Every problem with the form, in plain words, and the variant if there is one."""
+def ordered(form: Form, variants: list[Scenario]) -> list[str]:
+    """The names in the comparison, the reference first (shipped, then variants)."""
+    names = [*dict.fromkeys([*form.others]), *[v.name for v in variants]]
+    return [form.reference, *[n for n in names if n != form.reference]]
+
+
+def check_form(form: Form) -> tuple[list[str], list[Scenario]]:
+    """Every problem with the form, in plain words, and the variants."""
     errors = []
-    names = [form.reference, *[n for n in form.others if n != form.reference]]
-    variant = None
-    if form.variant is not None:
+    variants: list[Scenario] = []
+    for k, v in enumerate(form.variants):
         try:
-            variant = make_variant(form.variant)
-            if variant.name in names:
-                errors.append(f"Name of the variant: '{variant.name}' is already a scenario "
-                              "in the comparison; give the variant another name")
+            made = make_variant(v)
         except UserError as e:
-            errors.append(str(e))
-    if not form.reference:
+            errors.append(f"Variant {k + 1}: {e}")
+            continue
+        if made.name in shipped_titles() or made.name in [x.name for x in variants]:
+            errors.append(f"Variant {k + 1}: the name '{made.name}' is taken by another "
+                          "scenario in the comparison; give the variant another name")
+        variants.append(made)
+    names = ordered(form, variants)
+    if not form.reference or (form.reference not in shipped_titles()
+                              and form.reference not in [v.name for v in variants]):
         errors.append("Pick the reference scenario (the one the others are compared with)")
-    if len(names) + (form.variant is not None) < 2:
+    if len(names) < 2:
         errors.append("Pick at least one scenario to compare with the reference, or add a "
                       "variant")
+    if form.country != OWN_COUNTRY and form.country not in COUNTRIES:
+        errors.append(f"Country: '{form.country}' is not one of the model's countries")
     checks = [("reps", "Runs per scenario", 1, MAX_REPS),
               ("firms", "Number of firms", 1, MAX_FIRMS),
               ("months", "Months after the warm-up", 1, PARAMS["months"].high)]
@@ -182,23 +239,95 @@ def check_form(form: Form) -> tuple[list[str], Scenario | None]:
             errors.append(str(e))
     if isinstance(form.seed, bool) or not isinstance(form.seed, int) \
             or not 0 <= form.seed <= MAX_SEED:
-        errors.append(f"Random seed: {form.seed!r} is not possible; give a whole number from "
+        errors.append(f"Random draw: {form.seed!r} is not possible; give a whole number from "
                       "0 up")
-    return errors, variant
+    return errors, variants
 
 
-def make_request(form: Form, variant: Scenario | None, session: Path, run_id: int) -> Request:
-    """Write the variant's file and name the output folder of run `run_id`."""
-    scenarios = [form.reference, *[n for n in form.others if n != form.reference]]
-    if variant is not None:
-        path = session / "variants" / f"{variant.name}.toml"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        store.write_text(path, to_toml(variant))
+def _resolved(ref: str | Scenario) -> Scenario | None:
+    if isinstance(ref, Scenario):
+        return ref
+    try:
+        return load_scenario(ref)
+    except UserError:
+        return None
+
+
+def differences(form: Form, variants: list[Scenario]) -> list[str]:
+    """Warnings: scenarios that differ from the reference in more than their support
+    programmes (their shocks or their other settings, after the population block), whose
+    differences then mix the programmes' effect with something else."""
+    by_name = {v.name: v for v in variants}
+    names = ordered(form, variants)
+    ref = _resolved(by_name.get(names[0], names[0]))
+    if ref is None:
+        return []
+    fixed = {"n_firms": form.firms, "months": form.months}
+    if form.country != OWN_COUNTRY:
+        fixed["country"] = form.country
+
+    def settings(s: Scenario) -> dict:
+        values = {**defaults(), **s.params, **fixed}
+        values.pop("policy_scale")  # the size of the programmes is a policy
+        return values
+
+    def shocks(s: Scenario) -> list:
+        return s.to_dict()["shocks"]
+
+    out = []
+    base = settings(ref)
+    for name in names[1:]:
+        other = _resolved(by_name.get(name, name))
+        if other is None:
+            continue
+        values = settings(other)
+        what = [f"{param_label(k, with_unit=False).lower()} ({_shown(k, values[k])} against "
+                f"{_shown(k, base[k])})" for k in values if values[k] != base[k]]
+        if shocks(other) != shocks(ref):
+            what.insert(0, "its shocks")
+        if what:
+            out.append(f"{other.label} differs from the reference ({ref.label}) in more than "
+                       f"its support programmes: {'; '.join(what)}. Its differences from the "
+                       "reference mix the effect of these with the programmes' effect.")
+    return out
+
+
+def _shown(name: str, value) -> str:
+    return country_label(value) if name == "country" else f"{value:g}" \
+        if isinstance(value, float) else str(value)
+
+
+def results_folder(form: Form) -> Path:
+    """A new folder under results/ for a comparison: when and what (never reused)."""
+    stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%d-%H%M%S")
+    slug = re.sub(r"[^A-Za-z0-9_]+", "_", form.reference)[:40]
+    return results_root() / f"dashboard-{stamp}-{slug}-{secrets.token_hex(2)}"
+
+
+def make_request(form: Form, variants: list[Scenario], scratch: Path,
+                 run_id: int) -> Request:
+    """Create the comparison's folder under results/ with its scenario files (the variants
+    the engine reads, and every scenario resolved, for downloads) and a note of what the
+    dashboard asked for; the engine's log goes to the session's scratch folder."""
+    out = results_folder(form)
+    folder = out / SCENARIOS_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    by_name = {v.name: v for v in variants}
+    scenarios, titles = [], {}
+    for name in ordered(form, variants):
+        scen = by_name.get(name) or load_scenario(name)
+        path = folder / f"{scen.name}.toml"
+        store.write_text(path, to_toml(scen))
         load_scenario(path)  # reads back as the engine will
-        scenarios.append(str(path))
-    out = session / f"compare-{run_id}"
+        scenarios.append(str(path) if name in by_name else name)
+        titles[scen.name] = scen.label
+    store.write_json(out / NOTE_FILE, {
+        "made_by": "dashboard", "created": store.now(), "titles": titles,
+        "reference": form.reference, "country": form.country, "firms": form.firms,
+        "warnings": differences(form, variants)})
+    scratch.mkdir(parents=True, exist_ok=True)
     return Request(run_id, tuple(scenarios), form.reps, form.firms, form.months, form.seed,
-                   out, session / f"compare-{run_id}.log")
+                   out, scratch / f"compare-{run_id}.log", form.country)
 
 
 def compare_workers() -> int:
@@ -206,11 +335,15 @@ def compare_workers() -> int:
 
 
 def compare_command(req: Request) -> list[str]:
-    """The `run.py compare` command line of a request (the CLI's own engine and checks)."""
+    """The `run.py compare` command line of a request (the CLI's own engine and checks).
+    The folder holds the dashboard's scenario files before the engine starts, hence
+    --force (which keeps them) the first time and --resume to continue."""
     workers = compare_workers()
+    country = ["--set", f"country={req.country}"] if req.country != OWN_COUNTRY else []
     return [sys.executable, str(RUN_PY), "compare", *req.scenarios, "--reps", str(req.reps),
             "--firms", str(req.firms), "--months", str(req.months), "--seed", str(req.seed),
-            "--out", str(req.out), "--workers", str(workers), "--quiet"]
+            *country, "--out", str(req.out), "--workers", str(workers), "--quiet",
+            "--resume" if req.resume else "--force"]
 
 
 # --------------------------------------------------------------------------- running
@@ -250,14 +383,33 @@ def _error_line(log: Path) -> str:
             else lines[-1] if lines else "no message")
 
 
+def duration(seconds: float) -> str:
+    """A duration in words, rounded as a person would say it."""
+    if seconds < 60:
+        return f"{max(5, 5 * round(seconds / 5)):.0f} s"
+    minutes = seconds / 60
+    return f"{minutes:.0f} min" if minutes < 90 else f"{minutes / 60:.1f} h"
+
+
+def time_left(done: int, total: int, elapsed: float, first: int = 0) -> str:
+    """'about 40 s left' from the pace so far ('' until the pace is known)."""
+    new = done - first
+    if new <= 0 or total <= done or elapsed <= 0:
+        return ""
+    return f"about {duration(elapsed / new * (total - done))} left"
+
+
 def run_comparison(req: Request, cancel: threading.Event,
                    poll: float = 0.25) -> Iterator[Progress]:
     """Run `run.py compare` for a request in a child process; yield progress until it ends.
 
     Setting `cancel` ends the child's process group at once (no further model run starts)
-    and yields a last 'cancelled' progress.
+    and yields a last 'cancelled' progress; the runs already finished stay in the folder,
+    and a request with `resume` continues from them.
     """
     yield Progress("starting", 0, 0, "Starting the comparison...", req.out)
+    started = time.monotonic()
+    first: int | None = None  # runs already done when this session's runs began
     with open(req.log, "w", encoding="utf-8") as log:
         proc = subprocess.Popen(compare_command(req), cwd=ROOT, stdout=log,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -273,18 +425,26 @@ def run_comparison(req: Request, cancel: threading.Event,
                 stop_group(proc)  # the engine and its workers
                 done, total = count_runs(req.out)
                 yield Progress("cancelled", done, total,
-                               f"Cancelled: {done} of {total} model runs had finished; no "
-                               "more were started." if total else
+                               f"Cancelled: {done} of {total} model runs had finished; they "
+                               f"are kept in {req.out.name} (no more were started). Press "
+                               "Continue to finish the comparison from there." if total else
                                "Cancelled before the model runs started.", req.out)
                 return
+            if total and first is None:
+                first, started = done, time.monotonic()
+            left = time_left(done, total, time.monotonic() - started, first or 0)
             now = Progress("running", done, total,
-                           f"{done} of {total} model runs done" if total
-                           else "Preparing the model runs...", req.out)
+                           f"{done} of {total} model runs done" + (f" · {left}" if left
+                                                                   else "")
+                           if total else "Preparing the model runs...", req.out)
             if now != last:
                 yield now
                 last = now
         if code == 0:
-            yield Progress("finished", total, total, f"Finished: {total} model runs.", req.out)
+            yield Progress("finished", total, total,
+                           f"Finished at {_dt.datetime.now().strftime('%H:%M')}: {total} "
+                           f"model runs. Saved in {req.out.name}, listed on the Results "
+                           "page.", req.out)
         else:
             yield Progress("failed", done, total,
                            f"The comparison stopped: {_error_line(req.log)}", req.out)
@@ -293,13 +453,11 @@ def run_comparison(req: Request, cancel: threading.Event,
             stop_group(proc)
 
 
-def scenario_files(req: Request) -> list[tuple[str, str]]:
-    """(file name, TOML text) of every scenario of a request, fully resolved."""
-    out = []
-    for ref in req.scenarios:
-        scen = load_scenario(ref)
-        out.append((f"{scen.name}.toml", to_toml(scen)))
-    return out
+def scenario_files(out: Path) -> list[tuple[str, str]]:
+    """(file name, TOML text) of every scenario of a comparison made on the dashboard."""
+    folder = out / SCENARIOS_DIR
+    return [(p.name, p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.toml"))] \
+        if folder.is_dir() else []
 
 
 # --------------------------------------------------------------------------- components
@@ -307,65 +465,91 @@ def _label_of(kind: str) -> str:
     return POLICY_LABELS.get(kind, kind)
 
 
+def _at(values: tuple, k: int):
+    return values[k] if k < len(values) else None
+
+
+def _put(values: tuple, k: int, value) -> tuple:
+    out = list(values) + [None] * (k + 1 - len(values))
+    out[k] = value
+    return tuple(out)
+
+
 @solara.component
-def VariantForm(variant: solara.Reactive[Variant], names: list[str]):
-    v = variant.value
+def VariantForm(variant: Variant, on_change, on_remove, number: int):
+    v = variant
+    titles = shipped_titles()
+    by_title = {t: n for n, t in titles.items()}
 
     def set_(**changes):
-        variant.set(replace(variant.value, **changes))
+        on_change(replace(v, **changes))
 
     base = solara.use_memo(lambda: load_scenario(v.base), [v.base])
-    solara.Select("Start from scenario", values=names, value=v.base,
-                  on_value=lambda x: set_(base=x, shock_depth_pct=None, shock_months=None))
-    solara.InputText("Name of the variant (letters, digits and _)", value=v.name,
-                     on_value=lambda x: set_(name=x.strip()))
-    if base.shocks:
-        first = base.shocks[0]
-        solara.InputFloat("Depth of its shocks (%; e.g. 20 = demand falls by 20 %)",
-                          value=v.shock_depth_pct if v.shock_depth_pct is not None
-                          else round(first.depth * 100, 6),
-                          on_value=lambda x: set_(shock_depth_pct=x))
-        solara.InputInt("Months each shock lasts at full depth",
-                        value=v.shock_months if v.shock_months is not None else first.duration,
-                        on_value=lambda x: set_(shock_months=x))
-    else:
-        solara.Text("This scenario has no shock to change.")
-    solara.InputFloat(param_label("policy_scale"),
-                      value=v.policy_scale if v.policy_scale is not None
-                      else float(base.params.get("policy_scale", PARAMS["policy_scale"].default)),
-                      on_value=lambda x: set_(policy_scale=x))
-    kinds = [NO_CHANGE, *POLICY_KINDS]
-    solara.Select("Add a support programme", values=[_label_of(k) for k in kinds],
-                  value=_label_of(v.add_policy),
-                  on_value=lambda x: set_(add_policy=kinds[[_label_of(k) for k in kinds]
-                                                            .index(x)]))
-    if v.add_policy != NO_CHANGE:
-        solara.InputFloat("Its monthly budget (thousand per 1,000 firms)", value=v.add_budget,
-                          on_value=lambda x: set_(add_budget=x))
-        with solara.Row():
-            solara.InputInt("From month", value=v.add_start, on_value=lambda x: set_(add_start=x))
-            solara.InputInt("To month", value=v.add_end, on_value=lambda x: set_(add_end=x))
-    settings = [NO_CHANGE, *[p.name for p in PARAMS_LIST if p.group != "run"
-                             and p.name != "n_firms"]]
-    labels = [NO_CHANGE if s == NO_CHANGE else param_label(s) for s in settings]
-    solara.Select("Change one setting", values=labels,
-                  value=labels[settings.index(v.setting)],
-                  on_value=lambda x: set_(setting=settings[labels.index(x)]))
-    if v.setting != NO_CHANGE:
-        p = PARAMS[v.setting]
-        solara.InputText(f"New value ({p.bounds_text}; the scenario has "
-                         f"{base.params.get(p.name, p.default)})", value=v.setting_value,
-                         on_value=lambda x: set_(setting_value=x))
-        solara.Text(p.help, style={"font-size": "0.85em", "color": "#555"})
+    with solara.Card(f"Variant {number}", margin=0, classes=["variant-form"],
+                     style={"margin-top": "8px", "background": "#fafafa"}):
+        solara.Select("Start from scenario", values=list(by_title),
+                      value=titles.get(v.base, v.base),
+                      on_value=lambda x: set_(base=by_title[x], shock_depths=(),
+                                              shock_months=()))
+        solara.InputText("Name of the variant (letters, digits and _)", value=v.name,
+                         on_value=lambda x: set_(name=x.strip()))
+        if not base.shocks:
+            solara.Text("This scenario has no shock to change.")
+        for k, shock in enumerate(base.shocks):
+            what = shock_name(shock, k)
+            depth = _at(v.shock_depths, k)
+            months = _at(v.shock_months, k)
+            with solara.Row(style={"gap": "8px"}):
+                solara.InputFloat(f"{what}: depth (%)",
+                                  value=depth if depth is not None
+                                  else round(shock.depth * 100, 6),
+                                  on_value=lambda x, k=k: set_(
+                                      shock_depths=_put(v.shock_depths, k, x)))
+                solara.InputInt(f"{what}: months at full depth",
+                                value=months if months is not None else shock.duration,
+                                on_value=lambda x, k=k: set_(
+                                    shock_months=_put(v.shock_months, k, x)))
+        solara.InputFloat(param_label("policy_scale"),
+                          value=v.policy_scale if v.policy_scale is not None
+                          else float(base.params.get("policy_scale",
+                                                     PARAMS["policy_scale"].default)),
+                          on_value=lambda x: set_(policy_scale=x))
+        kinds = [NO_CHANGE, *POLICY_KINDS]
+        solara.Select("Add a support programme", values=[_label_of(k) for k in kinds],
+                      value=_label_of(v.add_policy),
+                      on_value=lambda x: set_(add_policy=kinds[[_label_of(k) for k in kinds]
+                                                                .index(x)], add_budget=None))
+        if v.add_policy != NO_CHANGE:
+            solara.InputFloat(f"Its monthly budget ({MONEY} per 1,000 firms)",
+                              value=usual_budget(v.add_policy) if v.add_budget is None
+                              else v.add_budget, on_value=lambda x: set_(add_budget=x))
+            with solara.Row():
+                solara.InputInt("From month", value=v.add_start,
+                                on_value=lambda x: set_(add_start=x))
+                solara.InputInt("To month", value=v.add_end,
+                                on_value=lambda x: set_(add_end=x))
+        settings = [NO_CHANGE, *[p.name for p in PARAMS_LIST if p.group != "run"
+                                 and p.name not in ("n_firms", "country")]]
+        labels = [NO_CHANGE if x == NO_CHANGE else param_label(x) for x in settings]
+        solara.Select("Change one setting", values=labels,
+                      value=labels[settings.index(v.setting)],
+                      on_value=lambda x: set_(setting=settings[labels.index(x)]))
+        if v.setting != NO_CHANGE:
+            p = PARAMS[v.setting]
+            solara.InputText(f"New value ({p.bounds_text}; the scenario has "
+                             f"{base.params.get(p.name, p.default)})", value=v.setting_value,
+                             on_value=lambda x: set_(setting_value=x))
+            solara.Text(p.help, style={"font-size": "0.85em", "color": "#555"})
+        solara.Button("Remove this variant", text=True, on_click=on_remove)
 
 
 @solara.component
 def ComparePage():
-    scenarios = solara.use_memo(list_scenarios, [])
-    names = [n for n, _ in scenarios]
-    descriptions = dict(scenarios)
-    # this browser session's form, runs and folder (variants and results), kept while its
-    # user is on another page and removed when the session ends
+    titles = shipped_titles()
+    by_title = {t: n for n, t in titles.items()}
+    descriptions = dict(solara.use_memo(list_scenarios, []))
+    # this browser session's form and runs, kept while its user is on another page; the
+    # comparisons themselves are saved under results/ and stay
     session = use_session()
     kept = session.compare
     reference = remembered(kept, "reference", DEFAULT_REFERENCE)
@@ -374,90 +558,146 @@ def ComparePage():
     firms = remembered(kept, "firms", 500)
     months = remembered(kept, "months", 60)
     seed = remembered(kept, "seed", 42)
-    with_variant = remembered(kept, "with_variant", False)
-    variant = remembered(kept, "variant", Variant())
+    country = remembered(kept, "country", OWN_COUNTRY)
+    variants = remembered(kept, "variants", [])
     errors = solara.use_reactive([])
     progress: Progress | None = session.progress.value
     request: Request | None = session.job
     running = progress is not None and progress.state in ("starting", "running")
 
+    def form() -> Form:
+        return Form(reference.value, tuple(others.value), reps.value, firms.value,
+                    months.value, seed.value, country.value, tuple(variants.value))
+
     def start():
-        form = Form(reference.value, tuple(others.value), reps.value, firms.value,
-                    months.value, seed.value, variant.value if with_variant.value else None)
-        problems, made = check_form(form)
+        problems, made = check_form(form())
         errors.set(problems)
         if problems:
             return
         run_id = (request.run_id + 1) if request else 1
         try:
-            req = make_request(form, made, session.folder, run_id)
+            req = make_request(form(), made, session.folder, run_id)
         except UserError as e:
             errors.set([str(e)])
             return
         session.start(req, lambda cancel: run_comparison(req, cancel))
 
+    def resume():
+        req = replace(request, resume=True)
+        session.start(req, lambda cancel: run_comparison(req, cancel))
+
+    made = [v.name for v in variants.value if NAME.fullmatch(v.name or "")]
+    reference_names = [*titles, *made]
+    reference_labels = [titles.get(n, f"{n} (your variant)") for n in reference_names]
+    warnings = solara.use_memo(lambda: _warnings(form()),
+                               [reference.value, tuple(others.value), country.value,
+                                tuple(variants.value), firms.value, months.value])
+    countries = [OWN_COUNTRY, *COUNTRIES]
+    country_labels = ["Each scenario's own", *[country_label(c) for c in COUNTRIES]]
+
     solara.Title("Compare - SME alliance ecosystem")
     with solara.Column(style={"padding": "8px", "max-width": "1500px"}):
-        solara.Markdown(
+        Markdown(
             "Compare scenarios side by side: each is run several times with the same "
             "random draws, so differences come from the scenario, not from luck. You get the "
             "range of likely paths, a table of growth and resilience with 95 % confidence "
-            "ranges, and the public money each support programme spent per unit gained.")
+            "ranges, and a ranking of the support programmes by what they cost per unit "
+            "gained. Every comparison is saved and stays on the **Results** page.")
         with solara.Row(style={"flex-wrap": "wrap", "gap": "16px", "align-items": "start"}):
-            with solara.Card("Scenarios", style={"min-width": "380px", "flex": "1"}):
-                solara.Select("Reference (what the others are compared with)", values=names,
-                              value=reference)
+            with solara.Card("Scenarios", style={"min-width": "420px", "flex": "1"}):
+                solara.Select("Reference (what the others are compared with)",
+                              values=reference_labels,
+                              value=reference_labels[reference_names.index(reference.value)]
+                              if reference.value in reference_names else None,
+                              on_value=lambda x: reference.set(
+                                  reference_names[reference_labels.index(x)]),
+                              classes=["reference-picker"])
                 solara.Text(descriptions.get(reference.value, ""),
                             style={"font-size": "0.85em", "color": "#555"})
-                solara.SelectMultiple("Scenarios to compare with it", all_values=names,
-                                      values=others)
-                solara.Checkbox(label="Also run a variant: a scenario with your changes",
-                                value=with_variant)
-                if with_variant.value:
-                    VariantForm(variant, names)
-            with solara.Card("Runs", style={"min-width": "280px", "max-width": "360px"}):
-                for label, state in (
-                        ("Runs per scenario (more: narrower ranges)", reps),
-                        ("Number of firms", firms), ("Months after the warm-up", months),
-                        ("Random seed (same seed, same results)", seed)):
-                    solara.InputInt(label, value=state, continuous_update=True)
-                with solara.Row():
-                    solara.Button("Run comparison", color="primary", on_click=start,
-                                  disabled=running)
-                    solara.Button("Cancel", on_click=session.cancel, disabled=not running)
-        for problem in errors.value:
-            solara.Error(problem)
+                solara.SelectMultiple("Scenarios to compare with it", all_values=list(by_title),
+                                      values=[titles[n] for n in others.value if n in titles],
+                                      on_value=lambda xs: others.set([by_title[x] for x in xs]),
+                                      classes=["others-picker"])
+                for k, v in enumerate(variants.value):
+                    VariantForm(v, on_change=lambda new, k=k: variants.set(
+                        [*variants.value[:k], new, *variants.value[k + 1:]]),
+                        on_remove=lambda k=k: variants.set(
+                            [*variants.value[:k], *variants.value[k + 1:]]), number=k + 1)
+                solara.Button("Add a variant: a scenario with your changes", text=True,
+                              icon_name="mdi-plus", classes=["add-variant"],
+                              on_click=lambda: variants.set(
+                                  [*variants.value, Variant(name=_free_name(variants.value))]))
+            with solara.Column(style={"min-width": "300px", "max-width": "380px"}):
+                with solara.Card("Population", subtitle="The same in every scenario compared",
+                                 margin=0):
+                    solara.Select("Country", values=country_labels,
+                                  value=country_labels[countries.index(country.value)],
+                                  on_value=lambda x: country.set(
+                                      countries[country_labels.index(x)]),
+                                  classes=["population-country"])
+                    solara.InputInt("Number of firms", value=firms, continuous_update=True)
+                with solara.Card("Runs", margin=0):
+                    for label, state in (
+                            ("Runs per scenario (more: narrower ranges)", reps),
+                            ("Months after the warm-up", months),
+                            ("Random draw (same number, same results)", seed)):
+                        solara.InputInt(label, value=state, continuous_update=True)
+                    with solara.Row():
+                        solara.Button("Run comparison", color="primary", on_click=start,
+                                      disabled=running)
+                        solara.Button("Cancel", on_click=session.cancel, disabled=not running)
+                    for problem in errors.value:
+                        solara.Error(problem, classes=["form-error"])
+        for warning in warnings:
+            solara.Warning(warning, dense=True, classes=["like-with-unlike"])
         if progress is not None:
-            ProgressPanel(progress, request)
+            ProgressPanel(progress, request, resume)
+
+
+def _free_name(variants: list[Variant]) -> str:
+    taken = {v.name for v in variants}
+    return next(f"my_variant_{k}" if k else "my_variant" for k in range(len(taken) + 1)
+                if (f"my_variant_{k}" if k else "my_variant") not in taken)
+
+
+def _warnings(form: Form) -> list[str]:
+    variants = []
+    for v in form.variants:
+        try:
+            variants.append(make_variant(v))
+        except UserError:
+            pass
+    try:
+        return differences(form, variants)
+    except UserError:
+        return []
 
 
 @solara.component
-def ProgressPanel(progress: Progress, req: Request | None):
+def ProgressPanel(progress: Progress, req: Request | None, resume):
     if progress.state in ("starting", "running"):
         solara.ProgressLinear(progress.fraction)
         solara.Text(progress.message, classes=["compare-progress"])
         return
     if progress.state == "cancelled":
-        solara.Warning(progress.message)
+        solara.Warning(progress.message, classes=["compare-cancelled"])
+        if progress.total:
+            solara.Button("Continue", color="primary", on_click=resume,
+                          classes=["continue-button"])
         return
     if progress.state == "failed":
         solara.Error(progress.message)
         return
-    solara.Success(progress.message, dense=True)
-    FinishedComparison(progress.out, req)
+    solara.Success(progress.message, dense=True, classes=["compare-finished"])
+    FinishedComparison(progress.out)
 
 
 @solara.component
-def FinishedComparison(out: Path, req: Request | None):
+def FinishedComparison(out: Path):
     results, error = solara.use_memo(lambda: _open(out), [out])
     if error:
         solara.Error(error)
         return
-    if req is not None:
-        with solara.Row(style={"flex-wrap": "wrap"}):
-            for name, text in scenario_files(req):
-                solara.FileDownload(text, filename=name, label=f"Download {name}",
-                                    mime_type="application/toml")
     ResultsView(results)
 
 

@@ -1,9 +1,16 @@
-"""Explore: one model, month by month, in Mesa's SolaraViz.
+"""Explore: one model, month by month.
 
 The settings are generated from the registry (grouped, plain labels with units, the
 registry's help text in a panel); a scenario picker loads a scenario's settings, shocks and
-policies; live charts mark shock and policy periods; an alliance network view shows a
-sample of at most MAX_NODES living firms; headline numbers sit on cards above.
+policies; live charts mark shock and policy periods; a view of who teams up, and how
+(partnerships per 100 firms by country and sector, split by type); headline numbers sit on
+cards above.
+
+The page owns its settings: one dict (`values`: scenario, seed, every parameter) that the
+sidebar shows and every model is built from (`build_model`). A change of scenario or of any
+setting builds the model again from it at once, so the screen never shows settings other
+than the model's. (Mesa's SolaraViz kept its own copy of the settings, which its Reset
+lost when the page was drawn again for another scenario: it then built the default model.)
 
 Every browser session builds its own model (`solara.use_memo` in `ExplorePage`, kept by the
 session while its user is on another page), so two people using the dashboard never share
@@ -15,15 +22,13 @@ from __future__ import annotations
 import io
 import re
 import threading
+import time
 from dataclasses import dataclass
 
 import numpy as np
 import solara
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
-from mesa.visualization import SolaraViz
-from mesa.visualization.utils import update_counter
 from PIL import Image as PILImage
 
 from analysis.resources import check_memory, run_size
@@ -31,17 +36,23 @@ from simulation import SMEEcosystem
 from simulation.alliances import ALLIANCE_TYPES
 from simulation.errors import UserError
 from simulation.params import COUNTRIES, GROUPS, PARAMS, PARAMS_LIST, defaults, validate
+from simulation.regions import SECTORS
 from simulation.scenario import list_scenarios, load_scenario
 
 from .common import (
     ALLIANCE_LABELS,
     GROUP_TITLES,
+    MONEY,
+    MONEY_MILLION,
     POLICY_LABELS,
     SHOCK_LABELS,
+    Markdown,
     country_label,
     param_label,
+    scenario_title,
+    shipped_titles,
 )
-from .session import remembered, use_session
+from .session import use_session
 
 DEFAULT_SCENARIO = "baseline"
 DEFAULT_SEED = 42
@@ -51,9 +62,8 @@ PAGE_DEFAULTS = {"n_firms": 2000, "structure_stats_every": 1}
 FIXED = ("structure_stats_every",)  # passed to the model, not shown as a setting
 FIRMS_SLIDER = (100, 20_000, 100)  # min, max, step: bigger models belong in Compare or the CLI
 GROUP_ORDER = ("population", "policy", "run", "alliances", "trust", "economy", "shocks")
-MAX_NODES = 300
-FIG_SIZE = (6.2, 3.6)
-FIG_DPI = 80
+FIG_SIZE = (5.0, 3.3)  # inches at FIG_DPI: two charts side by side on a 1440-pixel screen
+FIG_DPI = 100
 assert set(GROUP_ORDER) == set(GROUPS)
 
 
@@ -69,8 +79,8 @@ class ExploreModel(SMEEcosystem):
     """The Explore page's model: the scenario by name, the warm-up already run.
 
     Differences from SMEEcosystem, all for the page:
-    - the scenario comes as `scenario_name`: SolaraViz's Reset passes Mesa's own `scenario`
-      object (mesa.Model.scenario) under `scenario`, which is ignored here;
+    - the scenario comes as `scenario_name` (a Mesa `scenario` object, as Mesa's own
+      controllers pass back, is ignored);
     - the burn-in (warm-up) runs at once, so the first screen starts at month 0 with an
       ecosystem that has settled;
     - impossible settings do not raise: `input_error` holds the message in plain words, the
@@ -82,6 +92,7 @@ class ExploreModel(SMEEcosystem):
                  **params):
         self.input_error: str | None = None
         self.scenario_name = scenario_name
+        self.seed_value = rng
         try:
             spec = load_scenario(scenario_name)
             check_memory(*run_size(validate({**spec.params, **validate(params)})),
@@ -102,7 +113,7 @@ class ExploreModel(SMEEcosystem):
 
 def setting_widget(p, value) -> dict:
     """A SolaraViz input for one registry parameter, labelled in plain words."""
-    label = f"{GROUP_TITLES[p.group]} · {param_label(p.name)}"
+    label = param_label(p.name)
     if p.choices is not None:
         return {"type": "Select", "value": value, "values": list(p.choices), "label": label}
     if p.kind is bool:
@@ -132,12 +143,23 @@ def page_values(scenario_name: str) -> dict:
     return {**defaults(), **spec.params, **PAGE_DEFAULTS}
 
 
+def start_values(scenario_name: str) -> dict:
+    """The settings of a scenario's first model on the page: its name, the seed and every
+    registry parameter (the same keys the sidebar edits and `build_model` reads)."""
+    return {"scenario_name": scenario_name, "rng": DEFAULT_SEED, **page_values(scenario_name)}
+
+
+def build_model(values: dict) -> ExploreModel:
+    """The model of exactly these settings (scenario, seed, every parameter)."""
+    return ExploreModel(**values)
+
+
 def model_params(scenario_name: str) -> dict:
-    """SolaraViz `model_params`: a seed and every registry parameter, grouped by topic."""
+    """Every input of the sidebar: a seed and every registry parameter, grouped by topic
+    (fixed values, such as the scenario's name, as plain values)."""
     values = page_values(scenario_name)
     out: dict = {"scenario_name": scenario_name, **{k: values[k] for k in FIXED}}
-    out["rng"] = {"type": "SliderInt", "value": DEFAULT_SEED, "min": 0, "max": 999, "step": 1,
-                  "label": "Random draw (another number gives another possible history)"}
+    out["rng"] = SEED_WIDGET | {"value": DEFAULT_SEED}
     for group in GROUP_ORDER:
         for p in PARAMS_LIST:
             if p.group == group and p.name not in FIXED:
@@ -145,10 +167,13 @@ def model_params(scenario_name: str) -> dict:
     return out
 
 
+SEED_WIDGET = {"type": "SliderInt", "min": 0, "max": 999, "step": 1,
+               "label": "Random draw (another number gives another possible history)"}
+
+
 def make_model(scenario_name: str) -> ExploreModel:
     """The page's first model for a scenario (the same the settings would build)."""
-    values = page_values(scenario_name)
-    return ExploreModel(scenario_name=scenario_name, rng=DEFAULT_SEED, **values)
+    return build_model(start_values(scenario_name))
 
 
 # --------------------------------------------------------------------------- charts
@@ -164,7 +189,7 @@ class Chart:
 
 CHARTS = {
     "firms": Chart("Firms in business", "firms", (("firms_alive", "firms in business"),)),
-    "revenue": Chart("Sales of all firms", "million a month",
+    "revenue": Chart("Sales of all firms", f"{MONEY_MILLION} a month",
                      (("total_revenue", "total sales"),), scale=1e-3),
     "alliances": Chart("Partnerships in force, by type", "partnerships",
                        tuple((f"alliances_{t}", ALLIANCE_LABELS[t]) for t in ALLIANCE_TYPES),
@@ -172,8 +197,10 @@ CHARTS = {
     "trust": Chart("Trust between partners", "0 = none, 1 = full",
                    (("mean_trust", "average trust between partners"),
                     ("firms_in_alliances", "share of firms with a partner")), ylim=(0, 1.02)),
-    "resilience": Chart("Resilience of firms", "score: 1 = hit hard, 5 = unaffected",
+    "resilience": Chart("Resilience of firms (1 = hit hard, 5 = unaffected)", "score",
                         (("mean_resilience", "average firm resilience score"),), ylim=(1, 5.05)),
+    "spending": Chart("Public money spent each month", f"{MONEY}",
+                      (("policy_spend", "all support programmes"),)),
 }
 
 
@@ -206,20 +233,23 @@ def _spans(months: np.ndarray, on: np.ndarray) -> list[tuple[int, int]]:
     return [(int(months[a]), int(months[b])) for a, b in zip(starts, ends)]
 
 
+WARM_UP_COLOUR, SHOCK_COLOUR, SUPPORT_COLOUR = "#f0f0f0", "#d1d1d1", "#5cb85c"
+
+
 def mark_periods(ax, model: SMEEcosystem) -> None:
-    """Warm-up (light), shocks (grey) and support programmes (green strip at the top)."""
+    """Warm-up (light), shocks (grey) and support programmes (green strip at the top); their
+    key is one line above all the charts (PeriodKey), not a legend in each."""
     p = model.p
     first, last = -p["burn_in"] + 1, p["months"]
     if first <= 0:
-        ax.axvspan(first - 0.5, 0.5, color="#f3f3f3", zorder=0, label="warm-up (not counted)")
+        ax.axvspan(first - 0.5, 0.5, color=WARM_UP_COLOUR, zorder=0)
     months = np.arange(1, last + 1)
-    for k, (a, b) in enumerate(_spans(months, shock_months(model, months))):
-        ax.axvspan(a - 0.5, b + 0.5, color="0.82", zorder=0, label=None if k else "shock")
-    for k, (a, b, _name) in enumerate(policy_periods(model)):
+    for a, b in _spans(months, shock_months(model, months)):
+        ax.axvspan(a - 0.5, b + 0.5, color=SHOCK_COLOUR, zorder=0)
+    for a, b, _name in policy_periods(model):
         a, b = max(a, first), min(b, last)
         if a <= b:
-            ax.axvspan(a - 0.5, b + 0.5, ymin=0.95, ymax=1.0, color="tab:green", alpha=0.7,
-                       zorder=1, label=None if k else "support programme running")
+            ax.axvspan(a - 0.5, b + 0.5, ymin=0.95, ymax=1.0, color=SUPPORT_COLOUR, zorder=1)
     ax.set_xlim(first - 0.5, last + 0.5)
 
 
@@ -233,8 +263,8 @@ class LiveFigure:
     axis limits change. Subclasses make the figure and say which artists change.
     """
 
-    def __init__(self, height: float = FIG_SIZE[1]):
-        self.fig = Figure(figsize=(FIG_SIZE[0], height), dpi=FIG_DPI)
+    def __init__(self, height: float = FIG_SIZE[1], width: float = FIG_SIZE[0]):
+        self.fig = Figure(figsize=(width, height), dpi=FIG_DPI)
         self.canvas = FigureCanvasAgg(self.fig)
         self.ax = self.fig.subplots()
         self.background = None
@@ -286,14 +316,18 @@ class TimelineFigure(LiveFigure):
             self.lines = [ax.plot([], [], label=label, linewidth=1.6)[0]
                           for _, label in chart.columns]
         ax.set_ylim(*(chart.ylim or (0, 1)))
-        ax.set_title(chart.title, fontsize=11)
-        ax.set_xlabel("month", fontsize=8, labelpad=1)
-        ax.set_ylabel(chart.ylabel, fontsize=8)
-        ax.tick_params(labelsize=8)
+        ax.set_title(chart.title, fontsize=12)
+        ax.set_xlabel("month", fontsize=10, labelpad=1)
+        ax.set_ylabel(chart.ylabel, fontsize=10)
+        ax.tick_params(labelsize=9)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), frameon=False,
-                  ncol=3, handlelength=1.5, columnspacing=1.0)
-        self.fig.subplots_adjust(left=0.12, right=0.98, bottom=0.33, top=0.91)
+        many = len(chart.columns) > 1  # one series: the title says what it is
+        if many:
+            ax.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.45, -0.2),
+                      frameon=False, ncol=1 if len(chart.columns) < 3 else 2,
+                      handlelength=1.4, columnspacing=1.0)
+        self.fig.subplots_adjust(left=0.14, right=0.97, bottom=0.42 if many else 0.16,
+                                 top=0.9)
 
     def update(self) -> None:
         chart = self.chart
@@ -322,104 +356,97 @@ class TimelineFigure(LiveFigure):
         return self.stack or self.lines
 
 
-# --------------------------------------------------------------------------- network
-def _hash(uid: np.ndarray, salt: int) -> np.ndarray:
-    """A fixed pseudo-random number in [0, 1) per firm id (stable across months)."""
-    x = (uid.astype(np.uint64) * np.uint64(2654435761) + np.uint64(salt)) % np.uint64(2**32)
-    x = (x ^ (x >> np.uint64(13))) * np.uint64(1274126177) % np.uint64(2**32)
-    return x.astype(np.float64) / 2**32
-
-
-def network_sample(model: SMEEcosystem, max_nodes: int = MAX_NODES):
-    """At most `max_nodes` living firms and the active alliances among them.
-
-    Firms are taken in a fixed pseudo-random order of their ids, each with its partners, so
-    the picture shows who works with whom and stays the same from month to month except
-    for firms that exit or enter. Returns (rows, edges as (i, j, alliance type) with i, j
-    indices into rows, living firms in total).
-    """
+# --------------------------------------------------------------------------- partnerships
+def partnership_counts(model: SMEEcosystem, by: str) -> tuple[list[str], np.ndarray,
+                                                               np.ndarray]:
+    """Partnerships in force per 100 firms in business, by country or sector of the firm
+    and type of partnership: (row labels, rows x types, firms in business per row). A
+    partnership counts once for each member, in the member's own country or sector; rows
+    without living firms are left out."""
     s = model.firms
-    alive = np.flatnonzero(s.alive)
-    order = alive[np.argsort(_hash(s.uid[alive], 1), kind="stable")]
-    chosen: dict[int, None] = {}
-    for row in order.tolist():
-        if len(chosen) >= max_nodes:
-            break
-        chosen[row] = None
-        for partner in model.partner_rows(row):
-            if len(chosen) >= max_nodes:
-                break
-            chosen[partner] = None
-    rows = np.fromiter(chosen, dtype=np.int64, count=len(chosen))
-    index = np.full(s.n, -1, dtype=np.int64)
-    index[rows] = np.arange(rows.size)
+    group = s.region if by == "country" else s.sector
+    names = ([country_label(c) for c in COUNTRIES] if by == "country"
+             else [x.capitalize() for x in SECTORS])
     book = model.alliances.book
     active = np.flatnonzero(book.active)
     members, kinds = book.members[active], book.kind[active]
-    edges = []
-    slots = members.shape[1]
-    for a in range(slots):
-        for b in range(a + 1, slots):
-            u, v = members[:, a], members[:, b]
-            ok = (u >= 0) & (v >= 0)
-            iu, iv = index[np.where(ok, u, 0)], index[np.where(ok, v, 0)]
-            keep = ok & (iu >= 0) & (iv >= 0)
-            edges.append(np.column_stack([iu[keep], iv[keep], kinds[keep]]))
-    edges = np.vstack(edges) if edges else np.zeros((0, 3), dtype=np.int64)
-    return rows, edges, alive.size
+    counts = np.zeros((len(names), len(ALLIANCE_TYPES)))
+    for slot in range(members.shape[1]):
+        m = members[:, slot]
+        ok = m >= 0
+        np.add.at(counts, (group[m[ok]].astype(np.int64), kinds[ok].astype(np.int64)), 1)
+    firms = np.bincount(group[s.alive].astype(np.int64), minlength=len(names))[:len(names)]
+    keep = firms > 0
+    per100 = counts[keep] / firms[keep, None] * 100.0
+    return [n for n, k in zip(names, keep) if k], per100, firms[keep]
 
 
-def network_positions(model: SMEEcosystem, rows: np.ndarray) -> np.ndarray:
-    """A fixed place per firm: one wedge of a disc per country, spread by the firm's id."""
-    s = model.firms
-    country = s.region[rows].astype(float)
-    angle = 2 * np.pi * (country + 0.08 + 0.84 * _hash(s.uid[rows], 2)) / len(COUNTRIES)
-    radius = 0.15 + 0.85 * np.sqrt(_hash(s.uid[rows], 3))
-    return np.column_stack([radius * np.cos(angle), radius * np.sin(angle)])
+class PartnershipsFigure(LiveFigure):
+    """Who teams up, and how: partnerships per 100 firms, by country and by sector, each
+    bar split by type of partnership (the colours of the partnerships chart). The axes are
+    drawn once; each month only the bars' lengths and the totals change (blitting), and the
+    axes are drawn again when the bars outgrow them or a country's firms are all gone."""
 
-
-COUNTRY_COLOURS = ("#e41a1c", "#ff7f00", "#377eb8", "#984ea3", "#4daf4a")
-TYPE_COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#666666")
-
-
-class NetworkFigure(LiveFigure):
-    """The alliance network view of a sample of firms (see network_sample)."""
+    PANELS = (("country", "By country of the firm"), ("sector", "By sector of the firm"))
 
     def __init__(self, model: SMEEcosystem):
-        super().__init__(FIG_SIZE[1] * 1.25)
+        super().__init__(FIG_SIZE[1] * 0.9, FIG_SIZE[0] * 2)
         self.model = model
-        ax = self.ax
-        self.edges = LineCollection([], linewidths=1.1, alpha=0.8)
-        ax.add_collection(self.edges)
-        self.nodes = ax.scatter([], [], s=14, edgecolors="white", linewidths=0.4, zorder=3)
-        for k, code in enumerate(COUNTRIES):
-            ax.scatter([], [], s=20, c=COUNTRY_COLOURS[k], label=country_label(code))
-        for k, kind in enumerate(ALLIANCE_TYPES):
-            ax.plot([], [], color=TYPE_COLOURS[k], linewidth=2, label=ALLIANCE_LABELS[kind])
-        ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False,
-                  title="dots: country\nlines: partnership type", title_fontsize=7)
-        ax.set_xlim(-1.05, 1.05)
-        ax.set_ylim(-1.05, 1.05)
-        ax.set_aspect("equal")
-        ax.axis("off")
-        ax.set_title("Who works with whom", fontsize=11)
-        self.caption = self.fig.text(0.02, 0.02, "", ha="left", va="bottom", fontsize=8)
-        self.fig.subplots_adjust(left=0.0, right=0.62, bottom=0.06, top=0.92)
+        self.fig.clear()
+        self.axes = self.fig.subplots(1, 2, gridspec_kw={"wspace": 0.45})
+        self.ax = self.axes[0]
+        self.names: list[list[str]] = [[], []]
+        self.bars: list[list] = [[], []]  # per panel: one BarContainer per type
+        self.totals: list[list] = [[], []]  # per panel: one text per row
+        self.fig.suptitle("Who teams up, and how", fontsize=12)
+        self.fig.subplots_adjust(left=0.13, right=0.76, bottom=0.17, top=0.84)
+
+    def _build(self, i: int, names: list[str]) -> None:
+        ax = self.axes[i]
+        ax.clear()
+        y = np.arange(len(names))[::-1]
+        self.bars[i] = [ax.barh(y, np.zeros(len(names)), color=f"C{k}", alpha=0.85,
+                                height=0.7, label=ALLIANCE_LABELS[kind])
+                        for k, kind in enumerate(ALLIANCE_TYPES)]
+        self.totals[i] = [ax.text(0, yy, "", va="center", fontsize=9) for yy in y]
+        ax.set_yticks(y, names, fontsize=10)
+        ax.set_title(self.PANELS[i][1], fontsize=11)
+        ax.tick_params(axis="x", labelsize=9)
+        ax.grid(axis="x", alpha=0.3)
+        ax.set_xlabel("partnerships per 100 firms", fontsize=10)
+        self.names[i] = names
+        if i == 0:
+            for legend in self.fig.legends:
+                legend.remove()
+            handles, labels = ax.get_legend_handles_labels()
+            self.fig.legend(handles, labels, loc="center right", fontsize=9, frameon=False,
+                            title="type of partnership", title_fontsize=9)
+        self.background = None
 
     def update(self) -> None:
-        model = self.model
-        rows, edges, n_alive = network_sample(model)
-        pos = network_positions(model, rows)
-        self.edges.set_segments(np.stack([pos[edges[:, 0]], pos[edges[:, 1]]], axis=1)
-                                if edges.size else [])
-        self.edges.set_colors([TYPE_COLOURS[k] for k in edges[:, 2]])
-        self.nodes.set_offsets(pos if rows.size else np.zeros((0, 2)))
-        self.nodes.set_facecolors([COUNTRY_COLOURS[r] for r in model.firms.region[rows]])
-        self.caption.set_text(f"{rows.size:,} of {n_alive:,} firms (each with its partners) "
-                              f"and the {len(edges):,} partnerships among them")
+        for i, (by, _) in enumerate(self.PANELS):
+            names, per100, _ = partnership_counts(self.model, by)
+            if names != self.names[i]:
+                self._build(i, names)
+            left = np.zeros(len(names))
+            for k, container in enumerate(self.bars[i]):
+                for rect, x0, w in zip(container.patches, left, per100[:, k]):
+                    rect.set_x(x0)
+                    rect.set_width(w)
+                left += per100[:, k]
+            for text, total in zip(self.totals[i], left):
+                text.set_x(total)
+                text.set_text(f" {total:.0f}")
+            ax = self.axes[i]
+            top = float(left.max(initial=0))
+            _, high = ax.get_xlim()
+            if top * 1.1 > high or top < high / 3 or self.background is None:
+                ax.set_xlim(0, max(top * 1.4, 1.0))
+                self.background = None
 
     def moving(self) -> list:
-        return [self.edges, self.nodes, self.caption]
+        return [r for i in (0, 1) for c in self.bars[i] for r in c.patches] + \
+            [t for i in (0, 1) for t in self.totals[i]]
 
 
 # --------------------------------------------------------------------------- headlines
@@ -459,8 +486,8 @@ def headlines(model: SMEEcosystem) -> list[Headline]:
         Headline("Firms in business", f"{alive:,.0f}",
                  _change(alive, _at_month_zero(model, "firms_alive"))),
         Headline("Sales of all firms", f"{revenue / 1e3:,.1f} million",
-                 _change(revenue, _at_month_zero(model, "total_revenue"), percent=True)
-                 + " (this month)"),
+                 "USD-equivalent, this month; "
+                 + _change(revenue, _at_month_zero(model, "total_revenue"), percent=True)),
         Headline("Partnerships in force", f"{r['alliances_active']:,.0f}",
                  f"{r['firms_in_alliances'] * 100:.0f} % of firms have a partner"),
         Headline("Trust between partners", f"{r['mean_trust']:.2f}",
@@ -468,8 +495,16 @@ def headlines(model: SMEEcosystem) -> list[Headline]:
         Headline("Resilience score", f"{r['mean_resilience']:.2f} of 5",
                  "average firm: 1 = hit hard, 5 = unaffected"),
         Headline("Public money spent", f"{spent / 1e3:,.2f} million",
-                 "since month 1, all programmes"),
+                 "USD-equivalent, since month 1, all programmes"),
     ]
+
+
+def identity(model: ExploreModel) -> str:
+    """Which model is on the screen: scenario, country, firms at the start, random draw."""
+    p = model.p
+    return (f"Model on screen: {scenario_title(model.scenario_name)} · "
+            f"{country_label(p['country'])} · {p['n_firms']:,} firms at the start · "
+            f"random draw {model.seed_value}")
 
 
 def situation(model: SMEEcosystem) -> str:
@@ -483,96 +518,244 @@ def situation(model: SMEEcosystem) -> str:
 
 
 # --------------------------------------------------------------------------- components
-FIGURES = ("firms", "revenue", "network", "alliances", "trust", "resilience")
+FIGURES = ("firms", "revenue", "alliances", "trust", "resilience", "spending", "partnerships")
 
 
 def make_figure(model: SMEEcosystem, name: str) -> LiveFigure:
-    return NetworkFigure(model) if name == "network" else TimelineFigure(model, CHARTS[name])
+    return (PartnershipsFigure(model) if name == "partnerships"
+            else TimelineFigure(model, CHARTS[name]))
 
 
 @solara.component
 def FigureView(model: SMEEcosystem, name: str, steps: int):
-    """One of the page's figures (a chart or the network) as of month `steps`."""
+    """One of the page's figures as of month `steps`."""
     figure = solara.use_memo(lambda: make_figure(model, name), [model, name])
     png = solara.use_memo(figure.png, [figure, steps])
     return solara.Image(png, format="png", classes=["live-figure"])
 
 
 @solara.component
-def LiveView(model: SMEEcosystem):
+def LiveView(model: SMEEcosystem, counter: solara.Reactive):
     """The cards and figures of the current model, redrawn after every step.
 
-    The only component here that listens to SolaraViz's step counter: Solara renders once
-    per listener, so one listener keeps a step to one render of the page.
+    The only component here that listens to the step counter: Solara renders once per
+    listener, so one listener keeps a step to one render of the page.
     """
-    update_counter.get()
+    counter.get()
     if model.input_error:
         solara.Error(f"These settings are not possible: {model.input_error}. Change them "
-                     "on the left and press Reset.")
+                     "on the left.")
         return
+    solara.Text(identity(model), classes=["model-identity"],
+                style={"font-weight": "600", "display": "block", "margin-bottom": "4px"})
     HeadlineCards(model, model.steps)
+    PeriodKey()
     with solara.Div(style={"display": "grid", "gap": "8px", "grid-template-columns":
-                           "repeat(auto-fill, minmax(500px, 1fr))"}):
+                           "repeat(auto-fill, minmax(440px, 1fr))"}):
         for name in FIGURES:
-            FigureView(model, name, model.steps)
+            with solara.Div(style={"grid-column": "1 / -1"} if name == "partnerships"
+                            else {}):
+                FigureView(model, name, model.steps)
+
+
+@solara.component
+def PeriodKey():
+    """What the shaded periods of the charts mean (one key for all of them)."""
+    def swatch(colour: str, text: str, strip: bool = False):
+        with solara.Row(style={"align-items": "center", "gap": "6px"}):
+            solara.Div(style={"width": "22px", "height": "6px" if strip else "14px",
+                              "background": colour, "border": "1px solid #bbb"})
+            solara.Text(text, style={"font-size": "0.9em"})
+
+    with solara.Row(style={"gap": "20px", "flex-wrap": "wrap", "margin": "4px 0"},
+                    classes=["period-key"]):
+        solara.Text("In the charts:", style={"font-size": "0.9em", "font-weight": "600"})
+        swatch(WARM_UP_COLOUR, "warm-up (not counted)")
+        swatch(SHOCK_COLOUR, "shock under way")
+        swatch(SUPPORT_COLOUR, "support programme running (strip at the top)", strip=True)
 
 
 @solara.component
 def HeadlineCards(model: SMEEcosystem, steps: int):
     with solara.Row(style={"flex-wrap": "wrap", "gap": "8px"}):
         for h in headlines(model):
-            with solara.Card(margin=0, style={"min-width": "150px", "flex": "1"},
+            with solara.Card(margin=0, style={"min-width": "125px", "flex": "1"},
                              classes=["headline"]):
                 solara.Text(h.title, style={"font-size": "0.85em", "color": "#555"})
                 solara.Text(h.value, style={"font-size": "1.5em", "font-weight": "600",
                                             "display": "block"}, classes=["headline-value"])
                 solara.Text(h.note, style={"font-size": "0.8em", "color": "#666"})
-    solara.Info(situation(model), dense=True)
+    solara.Info(situation(model), dense=True, classes=["situation"])
 
 
 @solara.component
 def SettingsHelp():
-    """What every setting means: the registry's help text, grouped like the settings."""
+    """What every setting means: the registry's plain help, grouped like the settings, with
+    the range the sidebar offers (the technical notes are in docs/ODD.md, Section 8.1)."""
     with solara.Details("What the settings mean"):
         for group in GROUP_ORDER:
-            rows = [p for p in PARAMS_LIST if p.group == group]
-            lines = [f"- **{param_label(p.name)}**: {p.help} (from {p.bounds_text}; "
-                     f"default {p.default})" for p in rows]
-            solara.Markdown(f"#### {GROUP_TITLES[group]}\n" + "\n".join(lines))
+            lines = []
+            for p in PARAMS_LIST:
+                if p.group != group or p.name in FIXED:
+                    continue
+                widget = setting_widget(p, p.default)
+                if widget["type"].startswith("Slider"):
+                    low, high = widget["min"], widget["max"]
+                    offered = f"from {low:,g} to {high:,g}"
+                    if (low, high) != (p.low, p.high):
+                        offered += (" here; more on the Compare page or the command line, "
+                                    f"up to {p.high:,g}")
+                elif p.name == "country":
+                    offered = ", ".join(country_label(c) for c in p.choices)
+                else:
+                    offered = p.bounds_text
+                lines.append(f"- **{param_label(p.name)}**: {p.help} ({offered}; usually "
+                             f"{country_label(p.default) if p.name == 'country' else p.default})")
+            Markdown(f"#### {GROUP_TITLES[group]}\n" + "\n".join(lines))
+
+
+PLAY_DELAY = 0.15  # seconds between two months while playing
+OPEN_GROUPS = ("population", "policy")  # the settings groups shown open at first
+
+
+@solara.component
+def Controls(model: solara.Reactive, counter: solara.Reactive, playing: solara.Reactive,
+             restart, stepping: threading.Lock):
+    """Play, pause, one month on, start again: the model's own buttons (Mesa's controller
+    has technical settings a reader does not need: play interval, render interval, threads)."""
+    def play():
+        while playing.value and model.value.running and not model.value.input_error:
+            time.sleep(PLAY_DELAY)
+            with stepping:
+                if not playing.value:
+                    break
+                model.value.step()
+                counter.set(counter.value + 1)
+        playing.set(False)
+
+    solara.lab.use_task(play, dependencies=[playing.value], prefer_threaded=True)
+
+    def play_or_pause():
+        if not playing.value:
+            playing.set(True)
+            return
+        playing.set(False)
+        with stepping:  # a month under way ends before the page says "paused"
+            pass
+
+    def one_month():
+        model.value.step()
+        counter.set(counter.value + 1)
+
+    done = not model.value.running or model.value.input_error is not None
+    with solara.Row(style={"flex-wrap": "wrap", "gap": "6px"}):
+        solara.Button("Pause" if playing.value else "Play", icon_name="mdi-pause"
+                      if playing.value else "mdi-play", color="primary",
+                      on_click=play_or_pause,
+                      disabled=done and not playing.value, classes=["play-button"])
+        solara.Button("Step one month", color="primary", on_click=one_month,
+                      disabled=playing.value or done, classes=["step-button"])
+        solara.Button("Start again", on_click=restart, classes=["restart-button"],
+                      outlined=True)
+
+
+def input_for(name: str, widget: dict, value, on_value):
+    """A sidebar input for one setting (a registry parameter or the seed)."""
+    kind, label = widget["type"], widget["label"]
+    if kind == "Select" and name == "country":
+        codes = list(widget["values"])
+        labels = [country_label(c) for c in codes]
+        solara.Select(label, values=labels, value=labels[codes.index(value)],
+                      on_value=lambda x: on_value(codes[labels.index(x)]))
+    elif kind == "Select":
+        solara.Select(label, values=list(widget["values"]), value=value, on_value=on_value)
+    elif kind == "Checkbox":
+        solara.Checkbox(label=label, value=bool(value), on_value=on_value)
+    elif kind == "SliderInt":
+        solara.SliderInt(label, value=int(value), min=widget["min"], max=widget["max"],
+                         step=widget["step"], on_value=on_value, thumb_label="always")
+    else:
+        solara.SliderFloat(label, value=float(value), min=widget["min"], max=widget["max"],
+                           step=widget["step"], on_value=on_value, thumb_label="always")
+
+
+@solara.component
+def Settings(values: dict, on_change):
+    """Every setting of the model on screen, grouped by topic; a change builds the model
+    again with it at once, so what the sidebar shows is always the model's settings."""
+    widgets = solara.use_memo(lambda: model_params(values["scenario_name"]),
+                              [values["scenario_name"]])
+    def inputs(names):
+        for name in names:
+            input_for(name, widgets[name], values[name],
+                      lambda x, name=name: on_change(name, x))
+
+    shown = [n for n, w in widgets.items() if isinstance(w, dict)]
+    inputs([n for n in shown if n not in PARAMS])  # the random draw
+    for group in GROUP_ORDER:
+        names = [n for n in shown if n in PARAMS and PARAMS[n].group == group]
+        if names:
+            with solara.Details(GROUP_TITLES[group], expand=group in OPEN_GROUPS):
+                inputs(names)
 
 
 @solara.component
 def ExplorePage():
     scenarios = solara.use_memo(list_scenarios, [])
     descriptions = dict(scenarios)
-    # this browser session's model, built here and kept by the session while its user is
-    # on another page; never shared with another session
+    # this browser session's settings and model, built here and kept by the session while
+    # its user is on another page; never shared with another session
     kept = use_session().explore
-    scenario = remembered(kept, "scenario", DEFAULT_SCENARIO)
+    if kept.get("values") is None:
+        kept["values"] = start_values(DEFAULT_SCENARIO)
+    values = solara.use_reactive(kept["values"],
+                                 on_change=lambda v: kept.__setitem__("values", v))
+    if kept.get("model") is None or kept.get("built") != kept["values"]:
+        kept["model"], kept["built"] = build_model(kept["values"]), kept["values"]
+    model = solara.use_reactive(kept["model"], on_change=lambda m: kept.__setitem__("model", m))
+    counter = solara.use_reactive(0)
+    playing = solara.use_reactive(False)
+    stepping = solara.use_memo(threading.Lock, [])  # held while the play thread steps
 
-    def model_for(name: str) -> ExploreModel:
-        if kept.get("model") is None or kept["model"].scenario_name != name:
-            kept["model"] = make_model(name)
-        return kept["model"]
+    def rebuild(new: dict) -> None:
+        """Stop playing and put the model of exactly `new` on the screen."""
+        playing.set(False)
+        with stepping:  # no month of the old model goes on during the swap
+            built = build_model(new)
+            kept["built"] = new
+            values.set(new)
+            model.set(built)
+        counter.set(counter.value + 1)
 
-    first = solara.use_memo(lambda: model_for(scenario.value), [scenario.value])
-    model = solara.use_reactive(first, on_change=lambda m: kept.__setitem__("model", m))
-    params = solara.use_memo(lambda: model_params(scenario.value), [scenario.value])
+    def pick(name: str) -> None:
+        if name != values.value["scenario_name"]:
+            rebuild(start_values(name))
 
+    def change(name: str, value) -> None:
+        if values.value.get(name) != value:
+            rebuild({**values.value, name: value})
+
+    name = values.value["scenario_name"]
     solara.Title("Explore - SME alliance ecosystem")
+    with solara.Sidebar():
+        with solara.Card("Run the model", margin=0):
+            Controls(model, counter, playing, lambda: rebuild(dict(values.value)), stepping)
+            solara.Text("Changing a setting below starts the model again from month 0 "
+                        "with it.", style={"font-size": "0.85em", "color": "#555"})
+        with solara.Card("Settings of the model on screen", margin=0):
+            Settings(values.value, change)
     with solara.Column(style={"padding": "8px"}):
-        solara.Markdown(
+        Markdown(
             "Watch one possible future of a community of small and medium-sized firms that "
             "team up, keep or end partnerships, and face shocks and public support. Pick a "
-            "**scenario**, then press **Step** to move one month or **▶** to play. The "
-            "settings on the left change the model when you press **Reset**. (The 'Time' "
-            "under Information counts the warm-up months too.)")
+            "**scenario**, then press **Step one month** or **Play**. Every setting on the "
+            "left is the model's: changing one starts the model again from month 0.")
         with solara.Row(style={"align-items": "center", "gap": "12px"}):
-            solara.Select("Scenario", values=[n for n, _ in scenarios], value=scenario,
-                          style={"max-width": "380px"}, classes=["scenario-picker"])
-            solara.Text(descriptions.get(scenario.value, ""), style={"flex": "1"})
-        # SolaraViz: the controls and settings in the sidebar (its own chart area stays empty)
-        SolaraViz(model, components=[], model_params=params, name="SME alliance ecosystem",
-                  play_interval=150).key(f"viz-{scenario.value}")
-        LiveView(model.value)
+            titles = shipped_titles()
+            by_title = {t: n for n, t in titles.items()}
+            solara.Select("Scenario", values=list(by_title), value=titles.get(name, name),
+                          on_value=lambda t: pick(by_title[t]), style={"max-width": "520px"},
+                          classes=["scenario-picker"])
+            solara.Text(descriptions.get(name, ""), style={"flex": "1"})
+        LiveView(model.value, counter)
         SettingsHelp()

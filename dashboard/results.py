@@ -20,15 +20,28 @@ import solara
 from matplotlib.figure import Figure
 
 from analysis import store
-from analysis.compare import FAN_SERIES, NOTE, comparison_table, fmt, format_markdown
-from analysis.outcomes import OUTCOMES
+from analysis.compare import FAN_SERIES, comparison_table, fmt
+from analysis.outcomes import GROUP_TITLES, OUTCOMES
+from analysis.summary import LABELS as SUMMARY_LABELS
+from analysis.value import AIMS, value_for_money
 from simulation.errors import UserError
 from simulation.params import defaults
 
-from .common import param_label
-from .serve import RESULTS_ROOT, ROOTS_ENV
+from .common import (
+    MONEY,
+    MONEY_MILLION,
+    Markdown,
+    country_label,
+    escape,
+    param_label,
+    scenario_title,
+)
+from .serve import ROOTS_ENV, results_root
 
 MAX_ROWS = 40  # rows of a sweep's points table shown in the page (all are in points.csv)
+NOTE_FILE = "dashboard.json"  # what the dashboard asked for (titles, population, warnings)
+SCENARIOS_DIR = "scenarios"  # the scenario files of a comparison made on the dashboard
+MAX_LISTED = 30
 
 
 @dataclass
@@ -41,14 +54,84 @@ class Results:
     images: list[tuple[str, bytes]] = field(default_factory=list)  # (caption, PNG)
     downloads: list[tuple[str, bytes]] = field(default_factory=list)  # (file name, content)
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    # a comparison's per-run outcomes and what each scenario's spending is judged against
+    runs: pd.DataFrame | None = None
+    comparators: dict[str, str] = field(default_factory=dict)
+    titles: dict[str, str] = field(default_factory=dict)
 
 
-def find_results(root: Path = RESULTS_ROOT, limit: int = 12) -> list[Path]:
-    """Experiment folders under `root`, newest first."""
+def find_results(root: Path | None = None, limit: int = MAX_LISTED) -> list[Path]:
+    """Results folders under `root` (default: results/), finished or not, newest first."""
+    root = results_root() if root is None else Path(root)
     if not root.is_dir():
         return []
-    found = [p.parent for p in root.glob("*/" + store.JOBS_TABLE)]
-    return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)[:limit]
+    found = {p.parent for p in root.glob("*/" + store.MANIFEST)}
+    found |= {p.parent for p in root.glob("*/" + store.JOBS_TABLE)}
+    return sorted(found, key=_created, reverse=True)[:limit]
+
+
+def _created(folder: Path) -> float:
+    try:
+        return (folder / store.MANIFEST).stat().st_mtime
+    except OSError:
+        return folder.stat().st_mtime
+
+
+def read_note(folder: Path) -> dict:
+    """The dashboard's note of a comparison it made ({} for other folders)."""
+    try:
+        note = json.loads((folder / NOTE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return note if isinstance(note, dict) else {}
+
+
+@dataclass(frozen=True)
+class Listed:
+    folder: Path
+    title: str
+    when: str
+    what: str
+    state: str  # finished | unfinished
+
+
+def listed(folder: Path) -> Listed:
+    """One line of the Results page's list: what, when, finished or not."""
+    try:
+        manifest = store.read_manifest(folder) or {}
+    except UserError:
+        manifest = {}
+    note = read_note(folder)
+    spec = manifest.get("spec", {})
+    names = [s.get("name", "?") for s in spec.get("scenarios", [])]
+    titles = {n: note.get("titles", {}).get(n) or scenario_title(n) for n in names}
+    command = manifest.get("command", "simulate" if "seed" in manifest else "?")
+    shown = [titles.get(n, n) for n in names]
+    if command == "compare" and len(shown) > 3:
+        title = f"{len(shown) - 1} scenarios against {shown[0]}"
+    elif command == "compare" and shown:
+        title = f"{', '.join(shown[1:])} against {shown[0]}"
+    elif shown:
+        title = f"{command}: {', '.join(shown)}"
+    else:
+        title = folder.name
+    fixed = {**defaults(), **spec.get("params", {})}
+    what = []
+    if spec:
+        country = spec.get("params", {}).get("country")
+        what.append(country_label(country) if country else "each scenario's own country")
+        what.append(f"{fixed['n_firms']:,} firms, {spec.get('replications', '?')} runs each, "
+                    f"{fixed['months']} months")
+    when = str(manifest.get("created", ""))[:16].replace("T", " ")
+    finished = (folder / store.SUMMARY).is_file() or (folder / "summary.json").is_file()
+    if not finished and manifest.get("runs"):
+        done = sum(1 for p in (folder / store.JOBS_DIR).glob("*.parquet"))
+        what.append(f"unfinished: {done} of {manifest['runs']} model runs")
+    if note.get("made_by") == "dashboard":
+        what.append("made on the dashboard")
+    return Listed(folder, title, f"{when} UTC" if when else "", "; ".join(what),
+                  "finished" if finished else "unfinished")
 
 
 def _check_allowed(folder: Path, text: str) -> None:
@@ -69,6 +152,8 @@ def open_results(path: str | Path) -> Results:
     if not text:
         raise UserError("Type the path of a results folder, e.g. results/compare-recession-...")
     folder = Path(text).expanduser()
+    if not folder.is_absolute() and not folder.exists() and (results_root() / folder).exists():
+        folder = results_root() / folder  # a folder's name, as the list shows it
     _check_allowed(folder, text)
     if not folder.exists():
         raise UserError(f"There is no folder at '{text}'. Check the path (it is read on the "
@@ -85,9 +170,12 @@ def open_results(path: str | Path) -> Results:
     try:
         summary = store.load_summary(folder)
     except UserError:
+        more = ("; the Compare page's Continue button does the same for a comparison it "
+                "started" if read_note(folder) else "")
         raise UserError(f"The experiment in '{text}' did not finish (it has no "
-                        f"{store.SUMMARY}): run the same 'run.py {command or 'compare'}' "
-                        "command again with --resume to finish it.") from None
+                        f"{store.SUMMARY}): its finished runs are kept; run the same 'run.py "
+                        f"{command or 'compare'}' command again with --resume to finish it"
+                        f"{more}.") from None
     if command == "compare" or (folder / "comparison.csv").is_file():
         return _compare_results(folder, manifest, summary)
     if command == "sensitivity":
@@ -95,27 +183,120 @@ def open_results(path: str | Path) -> Results:
     return _sweep_results(folder, manifest, summary)
 
 
-def describe(manifest: dict, summary: pd.DataFrame) -> str:
-    """What ran, in words: scenarios, replications, firms, months, seed."""
+def describe(manifest: dict, summary: pd.DataFrame, titles: dict | None = None) -> str:
+    """What ran, in words: scenarios, population, replications, firms, months, seed."""
     spec = manifest.get("spec", {})
     fixed = {**defaults(), **spec.get("params", {})}
     names = list(dict.fromkeys(summary["scenario"]))
     points = summary["point"].nunique() if "point" in summary else 1
     reps = spec.get("replications", summary["replication"].nunique())
-    return (f"{len(names)} scenario{'s' * (len(names) != 1)} ({', '.join(names)})"
+    titles = titles or {}
+    country = spec.get("params", {}).get("country")
+    return (f"{len(names)} scenario{'s' * (len(names) != 1)} "
+            f"({', '.join(titles.get(n, n) for n in names)})"
             + (f" x {points} parameter points" if points > 1 else "")
-            + f", {reps} run{'s' * (reps != 1)} each, {fixed['n_firms']:,} firms, "
-            f"{fixed['months']} months after a {fixed['burn_in']}-month warm-up, base seed "
+            + (f"; only firms of {country_label(country)}, in every scenario" if country
+               else "")
+            + f"; {reps} run{'s' * (reps != 1)} each, {fixed['n_firms']:,} firms, "
+            f"{fixed['months']} months after a {fixed['burn_in']}-month warm-up, random draw "
             f"{manifest.get('base_seed', spec.get('base_seed', '?'))}.")
 
 
 HOW_TO_READ = (
     "**How to read this table.** Each column is a scenario; the first one is the reference. "
-    "Each cell gives the average over the runs and, for the other scenarios, the difference "
-    "from the reference with its 95 % confidence range in brackets: if that range includes "
-    "zero, the difference may be chance. The last rows divide the extra public money "
-    "(thousand) a scenario spent by what it gained; '(ns)' marks a gain that may be chance "
-    "and 'n/a' no gain or no extra spending.")
+    "Each cell gives the average over the runs in bold and, for the other scenarios, the "
+    "difference from the reference with its 95 % confidence range in brackets: if that range "
+    "includes zero, the difference may be chance. Differences are paired run by run (the "
+    "same random draws in every scenario). Resilience is measured against each run's "
+    "no-shock twin; a run that does not recover counts the months to the end plus one. "
+    f"Money is in {MONEY}, over the whole horizon.")
+
+
+def outcome_markdown(table: pd.DataFrame, names: list[str], reference: str,
+                     titles: dict[str, str]) -> str:
+    """The outcome table with one column per scenario (not two): each cell holds the mean
+    and, below it, the difference from the reference with its 95 % range."""
+    head = ["Outcome"] + [escape(titles.get(n, n)) + (" (reference)" if n == reference else "")
+                          for n in names]
+    lines = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * len(names)]
+    group = None
+    for outcome in dict.fromkeys(table["outcome"]):
+        rows = table[table["outcome"] == outcome].set_index("scenario")
+        first = rows.iloc[0]
+        if first["group"] != group:
+            group = first["group"]
+            lines.append(f"| **{GROUP_TITLES[group]}** |" + " |" * len(names))
+        unit = MONEY if outcome == "policy_spend" else first["unit"]
+        cells = []
+        for n in names:
+            if n not in rows.index:
+                cells.append("")
+                continue
+            r = rows.loc[n]
+            cell = f"**{fmt(r['mean'])}**"
+            if n != reference and np.isfinite(r["diff"]):
+                cell += f"<br>{fmt(r['diff'], True)}"
+                if np.isfinite(r["diff_ci_low"]):
+                    cell += f" [{fmt(r['diff_ci_low'], True)}, {fmt(r['diff_ci_high'], True)}]"
+            cells.append(cell)
+        lines.append(f"| {first['label']} ({unit}) | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+STATUS_WORDS = {
+    "ranked": "Clear gain: about {cost} {money} per {unit}.",
+    "not_significant": "The gain may be chance (its 95 % range includes zero), so no "
+                       "reliable cost per unit.",
+    "no_gain": "No gain: on average it did worse than {against} on this outcome.",
+    "no_spend": "Spent no more public money than {against}.",
+}
+
+
+def _range(low: float, high: float, signed: bool = False) -> str:
+    if not np.isfinite(low):
+        return ""
+    top = "no upper limit" if not np.isfinite(high) else fmt(high, signed)
+    return f" ({fmt(low, signed)} to {top})"
+
+
+def value_markdown(frame: pd.DataFrame, aim: str, titles: dict[str, str],
+                   equal_budgets: bool) -> str:
+    """The ranked value-for-money table: one line per programme (scenario)."""
+    a = AIMS[aim]
+    money = (f"{a.units.capitalize()} per {MONEY_MILLION} of extra money (95 % range)"
+             if equal_budgets else f"Cost per {a.unit}, {MONEY} (95 % range)")
+    head = ["Rank", "Programme (compared with)", f"Extra public money, {MONEY} (95 % range)",
+            f"{a.units.capitalize()} (95 % range)", money, "In words"]
+    lines = ["| " + " | ".join(head) + " |", "|---:|---|---:|---:|---:|---|"]
+    for r in frame.to_dict("records"):
+        against = escape(titles.get(r["against"], r["against"]))
+        if equal_budgets:
+            value = (fmt(r["per_million"], True) + _range(r["per_million_low"],
+                                                          r["per_million_high"], True)
+                     if np.isfinite(r["per_million"]) else "n/a")
+        else:
+            value = (fmt(r["cost"]) + _range(r["cost_low"], r["cost_high"])
+                     if r["status"] == "ranked" else "n/a")
+        words = STATUS_WORDS[r["status"]].format(cost=fmt(r["cost"]), money=MONEY,
+                                                 unit=a.unit, against=against)
+        lines.append(
+            f"| {r['rank'] or '-'} | {escape(titles.get(r['scenario'], r['scenario']))}<br>"
+            f"<small>against {against}</small> | {fmt(r['spend'])}"
+            f"{_range(r['spend_low'], r['spend_high'])} | {fmt(r['gain'], True)}"
+            f"{_range(r['gain_low'], r['gain_high'], True)} | {value} | {words} |")
+    return "\n".join(lines)
+
+
+def budget_note(frame: pd.DataFrame) -> str:
+    """A note when the programmes' spending differs a lot (the ranking compares per unit)."""
+    spend = frame.loc[frame["spend"] > 0, "spend"]
+    if len(spend) < 2 or spend.max() < 2 * spend.min():
+        return ""
+    return (f"The programmes spent very different amounts: from {fmt(spend.min())} to "
+            f"{fmt(spend.max())} {MONEY} more than their comparison "
+            f"({spend.max() / spend.min():,.0f}-fold). The cost per unit compares them per "
+            "unit of money; a programme that is cheap per unit at a small budget need not "
+            "stay cheap at a larger one.")
 
 
 def _read_png(path: Path) -> bytes:
@@ -135,18 +316,27 @@ def _compare_results(folder: Path, manifest: dict, summary: pd.DataFrame) -> Res
     costs = pd.read_csv(costs_path) if costs_path.is_file() else pd.DataFrame(
         columns=["scenario", "against", "outcome", "measure", "extra_spend", "gain",
                  "gain_significant", "cost"])
-    res = Results(folder, "compare", f"Comparison against {reference}",
-                  describe(manifest, summary),
-                  table=format_markdown(table, costs, names, reference))
-    res.notes = [HOW_TO_READ, NOTE]
-    captions = {file: f"{title} ({unit}): middle line = median run, bands = middle half "
-                f"and 90 % of runs" for _, _, title, unit, file in FAN_SERIES}
+    note = read_note(folder)
+    titles = {n: note.get("titles", {}).get(n) or scenario_title(n) for n in names}
+    res = Results(folder, "compare", f"Comparison against {titles.get(reference, reference)}",
+                  describe(manifest, summary, titles),
+                  table=outcome_markdown(table, names, reference, titles))
+    res.notes = [HOW_TO_READ]
+    res.warnings = list(note.get("warnings", []))
+    res.runs, res.titles = summary, {n: titles.get(n, n) for n in names}
+    if not costs.empty:
+        res.comparators = dict(costs.groupby("scenario", sort=False)["against"].first())
+    else:
+        res.comparators = {n: reference for n in names if n != reference}
+    captions = {file: f"{title} ({unit}), one panel per scenario: middle line = median run, "
+                "bands = middle half and 90 % of runs, dashed = the reference's median"
+                for _, _, title, unit, file in FAN_SERIES}
     captions["bars_means.png"] = "Average of each outcome with its 95 % range"
     captions["bars_differences.png"] = f"Difference from {reference} with its 95 % range"
     for file, caption in captions.items():
         if (folder / file).is_file():
             res.images.append((caption, _read_png(folder / file)))
-    for path in (table_path, costs_path):
+    for path in (table_path, costs_path, *sorted((folder / SCENARIOS_DIR).glob("*.toml"))):
         if path.is_file():
             res.downloads.append((path.name, path.read_bytes()))
     return res
@@ -202,10 +392,11 @@ def _simulate_results(folder: Path) -> Results:
     path = folder / "summary.json"
     if path.is_file():
         data = json.loads(path.read_text(encoding="utf-8"))
-        rows = [(k.replace("_", " "), v) for k, v in data.items()
-                if isinstance(v, int | float | str)]
-        res.table = "| figure | value |\n|---|---:|\n" + "\n".join(
-            f"| {k} | {fmt(v) if isinstance(v, float) else v} |" for k, v in rows)
+        labels = {**SUMMARY_LABELS, "policy_spend": f"Public money spent ({MONEY})"}
+        rows = [(escape(labels.get(k, k.replace("_", " ").capitalize())), v)
+                for k, v in data.items() if isinstance(v, int | float | str)]
+        res.table = "| Figure | Value |\n|---|---:|\n" + "\n".join(
+            f"| {k} | {fmt(v) if isinstance(v, float) else escape(v)} |" for k, v in rows)
     for name in ("firms.png", "revenue.png", "alliances.png", "trust_resilience.png"):
         if (folder / name).is_file():
             res.images.append((name.removesuffix(".png").replace("_", " and "),
@@ -214,9 +405,9 @@ def _simulate_results(folder: Path) -> Results:
 
 
 def frame_markdown(frame: pd.DataFrame) -> str:
-    head = "| " + " | ".join(map(str, frame.columns)) + " |"
+    head = "| " + " | ".join(map(escape, frame.columns)) + " |"
     rule = "|" + "---|" * len(frame.columns)
-    rows = ["| " + " | ".join(fmt(v) if isinstance(v, float) else str(v) for v in r) + " |"
+    rows = ["| " + " | ".join(fmt(v) if isinstance(v, float) else escape(v) for v in r) + " |"
             for r in frame.itertuples(index=False)]
     return "\n".join([head, rule, *rows])
 
@@ -227,7 +418,7 @@ def points_markdown(points: pd.DataFrame, factors: list[str], outcomes: list[str
             *[f"{OUTCOMES[o].label} ({OUTCOMES[o].unit})" for o in outcomes]]
     lines = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
     for r in points.head(MAX_ROWS).to_dict("records"):
-        cells = [str(r["scenario"]), *[_value(r[f]) for f in factors]]
+        cells = [escape(r["scenario"]), *[_value(r[f]) for f in factors]]
         for o in outcomes:
             half = (r[f"{o}_ci_high"] - r[f"{o}_ci_low"]) / 2
             cells.append(fmt(r[o]) + ("" if not np.isfinite(half) else f" ± {fmt(half)}"))
@@ -274,26 +465,86 @@ def sweep_figure(points: pd.DataFrame, factors: list[str], outcome: str) -> byte
 
 # --------------------------------------------------------------------------- components
 @solara.component
+def ValueForMoney(results: Results):
+    """The programmes ranked by public money per unit of the outcome the user picks."""
+    aim = solara.use_reactive("bankruptcies")
+    equal = solara.use_reactive(False)
+    frame = solara.use_memo(
+        lambda: value_for_money(results.runs, results.comparators, aim.value),
+        [results.folder, aim.value])
+    labels = {a.label: k for k, a in AIMS.items()}
+    Markdown("#### Value for money: which programme gains most per unit of public "
+                    "money?")
+    with solara.Row(style={"align-items": "center", "gap": "16px", "flex-wrap": "wrap"}):
+        solara.Select("Judge the programmes on", values=list(labels),
+                      value=AIMS[aim.value].label, on_value=lambda x: aim.set(labels[x]),
+                      style={"max-width": "360px"}, classes=["value-aim"])
+        solara.Checkbox(label=f"Compare at equal budgets (gain per {MONEY_MILLION})",
+                        value=equal)
+    with solara.Div(classes=["results-table", "value-table"], style={"overflow-x": "auto"}):
+        Markdown(value_markdown(frame, aim.value, results.titles, equal.value))
+    notes = [f"Ranked: programmes whose gain is clearly above zero, cheapest per unit "
+             f"first. Money is in {MONEY} over the whole horizon (the model's money: revenue "
+             "levels are relative across countries); ranges are 95 % ranges over the runs."]
+    if equal.value:
+        notes.append(f"At equal budgets: what each programme would gain per {MONEY_MILLION} "
+                     "if its gain grew in proportion to its budget. The model does not "
+                     "promise that: to check, run a variant with a bigger or smaller 'Size of "
+                     "support programmes'.")
+    note = budget_note(frame)
+    if note:
+        notes.append(note)
+    Markdown(" ".join(notes), style={"font-size": "0.9em"})
+
+
+@solara.component
 def ResultsView(results: Results):
     """A results folder: what ran, the table, the downloads and the charts."""
-    solara.Markdown(f"### {results.title}")
+    Markdown(f"### {escape(results.title)}")
     solara.Text(results.summary)
-    solara.Text(f"Folder: {results.folder}", style={"color": "#666", "font-size": "0.85em"})
+    solara.Text(f"Folder: {results.folder}", style={"color": "#666", "font-size": "0.85em"},
+                classes=["results-folder"])
+    for warning in results.warnings:
+        solara.Warning(warning, dense=True)
+    if results.runs is not None and results.comparators:
+        ValueForMoney(results)
     if results.table:
-        with solara.Div(classes=["results-table"], style={"overflow-x": "auto"}):
-            solara.Markdown(results.table)
+        if results.kind == "compare":
+            Markdown("#### Every outcome, scenario by scenario")
+        with solara.Div(classes=["results-table", "outcome-table"],
+                        style={"overflow-x": "auto"}):
+            Markdown(results.table)
     for note in results.notes:
-        solara.Markdown(note, style={"font-size": "0.9em"})
+        Markdown(note, style={"font-size": "0.9em"})
     if results.downloads:
         with solara.Row(style={"flex-wrap": "wrap"}):
             for name, data in results.downloads:
                 solara.FileDownload(data, filename=name, label=f"Download {name}",
-                                    mime_type="text/csv")
-    with solara.Row(style={"flex-wrap": "wrap", "gap": "12px"}):
+                                    mime_type="application/toml" if name.endswith(".toml")
+                                    else "text/csv")
+    with solara.Column(gap="16px"):
         for caption, png in results.images:
-            with solara.Column(style={"max-width": "720px"}, gap="2px"):
+            with solara.Column(style={"max-width": "1400px"}, gap="2px"):
                 solara.Image(png, width="100%")
-                solara.Text(caption, style={"font-size": "0.85em", "color": "#444"})
+                solara.Text(caption, style={"font-size": "0.9em", "color": "#444"})
+
+
+@solara.component
+def ResultsList(found: list[Path], on_open):
+    """The saved results, newest first: what, when, finished or not, and an Open button."""
+    rows = solara.use_memo(lambda: [listed(f) for f in found], [tuple(found)])
+    with solara.Column(gap="2px", classes=["results-list"]):
+        for row in rows:
+            with solara.Row(style={"align-items": "center", "gap": "8px",
+                                   "border-bottom": "1px solid #eee"},
+                            classes=["results-row"]):
+                solara.Button("Open", small=True, outlined=True,
+                              on_click=lambda f=row.folder: on_open(f))
+                with solara.Column(gap="0px"):
+                    solara.Text(row.title, style={"font-weight": "600"},
+                                classes=["results-list-title"])
+                    solara.Text(f"{row.when} · {row.what} · {row.folder.name}",
+                                style={"font-size": "0.85em", "color": "#555"})
 
 
 @solara.component
@@ -314,23 +565,19 @@ def ResultsPage():
 
     results, error = solara.use_memo(load, [path.value])
     with solara.Column(style={"padding": "8px"}):
-        solara.Markdown(
-            "Open the results of an experiment run from the command line ('run.py compare' "
-            "or 'run.py sweep'), or of a comparison run on the Compare page, and see its "
-            "tables and charts.")
-        solara.InputText("Results folder (path on the computer running the dashboard)",
-                         value=path, continuous_update=False)
+        Markdown(
+            "Every comparison run on the Compare page is saved here, with the results of "
+            "experiments run from the command line ('run.py compare' or 'run.py sweep'). "
+            f"They are kept in the folder {results_root()} until someone deletes them.")
         if found:
-            with solara.Row(style={"flex-wrap": "wrap"}):
-                solara.Text("Recent:")
-                for folder in found:
-                    solara.Button(folder.name, text=True, small=True,
-                                  on_click=lambda f=folder: path.set(str(f)))
+            with solara.Details(f"Saved results ({len(found)}, newest first)", expand=True):
+                ResultsList(found, lambda f: path.set(str(f)))
+        solara.InputText("Results folder to open (a path on the computer running the "
+                         "dashboard)", value=path, continuous_update=False)
         if error:
             solara.Error(error)
         elif results is not None:
             ResultsView(results)
         else:
-            solara.Info("No results folder yet: run a comparison on the Compare page, or "
-                        "'python run.py compare ...' on the command line, then open its "
-                        "folder here.")
+            solara.Info("No results yet: run a comparison on the Compare page, or "
+                        "'python run.py compare ...' on the command line, then open it here.")

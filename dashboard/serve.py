@@ -24,10 +24,16 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 SCRATCH_ENV = "SME_DASHBOARD_SCRATCH"  # where sessions put their folders (see Session.folder)
-RESULTS_ROOT = Path("results")  # where the Results page looks for experiments (cwd: ROOT)
+# Where the dashboard saves its comparisons and the Results page looks for experiments:
+# results/ of the project, or the folder SME_RESULTS_DIR names (the browser tests use one).
+RESULTS_ENV = "SME_RESULTS_DIR"
 # Set when the server listens beyond this computer (--host 0.0.0.0 or an outside address):
 # the only folders the Results page may open (results/ and the sessions' scratch folder).
 ROOTS_ENV = "SME_RESULTS_ROOTS"
+
+
+def results_root() -> Path:
+    return Path(os.environ.get(RESULTS_ENV) or ROOT / "results").resolve()
 
 
 def check_address(host: str, port: int) -> None:
@@ -75,7 +81,7 @@ def server_env(host: str = DEFAULT_HOST, scratch: str | None = None) -> dict[str
     if scratch is not None:
         env[SCRATCH_ENV] = scratch
     if not is_local(host):  # the Results page opens only results/ and the sessions' folders
-        env[ROOTS_ENV] = os.pathsep.join([str(ROOT / RESULTS_ROOT)]
+        env[ROOTS_ENV] = os.pathsep.join([str(results_root())]
                                          + ([scratch] if scratch else []))
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)

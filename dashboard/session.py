@@ -28,7 +28,8 @@ class Session:
     - `explore`, `compare`: each page's remembered values (see `remembered`);
     - `progress`: the last progress report of this session's comparison (reactive, so the
       Compare page follows it while it runs in a background thread);
-    - `folder`: a temporary folder for the session's files, removed by `close()`.
+    - `folder`: a temporary folder for the session's scratch files (the engine's logs),
+      removed by `close()`; the comparisons themselves are saved under results/.
     """
 
     def __init__(self, progress: solara.Reactive):

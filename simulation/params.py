@@ -1,13 +1,14 @@
 """The parameter registry: every model parameter declared once.
 
-Defaults, bounds, units, groups and help text live here and nowhere else. The
-model, the scenario loader, the CLI (`run.py params`, `--set`), sweeps, the
-dashboard and the parameter table in docs/ODD.md all read this registry.
+Defaults, bounds, units, groups, labels and help text live here and nowhere
+else. The model, the scenario loader, the CLI (`run.py params`, `--set`), sweeps,
+the dashboard and the parameter table in docs/ODD.md all read this registry.
 
-Sources: "TARGETS" is ../shared/calibration/TARGETS.md (survey of 500 SMEs
-and five case studies); other sources are named in the help text. Values marked
-"calibrated" come from the documented search of docs/ODD.md, Section 10.2; values
-marked "assumption" are modelling choices not calibrated against data.
+`label` is a short name in plain words and `help` a sentence or two for people who
+do not read code (the dashboard shows both). The technical notes (formulas,
+sources, which values are calibrated and against what, which are assumptions) are
+in docs/ODD.md, "Parameter notes"; "TARGETS" there is
+../shared/calibration/TARGETS.md (survey of 500 SMEs and five case studies).
 """
 
 from __future__ import annotations
@@ -34,6 +35,12 @@ class Param:
     help: str = ""
     kind: type = float
     choices: tuple[str, ...] | None = None
+    label: str = ""  # a short name in plain words (the name in words where empty)
+
+    @property
+    def title(self) -> str:
+        """The label, or the name in words."""
+        return self.label or self.name.replace("_", " ").capitalize()
 
     def check(self, value: Any, where: str = "") -> Any:
         """Return `value` converted to this parameter's kind, or raise ParameterError."""
@@ -117,193 +124,254 @@ AS_SCENARIO = 0
 SCENARIO_BUDGET = -1.0
 
 _P = Param
-CAL = "calibrated (docs/ODD.md, Section 10.2)"
 PARAMS_LIST: list[Param] = [
     # --- run ---------------------------------------------------------------
     _P("months", 120, 1, 1200, "months", "run",
-       "Simulated horizon after the burn-in (DESIGN §3).", int),
+       "How many months the story runs after the warm-up.", int,
+       label="Months to simulate"),
     _P("burn_in", 24, 0, 240, "months", "run",
-       "Months run before the horizon and excluded from outcome statistics.", int),
+       "Months the model runs before the story starts, so that partnerships and trust exist by "
+       "month 1. They are not counted in any result.", int,
+       label="Warm-up months before month 1 (not counted)"),
     _P("structure_stats_every", 12, 1, 120, "months", "run",
-       "Compute the structural statistics (network density, clustering, largest component, "
-       "revenue Gini) every k months and in the last month; they cost O(n log n) and more, "
-       "and the series repeats the last values in between. Set 1 for monthly values.", int),
+       "How often the network figures (how connected firms are, how unequal their sales) are "
+       "measured. Measuring every month is slower in large models.", int,
+       label="Months between network measurements"),
     # --- population ----------------------------------------------------------
     _P("n_firms", 3000, 1, 5_000_000, "firms", "population",
-       "Initial number of SMEs.", int),
+       "How many small and medium-sized firms the model starts with. More firms give steadier "
+       "results and take longer.", int,
+       label="Number of firms at the start"),
     _P("country", "all", group="population", unit="",
-       help="Country preset of the population, or 'all' for equal shares of the five "
-            "survey countries (TARGETS: ~100 firms per country).",
-       kind=str, choices=("all",) + COUNTRIES),
+       help="Which country's firms the model holds: one of the five survey countries, or all five "
+            "in equal shares. Countries differ in institutions, costs and habits.",
+       kind=str, choices=("all",) + COUNTRIES,
+       label="Country"),
     _P("share_micro", 0.915, 0.0, 1.0, "share", "population",
-       f"Share of micro firms (<10 employees) at start; {CAL}: with share_small, a Zipf-like "
-       "upper tail of firm size (TARGETS §4), as in OECD SME demography (about nine in ten "
-       "SMEs are micro); 0.915 since the reach of alliances (Section 10.2).", float),
+       "The share of firms with fewer than 10 staff at the start. About nine in ten SMEs are "
+       "micro firms.", float,
+       label="Share of micro firms (under 10 staff)"),
     _P("share_small", 0.06, 0.0, 1.0, "share", "population",
-       f"Share of small firms (10-49 employees) at start; medium firms take the rest; {CAL}: "
-       "size tail (TARGETS §4).", float),
+       "The share of firms with 10 to 49 staff at the start; the rest are medium-sized (50-249 "
+       "staff). Micro and small shares together cannot exceed 1.", float,
+       label="Share of small firms (10-49 staff)"),
     _P("institution_sd", 0.75, 0.0, 2.0, "0-5 scale", "population",
-       "Within-country sd of perceived institutional context; with the spread of country "
-       "means the overall sd is ~0.9 (TARGETS §1, §3).", float),
+       "How far firms in the same country differ in how well they think contracts, courts and "
+       "business associations work for them.", float,
+       label="How much firms differ in their trust in rules and courts"),
     _P("digital_adoption", 0.35, 0.0, 1.0, "share", "population",
-       "Mean share of firms using the matchmaking platform at start (scaled by country "
-       "preset); assumption.", float),
+       "The share of firms that use an online platform to find partners at the start; it differs "
+       "by country around this value.", float,
+       label="Share of firms on the online matchmaking platform"),
     _P("entry_rate", 0.09, 0.0, 0.5, "per year", "population",
-       "New firms per year as a share of living firms (TARGETS §4: birth rates 8-10 %).",
-       float),
+       "How many new firms start each year for every existing firm (8-10 % is typical).",
+       float,
+       label="New firms each year, as a share of existing firms"),
     # --- alliances ---------------------------------------------------------
     _P("search_prob", 0.07, 0.0, 1.0, "per month", "alliances",
-       "Base monthly probability that a firm with spare capacity looks for a partner; "
-       f"{CAL}: collaboration frequency (TARGETS §1).", float),
+       "The chance, each month, that a firm with room for another partnership looks for one.",
+       float,
+       label="Chance a firm looks for a partner"),
     _P("search_need_weight", 2.0, 0.0, 10.0, "", "alliances",
-       "How strongly need (falling revenue, shock exposure) raises search probability.",
-       float),
+       "How much more often firms whose sales fall, or that a shock hits, look for a partner (0: "
+       "no more often than others).",
+       float,
+       label="How much harder firms in trouble look for partners"),
     _P("max_alliances", 3, 0, 5, "alliances", "alliances",
-       "Most alliances one firm can hold at once (0 switches collaboration off).", int),
+       "The most partnerships a firm can be in at the same time (0: firms never team up).", int,
+       label="Most partnerships one firm can hold"),
     _P("gain_weight", 0.5, 0.0, 1.0, "", "alliances",
-       "Exponent a in score = gain^a * trust^(1-a) (Klos and Nooteboom 2001).", float),
+       "When a firm weighs a possible partner, how much it counts what the partnership would "
+       "bring (1) against how far it trusts the partner (0).", float,
+       label="Weight on expected gain rather than trust when choosing a partner"),
     _P("accept_threshold", 0.30, 0.0, 1.0, "score", "alliances",
-       "Minimum partner score a firm accepts; assumption.", float),
+       "How good a partner must look (gain and trust together, 0 to 1) before a firm agrees to "
+       "team up.", float,
+       label="Lowest partner score a firm says yes to"),
     _P("consortium_prob", 0.25, 0.0, 1.0, "share", "alliances",
-       "Chance that a joint-bid, R&D or infrastructure alliance grows into a multi-firm "
-       "consortium (3-4 members); assumption.", float),
+       "The chance that a joint bid, joint research or shared infrastructure partnership takes in "
+       "a third or fourth firm.", float,
+       label="Chance a partnership grows to 3-4 firms"),
     _P("formal_contract_bias", 0.29, 0.0, 1.0, "share", "alliances",
-       "Base propensity to sign a formal contract (rises with institutional quality); "
-       f"{CAL}: alliances ending early (TARGETS §4).", float),
+       "How readily partners sign a written contract rather than agree informally; firms sign "
+       "more where courts and rules work well.", float,
+       label="Tendency to sign a formal contract"),
     _P("formal_setup_cost", 0.25, 0.0, 5.0, "months of fixed cost", "alliances",
-       "Set-up cost of a formal contract (legal, negotiation), per member; assumption.",
-       float),
+       "What lawyers and negotiation cost each partner when a written contract is signed, in "
+       "months of the firm's fixed costs.",
+       float,
+       label="Cost of setting up a formal contract"),
     _P("search_cost", 0.05, 0.0, 2.0, "months of fixed cost", "alliances",
-       "Transaction cost of searching and negotiating one alliance; the platform halves it.",
-       float),
+       "What it costs a firm to find and agree a partnership, in months of its fixed costs. The "
+       "online platform halves it.",
+       float,
+       label="Cost of finding and negotiating with a partner"),
     _P("contract_term", 36, 6, 240, "months", "alliances",
-       "Term of a formal contract; informal alliances are reviewed every 12 months.", int),
+       "How long a written contract runs before partners decide whether to renew it. Informal "
+       "partnerships are looked at again every year.", int,
+       label="Length of a formal contract"),
     _P("coordination_cost", 0.04, 0.0, 0.5, "share of fixed cost", "alliances",
-       "Monthly coordination cost per member, x (members - 1)^0.7 and the region's "
-       "coordination multiplier (TARGETS §2 frictions).", float),
+       "What working together costs each partner every month (meetings, shared staff, "
+       "administration), as a share of its fixed costs; more partners cost more.", float,
+       label="Monthly cost of working together"),
     _P("supply_chain_logistics_cut", 0.18, 0.0, 0.9, "share", "alliances",
-       "Cut in logistics cost from a supply-chain alliance at full participation "
-       "(TARGETS §2, Kenya: -18 %).", float),
+       "How much a shared supply chain cuts a firm's shipping and logistics costs when the "
+       "partnership runs fully (Kenya case study: 18 %).", float,
+       label="Shipping cost saved by a shared supply chain"),
     _P("co_marketing_price_premium", 0.135, 0.0, 0.5, "share", "alliances",
-       "Export price premium from co-branding at full participation "
-       "(TARGETS §2, Vietnam: +12-15 %).", float),
+       "How much more firms get for their exports when they market them together under one brand "
+       "(Vietnam case study: 12-15 %).", float,
+       label="Export price gain from joint marketing"),
     _P("joint_bid_contract_boost", 0.35, 0.0, 1.0, "share", "alliances",
-       "Extra contract revenue from joint bids at full participation "
-       "(TARGETS §2, UK: up to +35 %).", float),
+       "How much more contract income firms win by bidding together for large contracts (UK case "
+       "study: up to 35 %).", float,
+       label="Extra contract income from bidding jointly"),
     _P("rd_time_cut", 0.20, 0.0, 0.9, "share", "alliances",
-       "Cut in time to innovation from an R&D consortium (TARGETS §2, Canada: -20 %).",
-       float),
+       "How much faster firms that research together bring out new products (Canada case study: "
+       "20 %).",
+       float,
+       label="Time saved on new products by joint research"),
     _P("infra_cost_cut", 0.30, 0.0, 0.9, "share", "alliances",
-       "Cut in infrastructure cost and deploy time from shared infrastructure "
-       "(TARGETS §2, India: -30 %).", float),
+       "How much firms that share infrastructure (cloud, equipment, specialists) save on it "
+       "(India case study: 30 %).", float,
+       label="Infrastructure cost saved by sharing it"),
     _P("loss_months_to_break", 6, 1, 60, "months", "alliances",
-       "Months of negative net benefit after which an alliance dissolves.", int),
+       "How many months in a row a partnership may cost its members more than it brings before "
+       "they end it.", int,
+       label="Months of losses before a partnership ends"),
     _P("mutual_aid_share", 0.2, 0.0, 1.0, "share", "alliances",
-       "Share of its spare capital a partner gives to distressed members (not repaid), "
-       "scaled by trust (TARGETS §2: shared risk buffers).", float),
+       "When a partner runs short of cash, the share of their spare cash the others give it (more "
+       "when they trust it more). It is not paid back.", float,
+       label="Share of spare cash partners give a partner in trouble"),
     _P("alliance_size_elasticity", 0.2, 0.0, 1.0, "", "alliances",
-       "Elasticity e with which alliance effects on revenue and cost (co-marketing premium, "
-       "joint-bid boost, logistics, infrastructure and R&D cost cuts) fall with firm size "
-       "above 20 thousand revenue a month: there they reach a share (size/20)^-e of the "
-       "firm's business (a partner matters more to a small firm; Stuart 2000); 0 = every "
-       f"firm alike; {CAL}: volatility-size slope (TARGETS §4); 0.2, the exponent of the "
-       "demand walk's volatility.", float),
+       "How quickly the benefits of a partnership shrink, relative to the firm's business, as "
+       "firms grow: a partner matters more to a small firm (0: the same for every firm).", float,
+       label="How much less partnerships matter to bigger firms"),
     # --- trust -------------------------------------------------------------
     _P("trust_build_rate", 0.10, 0.0, 1.0, "per month", "trust",
-       "Trust gained per honoured month: t += rate*(1-t) (DESIGN §3 default).", float),
+       "How much of the remaining way to full trust partners cover each month in which they keep "
+       "their commitments.", float,
+       label="How fast trust grows when partners keep their word"),
     _P("trust_erosion_rate", 0.30, 0.0, 1.0, "per event", "trust",
-       "Trust lost on detected shirking: t -= rate*t (DESIGN §3 default).", float),
+       "The share of its trust a firm loses in a partner it catches cutting corners.", float,
+       label="Trust lost when a partner is caught cutting corners"),
     _P("trust_break_threshold", 0.25, 0.0, 1.0, "trust", "trust",
-       "An alliance dissolves when any member's trust in a partner falls below this.",
-       float),
+       "A partnership ends when a member's trust in a partner falls below this level (0 = none, 1 "
+       "= full).",
+       float,
+       label="Trust below which a partnership breaks up"),
     _P("trust_propensity_mean", 0.48, 0.0, 1.0, "trust", "trust",
-       f"Mean initial trust in strangers; {CAL}: alliances ending early (TARGETS §4).", float),
+       "How far firms trust a firm they have never worked with, on average (0 = not at all, 1 = "
+       "fully).", float,
+       label="Trust in strangers at first"),
     _P("trustworthiness_mean", 0.65, 0.0, 1.0, "share", "trust",
-       f"Mean propensity to honour commitments; {CAL}: alliances ending early (TARGETS §4).",
-       float),
+       "How strongly firms, on average, lean towards keeping their word in a partnership.",
+       float,
+       label="How reliably firms keep their commitments"),
     _P("shirk_temptation", 0.44, 0.0, 1.0, "", "trust",
-       "Base temptation to shirk before shadow of the future, contracts and enforcement; "
-       f"{CAL}: alliances ending early (TARGETS §4).", float),
+       "How tempting it is, before contracts, courts and the value of future business hold firms "
+       "back, to do less than agreed.", float,
+       label="Temptation to cut corners in a partnership"),
     _P("detection_prob", 0.3, 0.0, 1.0, "probability", "trust",
-       "Base chance that shirking is detected; rises with institutions and formality.",
-       float),
+       "The chance that a partner notices when a firm does less than agreed; higher with written "
+       "contracts and working institutions.",
+       float,
+       label="Chance that cutting corners is noticed"),
     _P("referral_trust_discount", 0.8, 0.0, 1.0, "share", "trust",
-       "Share of a referrer's trust inherited by a referred stranger.", float),
+       "When a trusted partner introduces another firm, the share of the trust in the partner "
+       "that the newcomer starts with.", float,
+       label="Share of trust passed on when a partner recommends someone"),
     # --- economy -----------------------------------------------------------
     _P("demand_growth", 0.095, -0.2, 0.3, "per year", "economy",
-       f"Trend growth of market demand (all sectors); {CAL}: mean revenue growth "
-       "(TARGETS §1), over seeds 42-71 (Section 10.2, reach of alliances).", float),
+       "How fast customers' demand grows each year in ordinary times, in every sector and country.",
+       float,
+       label="Growth of customer demand"),
     _P("revenue_volatility", 0.01, 0.0, 0.5, "log sd per month", "economy",
-       "Monthly firm-specific demand volatility at 20 thousand revenue a month; "
-       f"Laplace-distributed, scaled by size^-0.2 (TARGETS §4); {CAL}: spread of revenue "
-       "growth (TARGETS §1).", float),
+       "How much a firm's sales move up and down from month to month by chance; less for bigger "
+       "firms.", float,
+       label="Month-to-month ups and downs of a firm's sales"),
     _P("demand_jump_rate", 0.25, 0.0, 12.0, "per year", "economy",
-       "Rate of large jumps in a firm's demand (a major customer or contract won or lost); "
-       "lumpy opportunities make growth rates tent-shaped (Bottazzi and Secchi 2006); "
-       f"{CAL}: growth-rate kurtosis and volatility-size slope (TARGETS §4).", float),
+       "How many times a year, on average, a firm wins or loses a large customer or contract.",
+       float,
+       label="How often a firm wins or loses a major customer"),
     _P("demand_jump_size", 0.08, 0.0, 0.5, "log change", "economy",
-       "Mean size of a demand jump at 20 thousand revenue a month (exponential), scaled by "
-       "size^-0.2 (Stanley et al. 1996; Amaral et al. 1997); "
-       f"{CAL}: growth-rate kurtosis and volatility-size slope (TARGETS §4).", float),
+       "How much a typical large customer or contract won or lost changes a firm's sales.", float,
+       label="How much a major customer or contract changes sales"),
     _P("demand_jump_cap", 3.0, 0.5, 10.0, "mean jump sizes", "economy",
-       "Largest demand jump, in mean jump sizes: one customer or contract is a bounded share "
-       f"of a firm's demand; {CAL}: the survey's growth range, -5 % to +45 % (TARGETS §1).",
-       float),
+       "The largest change one customer or contract can make, as a multiple of the typical one: "
+       "no single customer is the whole market.",
+       float,
+       label="Largest change from one customer or contract (x the typical one)"),
     _P("demand_jump_up_share", 0.75, 0.0, 1.0, "share", "economy",
-       "Share of demand jumps that are gains (the rest are losses); "
-       f"{CAL}: the survey's growth range is skewed up, -5 % to +45 % (TARGETS §1).", float),
+       "Of the large customers or contracts that change a firm's sales, the share that are won "
+       "rather than lost.", float,
+       label="Share of those changes that are wins"),
     _P("variable_cost_ratio", 0.76, 0.3, 1.2, "share of revenue", "economy",
-       "Mean variable cost per unit of revenue (incl. logistics and inputs); assumption.",
-       float),
+       "What a firm spends on materials, inputs and shipping for each unit it sells, as a share "
+       "of the sale.",
+       float,
+       label="Running costs per unit of sales"),
     _P("fixed_cost_ratio", 0.18, 0.0, 0.5, "share of revenue", "economy",
-       "Monthly fixed cost as a share of capacity revenue (capacity x demand index); "
-       "assumption.", float),
+       "Costs a firm pays every month whatever it sells (rent, permanent staff), as a share of "
+       "the sales it is built for.", float,
+       label="Fixed monthly costs (rent, staff)"),
     _P("closure_rate", 0.068, 0.0, 0.5, "per year", "economy",
-       "Voluntary closures (retirement, better options) of firms in good standing; six times "
-       f"higher for firms drawing on credit; {CAL}: with bankruptcies, exits of 8-10 % a "
-       "year and half of entrants surviving five years (TARGETS §4).", float),
+       "The share of healthy firms that close each year for other reasons than bankruptcy "
+       "(retirement, better options); firms living on credit close more often.", float,
+       label="Firms closing voluntarily"),
     _P("initial_buffer", 1.0, 0.0, 24.0, "months of revenue", "economy",
-       "Initial cash buffer (JPMorgan Chase Institute 2016: the median US small business "
-       "holds 27 days of cash).", float),
+       "The cash a firm holds at the start, in months of its sales (the median US small business "
+       "holds about one month).", float,
+       label="Cash reserves at the start"),
     _P("credit_months", 1.5, 0.0, 12.0, "months of revenue", "economy",
-       "Credit line as months of expected revenue.", float),
+       "The credit line banks give a firm, in months of its expected sales.", float,
+       label="Bank credit available"),
     _P("interest_rate", 0.10, 0.0, 1.0, "per year", "economy",
-       "Interest on drawn credit.", float),
+       "The yearly interest firms pay on the credit they use.", float,
+       label="Interest on borrowed money"),
     _P("invest_share", 0.017, 0.0, 1.0, "per month", "economy",
-       "Share of capital above the target buffer invested in capacity each month; "
-       f"{CAL}: mean and spread of revenue growth (TARGETS §1).", float),
+       "The share of its cash above a safe reserve that a firm invests each month to sell more.",
+       float,
+       label="Share of spare cash invested in growth"),
     _P("innovation_rate", 0.135, 0.0, 2.0, "per month", "economy",
-       "Base monthly innovation rate (development speed, docs/ODD.md Section 7.15); "
-       f"{CAL}: survey mean and sd of 2.4 and 1.3 innovations a year (TARGETS §1), over "
-       "seeds 42-71 (Section 10.2, seeds robustness).", float),
+       "How fast firms develop new products or processes each month before partnerships, grants "
+       "and size change it (the survey's firms report about 2.4 a year).", float,
+       label="Base chance of a new product or process"),
     _P("innovation_productivity_gain", 0.01, 0.0, 0.2, "share", "economy",
-       "Productivity gain per innovation (cut in variable cost ratio); assumption.", float),
+       "How much each new product or process cuts a firm's running costs.", float,
+       label="Cost saving from each innovation"),
     # --- shocks ------------------------------------------------------------
     _P("random_shock_rate", 0.0, 0.0, 5.0, "per year", "shocks",
-       "Rate of unscheduled shocks (Poisson); kind, sector, timing drawn at random.", float),
+       "How many unplanned shocks hit in an average year, on top of the scenario's own; their "
+       "kind, timing and the sectors they hit are drawn at random (0: none).", float,
+       label="Surprise shocks"),
     _P("random_shock_depth", 0.15, 0.0, 0.9, "share", "shocks",
-       "Depth of unscheduled shocks.", float),
+       "How deep the unplanned shocks are: 0.15 means a 15 % fall in what is hit.", float,
+       label="Size of surprise shocks"),
     # flat settings of the scenario's scheduled shocks (simulation/scenario.py,
     # apply_settings); their defaults leave every scenario as its file says
     _P("shock_depth_scale", 1.0, 0.0, 5.0, "x", "shocks",
-       "Multiplies the depth of every scheduled shock in the scenario (a depth is at most 1); "
-       "1 = as the scenario says, 0 = no shock. No effect on a scenario without scheduled "
-       "shocks.", float),
+       "Makes every planned shock of the scenario deeper or milder: 2 doubles it, 0 removes "
+       "it (1: as the scenario says).", float,
+       label="Strength of the scenario's shocks (x as planned)"),
     _P("shock_start", AS_SCENARIO, 0, 1200, "month", "shocks",
-       "Month at which the scenario's first scheduled shock starts; the others move with it, "
-       "keeping their timing. 0 = as the scenario says. No effect on a scenario without "
-       "scheduled shocks.", int),
+       "The month the scenario's first planned shock begins; the others move with it "
+       "(0: as the scenario says).", int,
+       label="Month the shocks begin"),
     _P("shock_duration", AS_SCENARIO, 0, 1200, "months", "shocks",
-       "Months at full depth of every scheduled shock in the scenario. 0 = as the scenario "
-       "says. No effect on a scenario without scheduled shocks.", int),
+       "How many months each planned shock lasts at its worst (0: as the scenario says).", int,
+       label="How long each shock lasts"),
     # --- policy ------------------------------------------------------------
     _P("policy_scale", 1.0, 0.0, 100.0, "x", "policy",
-       "Multiplies every policy budget in the scenario (0 switches policies off).", float),
+       "Multiplies the budget of every support programme of the scenario: 2 doubles them, 0 "
+       "switches them off.", float,
+       label="Size of support programmes (x the scenario's budgets)"),
     *[_P(f"{kind}_budget", SCENARIO_BUDGET, SCENARIO_BUDGET, 1e6,
          "thousand/month per 1,000 firms", "policy",
-         f"Monthly budget of every {kind.replace('_', ' ')} policy in the scenario, before "
-         "policy_scale. Negative (default -1) = as the scenario says. No effect on a "
-         "scenario without this instrument.", float)
+         f"The monthly budget of the scenario's {kind.replace('_', ' ')} programme, per 1,000 "
+         "firms, before the size of support programmes (a negative value: as the scenario "
+         "says).", float,
+         label=f"Budget: {kind.replace('_', ' ')} (per 1,000 firms a month)")
       for kind in INSTRUMENTS],
 ]
 

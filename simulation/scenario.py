@@ -5,6 +5,7 @@ Loads a file, resolves `extends`, validates against the registry and schemas.
 A scenario is a TOML file:
 
     name = "demand_shock"                 # optional, defaults to the file name
+    title = "Fall in demand"              # optional: a short title for people (dashboard)
     description = "Plain language ..."    # required
     extends = "baseline"                  # optional: a shipped scenario or a path
     [params]                              # registry overrides
@@ -36,8 +37,9 @@ from .shocks import SHOCK_FIELDS, SHOCK_KINDS, Shock
 assert INSTRUMENTS == POLICY_KINDS  # the registry's <instrument>_budget parameters
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
-TOP_KEYS = ("name", "description", "extends", "params", "shocks", "policies")
+TOP_KEYS = ("name", "title", "description", "extends", "params", "shocks", "policies")
 MAX_EXTENDS_DEPTH = 16
+MAX_TITLE = 80  # characters: a title fits on one line of a menu
 
 
 @dataclass
@@ -49,6 +51,12 @@ class Scenario:
     policies: list[Policy] = field(default_factory=list)
     source: str = ""
     chain: list[str] = field(default_factory=list)  # names, from the root ancestor down
+    title: str = ""  # a short title for people; not inherited (see `label`)
+
+    @property
+    def label(self) -> str:
+        """The title, or the name in words where the file gives none."""
+        return self.title or self.name.replace("_", " ").capitalize()
 
     def to_dict(self) -> dict:
         """The fully resolved scenario (no `extends`): itself a valid scenario file."""
@@ -64,6 +72,7 @@ class Scenario:
             policies.append(d)
         return {
             "name": self.name,
+            **({"title": self.title} if self.title else {}),
             "description": self.description,
             "params": dict(self.params),
             "shocks": shocks,
@@ -87,6 +96,17 @@ def to_toml(scenario: Scenario, params: dict | None = None, seed: int | None = N
 def shipped() -> dict[str, Path]:
     """Shipped scenario names and their files."""
     return {p.stem: p for p in sorted(SCENARIO_DIR.glob("*.toml"))}
+
+
+def scenario_titles() -> dict[str, str]:
+    """{name: title for people} of every shipped scenario."""
+    out = {}
+    for name, path in shipped().items():
+        try:
+            out[name] = load_scenario(path).label
+        except ScenarioError:
+            out[name] = name
+    return out
 
 
 def list_scenarios() -> list[tuple[str, str]]:
@@ -294,11 +314,18 @@ def _load_scenario(ref: str | Path, _depth: int = 0, _base: Path | None = None,
                 f"{path}:{loc.line(key)}: {key}: unknown field{suggest(key, TOP_KEYS)} "
                 f"(valid: {', '.join(TOP_KEYS)})"
             )
-    for key in ("name", "description", "extends"):
+    for key in ("name", "title", "description", "extends"):
         if key in data and not isinstance(data[key], str):
             raise ScenarioError(f"{path}:{loc.line(key)}: {key}: expected a string")
     if "description" not in data or not data["description"].strip():
         raise ScenarioError(f"{path}:1: description: missing (a plain-language sentence or two)")
+    title = " ".join(data.get("title", "").split())
+    if "title" in data and not title:
+        raise ScenarioError(f"{path}:{loc.line('title')}: title: empty (a few words, or leave "
+                            "the field out)")
+    if len(title) > MAX_TITLE:
+        raise ScenarioError(f"{path}:{loc.line('title')}: title: {len(title)} characters "
+                            f"(valid: at most {MAX_TITLE}; the description says more)")
     params = data.get("params", {})
     if not isinstance(params, dict):
         raise ScenarioError(f"{path}:{loc.line('params')}: params: expected a [params] table")
@@ -324,7 +351,8 @@ def _load_scenario(ref: str | Path, _depth: int = 0, _base: Path | None = None,
             )
     name = data.get("name", path.stem)
     scen = Scenario(name=name, description=data["description"].strip(), params=checked,
-                    shocks=shocks, policies=policies, source=str(path), chain=[name])
+                    shocks=shocks, policies=policies, source=str(path), chain=[name],
+                    title=title)
     if "extends" in data:
         if _depth >= MAX_EXTENDS_DEPTH:
             raise ScenarioError(

@@ -5,6 +5,7 @@ The same pages in a real browser, served by `run.py dashboard`, are in tests/bro
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 import time
@@ -21,11 +22,19 @@ from test_experiments import SHOCK_TOML  # a deep, short demand shock early on
 import run as cli
 from dashboard import compare as cmp
 from dashboard import explore, results, serve
-from dashboard.common import PARAM_LABELS, param_label
+from dashboard.common import param_label
 from dashboard.session import SESSION, Session, use_new_session
 from simulation.errors import UserError
 from simulation.params import PARAMS, PARAMS_LIST
 from simulation.scenario import load_scenario
+
+
+@pytest.fixture(autouse=True)
+def results_folder(tmp_path, monkeypatch):
+    """Comparisons made by these tests are saved in a temporary results/, not the project's."""
+    folder = tmp_path / "results"
+    monkeypatch.setenv(serve.RESULTS_ENV, str(folder))
+    return folder
 
 
 def small_model(name="recession", **params) -> explore.ExploreModel:
@@ -35,7 +44,10 @@ def small_model(name="recession", **params) -> explore.ExploreModel:
 
 # --------------------------------------------------------------------------- settings
 def test_every_setting_has_a_plain_label_and_an_input_from_the_registry():
-    assert set(PARAM_LABELS) == set(PARAMS)
+    for p in PARAMS_LIST:  # labels and help from the registry, for people
+        assert p.label and p.help, p.name
+        for jargon in ("§", "TARGETS", "docs/", "O(n", "^", "calibrated", "assumption", "sd "):
+            assert jargon not in p.help, (p.name, jargon)
     inputs = explore.model_params("kenya")
     shown = {k for k, v in inputs.items() if isinstance(v, dict)}
     assert shown == {"rng"} | (set(PARAMS) - set(explore.FIXED))
@@ -46,7 +58,7 @@ def test_every_setting_has_a_plain_label_and_an_input_from_the_registry():
         if p.name in explore.FIXED:
             continue
         widget = inputs[p.name]
-        assert widget["label"].endswith(param_label(p.name)), widget
+        assert widget["label"] == param_label(p.name), widget
         if widget["type"] == "SliderFloat":
             steps = (widget["max"] - widget["min"]) / widget["step"]
             assert steps >= 100
@@ -99,24 +111,20 @@ def test_figures_are_redrawn_from_the_model_each_month():
     assert figures[0].lines[0].get_xdata()[-1] == 3
 
 
-def test_network_sample_is_small_stable_and_shows_active_alliances():
+def test_partnerships_are_counted_per_100_firms_by_country_sector_and_type():
     model = small_model(n_firms=1000)
     for _ in range(3):
         model.step()
-    rows, edges, n_alive = explore.network_sample(model, max_nodes=120)
-    assert 0 < rows.size <= 120 and n_alive == model.firms.alive.sum()
-    assert model.firms.alive[rows].all()
-    book = model.alliances.book
-    for i, j, kind in edges:
-        a, b = rows[i], rows[j]
-        shared = [k for k in np.flatnonzero(book.active)
-                  if a in book.members[k] and b in book.members[k]]
-        assert any(book.kind[k] == kind for k in shared)
-    assert len(edges) > 0
-    model.step()
-    after, _, _ = explore.network_sample(model, max_nodes=120)
-    survivors = [r for r in rows if model.firms.alive[r]]
-    assert len(set(survivors) & set(after)) >= 0.8 * len(survivors)  # the picture stays put
+    book, s = model.alliances.book, model.firms
+    memberships = (book.members[book.active] >= 0).sum()
+    for by in ("country", "sector"):
+        names, per100, firms = explore.partnership_counts(model, by)
+        assert firms.sum() == s.alive.sum() and len(names) == len(firms) == per100.shape[0]
+        assert per100.shape[1] == len(explore.ALLIANCE_TYPES)
+        # every member counted once, in its own country or sector
+        assert np.isclose((per100 * firms[:, None] / 100).sum(), memberships)
+    names, _, _ = explore.partnership_counts(small_model("kenya", n_firms=300), "country")
+    assert names == ["Kenya"]  # a one-country model shows that country only
 
 
 def test_headlines_and_the_month_in_words():
@@ -138,8 +146,24 @@ def month_card(rc) -> str:
 
 
 def markdown_text(rc) -> str:
-    return "\n".join(str(getattr(w.template, "template", w.template))
-                     for w in rc.find(v.VuetifyTemplate).widgets)
+    return "\n".join(w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets)
+
+
+def identity(rc) -> str:
+    return rc.find(v.Html, class_="model-identity").widget.children[0]
+
+
+def sliders(rc) -> dict:
+    return {w.label: w for w in rc.find(v.Slider).widgets}
+
+
+def click(rc, label: str, times: int = 1) -> None:
+    for _ in range(times):
+        rc.find(v.Btn, children=[label]).widget.click()
+
+
+CREDIT_GUARANTEE = "Recession + public credit guarantee"
+FIRMS = "Number of firms at the start (firms)"
 
 
 def test_explore_pages_step_their_own_models(monkeypatch):
@@ -150,33 +174,60 @@ def test_explore_pages_step_their_own_models(monkeypatch):
                               handle_error=False)
     assert month_card(page_a) == month_card(page_b) == "0 of 120"
     assert len(page_a.find(ipywidgets.Image).widgets) == len(explore.FIGURES)
-    for _ in range(2):
-        page_a.find(v.Btn, children=["Step"]).widget.click()
+    click(page_a, "Step one month", 2)
     assert month_card(page_a) == "2 of 120"
     assert month_card(page_b) == "0 of 120"  # another session's model did not move
 
-    # the scenario picker loads a scenario into this page's model only
-    page_b.find(v.Select, class_="scenario-picker").widget.v_model = "recession"
+    # the scenario picker (by title) loads a scenario into this page's model only
+    page_b.find(v.Select, class_="scenario-picker").widget.v_model = "Recession: demand " \
+        "and credit fall (no support)"
     page_b.find(v.Html, children=[load_scenario("recession").description.replace("\n", " ")]) \
         .assert_single()
-    page_b.find(v.Btn, children=["Step"]).widget.click()
+    click(page_b, "Step one month")
     assert month_card(page_b) == "1 of 120" and month_card(page_a) == "2 of 120"
-    sliders = {w.label: w for w in page_b.find(v.Slider).widgets}
-    assert sliders["Firms · Number of firms at the start (firms)"].v_model == 300
+    assert sliders(page_b)[FIRMS].v_model == 300
+
+
+def test_the_model_on_screen_is_the_model_of_the_settings_shown(monkeypatch):
+    """The bug of issue 22: Reset built a 3,000-firm baseline whatever the screen showed.
+    Every change of scenario or setting builds exactly the model the sidebar shows."""
+    monkeypatch.setitem(explore.PAGE_DEFAULTS, "n_firms", 300)
+    built = []
+    real = explore.build_model
+    monkeypatch.setattr(explore, "build_model", lambda values: built.append(values)
+                        or real(values))
+    _, rc = solara.render(solara.AppLayout(children=[explore.ExplorePage()]),
+                          handle_error=False)
+    rc.find(v.Select, class_="scenario-picker").widget.v_model = CREDIT_GUARANTEE
+    assert built[-1]["scenario_name"] == "recession_with_credit_guarantee"
+    assert identity(rc) == (f"Model on screen: {CREDIT_GUARANTEE} · All five countries · "
+                            "300 firms at the start · random draw 42")
+    sliders(rc)[FIRMS].v_model = 400
+    {w.label: w for w in rc.find(v.Select).widgets}["Country"].v_model = "Kenya"
+    assert identity(rc) == (f"Model on screen: {CREDIT_GUARANTEE} · Kenya · "
+                            "400 firms at the start · random draw 42")
+    values = built[-1]
+    assert (values["scenario_name"], values["country"], values["n_firms"]) == \
+        ("recession_with_credit_guarantee", "kenya", 400)
+    shown = {w.label: w.v_model for w in rc.find(v.Slider).widgets}
+    for p in PARAMS_LIST:  # every slider shows the value the model was built with
+        if param_label(p.name) in shown:
+            assert shown[param_label(p.name)] == pytest.approx(values[p.name]), p.name
+    click(rc, "Step one month", 3)
+    click(rc, "Start again")  # the same settings, from month 0
+    assert month_card(rc) == "0 of 120" and built[-1] == values
+    assert identity(rc).endswith("Kenya · 400 firms at the start · random draw 42")
 
 
 def test_explore_page_says_what_is_wrong_with_impossible_settings(monkeypatch):
     monkeypatch.setitem(explore.PAGE_DEFAULTS, "n_firms", 300)
     _, page = solara.render(solara.AppLayout(children=[explore.ExplorePage()]),
                             handle_error=False)
-    sliders = {w.label: w for w in page.find(v.Slider).widgets}
-    sliders["Firms · Share of small firms (10-49 staff) (share, 0-1)"].v_model = 0.99
-    page.find(v.Btn, children=["Reset"]).widget.click()
+    sliders(page)["Share of small firms (10-49 staff) (share, 0-1)"].v_model = 0.99
     alert = page.find(v.Alert, type="error").widget
     assert "These settings are not possible" in alert.children[0]
     assert "exceeds 1" in alert.children[0]
-    sliders["Firms · Share of small firms (10-49 staff) (share, 0-1)"].v_model = 0.0
-    page.find(v.Btn, children=["Reset"]).widget.click()
+    sliders(page)["Share of small firms (10-49 staff) (share, 0-1)"].v_model = 0.0
     page.find(v.Alert, type="error").assert_empty()
     assert month_card(page) == "0 of 120"
 
@@ -192,14 +243,17 @@ def test_the_session_keeps_each_page_while_its_user_is_on_another(monkeypatch):
         return solara.AppLayout(children=[page])
 
     _, rc = solara.render(App(), handle_error=False)
-    rc.find(v.Select, class_="scenario-picker").widget.v_model = "recession"
-    rc.find(v.Btn, children=["Step"]).widget.click()
+    rc.find(v.Select, class_="scenario-picker").widget.v_model = CREDIT_GUARANTEE
+    sliders(rc)[FIRMS].v_model = 500
+    click(rc, "Step one month")
     shown.set("compare")
     fields = {w.label: w for w in rc.find(v.TextField).widgets}
     fields["Number of firms"].v_model = "123"
     shown.set("explore")
     assert month_card(rc) == "1 of 120"  # the same model, where it was left
-    assert rc.find(v.Select, class_="scenario-picker").widget.v_model == "recession"
+    assert rc.find(v.Select, class_="scenario-picker").widget.v_model == CREDIT_GUARANTEE
+    assert sliders(rc)[FIRMS].v_model == 500  # and the sidebar shows its settings
+    assert "500 firms at the start" in identity(rc)
     shown.set("compare")
     assert {w.label: w for w in rc.find(v.TextField).widgets}["Number of firms"].v_model \
         == "123"
@@ -238,46 +292,85 @@ def test_the_compare_form_names_every_problem_in_plain_words():
     text = "\n".join(problems)
     for needle in ("Pick at least one scenario to compare", "Number of firms: 0 is not",
                    "Runs per scenario: 0 is not", "Months after the warm-up: 0",
-                   "Random seed: -1"):
+                   "Random draw: -1"):
         assert needle in text, text
-    problems, _ = cmp.check_form(cmp.Form(variant=cmp.Variant(
-        add_policy="credit_guarantee", add_budget=-5.0)))
-    assert problems == ["Monthly budget of the added programme: -5.0 is out of range "
-                        "(valid: 0.0 to 1000000000.0 thousand/month per 1,000 firms)"]
+    problems, _ = cmp.check_form(cmp.Form(variants=(cmp.Variant(
+        add_policy="credit_guarantee", add_budget=-5.0),)))
+    assert problems == ["Variant 1: Monthly budget of the added programme: -5.0 is out of "
+                        "range (valid: 0.0 to 1000000000.0 thousand/month per 1,000 firms)"]
     bad = [cmp.Variant(name="recession"), cmp.Variant(name="1st try"),
            cmp.Variant(add_policy="rd_grants", add_start=30, add_end=10),
            cmp.Variant(setting="share_small", setting_value="0.9"),
-           cmp.Variant(setting="trust_build_rate", setting_value="fast")]
-    needles = ["already a scenario", "must start with a letter", "before it starts",
-               "do not fit together", "expected a number"]
+           cmp.Variant(setting="trust_build_rate", setting_value="fast"),
+           cmp.Variant(shock_depths=(None, 140.0))]
+    needles = ["is taken by another scenario", "must start with a letter", "before it starts",
+               "do not fit together", "expected a number",
+               "Credit crunch (shock 2, from month 24): depth"]
     for variant, needle in zip(bad, needles):
-        problems, _ = cmp.check_form(cmp.Form(variant=variant))
+        problems, _ = cmp.check_form(cmp.Form(variants=(variant,)))
         assert len(problems) == 1 and needle in problems[0], problems
+    twins = (cmp.Variant(name="twin"), cmp.Variant(name="twin"))
+    problems, _ = cmp.check_form(cmp.Form(variants=twins))
+    assert problems == ["Variant 2: the name 'twin' is taken by another scenario in the "
+                        "comparison; give the variant another name"]
 
 
-def test_a_variant_is_written_as_a_scenario_file_the_engine_reads(tmp_path):
-    form = cmp.Form(others=("recession_with_credit_guarantee",), variant=cmp.Variant(
-        base="recession", name="deeper_with_brokering", shock_depth_pct=30.0,
-        shock_months=18, add_policy="trust_brokering", add_budget=50.0, add_start=20,
-        add_end=48, setting="trust_build_rate", setting_value="0.2"))
-    problems, variant = cmp.check_form(form)
+def test_variants_are_written_as_scenario_files_the_engine_reads(tmp_path, monkeypatch):
+    monkeypatch.setenv(serve.RESULTS_ENV, str(tmp_path / "results"))
+    deeper = cmp.Variant(base="recession", name="deeper_with_brokering",
+                         shock_depths=(30.0, None), shock_months=(18, 6),
+                         add_policy="trust_brokering", add_start=20, add_end=48,
+                         setting="trust_build_rate", setting_value="0.2")
+    form = cmp.Form(reference="deeper_with_brokering", country="kenya", firms=400,
+                    others=("recession_with_credit_guarantee",),
+                    variants=(deeper, cmp.Variant(name="as_is")))
+    problems, variants = cmp.check_form(form)
     assert problems == []
-    req = cmp.make_request(form, variant, tmp_path, run_id=7)
-    assert req.scenarios[:2] == ("recession", "recession_with_credit_guarantee")
-    back = load_scenario(req.scenarios[2])
+    req = cmp.make_request(form, variants, tmp_path / "scratch", run_id=7)
+    # the reference first (here a variant), saved under results/, not in the session
+    assert req.out.parent == tmp_path / "results" and req.out.name.startswith("dashboard-")
+    assert req.scenarios[1] == "recession_with_credit_guarantee"
+    back = load_scenario(req.scenarios[0])
     assert back.name == "deeper_with_brokering"
-    assert [s.depth for s in back.shocks] == [0.3, 0.3]
-    assert [s.duration for s in back.shocks] == [18, 18]
-    assert back.policies[-1].kind == "trust_brokering" and back.policies[-1].budget == 50.0
+    assert [s.depth for s in back.shocks] == [0.3, 0.4]  # each shock by its own name
+    assert [s.duration for s in back.shocks] == [18, 6]
+    # the budget the shipped scenario gives trust brokering (25), not a made-up 100
+    assert back.policies[-1].kind == "trust_brokering" and back.policies[-1].budget == 25.0
     assert back.params["trust_build_rate"] == 0.2
+    assert load_scenario(req.scenarios[2]).name == "as_is"
     command = cmp.compare_command(req)
     assert command[1].endswith("run.py") and command[2] == "compare"
-    for flag, value in (("--reps", "3"), ("--firms", "500"), ("--months", "60"),
-                        ("--out", str(tmp_path / "compare-7"))):
+    for flag, value in (("--reps", "3"), ("--firms", "400"), ("--months", "60"),
+                        ("--set", "country=kenya"), ("--out", str(req.out))):
         assert command[command.index(flag) + 1] == value
-    assert [name for name, _ in cmp.scenario_files(req)] == [
-        "recession.toml", "recession_with_credit_guarantee.toml",
-        "deeper_with_brokering.toml"]
+    assert "--force" in command and "--resume" not in command
+    assert "--resume" in cmp.compare_command(dataclasses.replace(req, resume=True))
+    assert [name for name, _ in cmp.scenario_files(req.out)] == sorted([
+        "deeper_with_brokering.toml", "recession_with_credit_guarantee.toml", "as_is.toml"])
+    note = results.read_note(req.out)
+    assert note["titles"]["recession_with_credit_guarantee"] == \
+        "Recession + public credit guarantee"
+    assert note["country"] == "kenya"
+
+
+def test_a_comparison_of_unlike_scenarios_is_flagged():
+    kenya = cmp.Form(reference="recession", others=("kenya", "recession_with_rd_grants"))
+    (warning,) = cmp.differences(kenya, [])
+    assert warning.startswith("Kenya: ordinary times differs from the reference")
+    assert "its shocks" in warning and "country (Kenya against All five countries)" in warning
+    # the population block makes them alike in country; the shocks still differ
+    (warning,) = cmp.differences(dataclasses.replace(kenya, country="kenya"), [])
+    assert "its shocks" in warning and "country" not in warning
+    alike = cmp.Form(reference="recession", others=("recession_with_rd_grants",),
+                     country="kenya")
+    assert cmp.differences(alike, []) == []
+
+
+def test_time_left_is_said_as_a_person_would():
+    assert cmp.time_left(0, 80, 10.0) == ""
+    assert cmp.time_left(20, 80, 10.0) == "about 30 s left"
+    assert cmp.time_left(10, 80, 60.0) == "about 7 min left"
+    assert cmp.time_left(30, 80, 10.0, first=20) == "about 50 s left"  # resumed: new runs only
 
 
 @pytest.fixture(scope="module")
@@ -287,7 +380,7 @@ def finished_comparison(tmp_path_factory):
     shock = session / "early_shock.toml"
     shock.write_text(SHOCK_TOML)
     req = cmp.Request(1, ("baseline", str(shock)), reps=2, firms=80, months=10, seed=5,
-                      out=session / "compare-1", log=session / "compare-1.log")
+                      out=session / "results" / "compare-1", log=session / "compare-1.log")
     progress = list(cmp.run_comparison(req, threading.Event(), poll=0.05))
     return req, progress
 
@@ -301,10 +394,19 @@ def test_a_comparison_runs_in_the_background_with_progress(finished_comparison):
     counts = [p.done for p in progress if p.state == "running"]
     assert counts == sorted(counts)
     res = results.open_results(req.out)
-    assert res.kind == "compare" and res.title == "Comparison against baseline"
-    assert "Firms alive at end" in res.table and "early_shock" in res.table
+    assert res.kind == "compare"
+    assert res.title == "Comparison against Ordinary times: no shock, no support (all five " \
+        "countries)"
+    assert "Firms alive at end" in res.table and "Early shock" in res.table
     assert "2 runs each, 80 firms, 10 months" in res.summary
     assert {name for name, _ in res.downloads} == {"comparison.csv", "costs.csv"}
+    assert res.comparators == {"early_shock": "baseline"}
+    value = results.value_markdown(results.value_for_money(res.runs, res.comparators,
+                                                           "firms"), "firms", res.titles, False)
+    assert "Cost per firm kept in business, thousand USD-equivalent" in value
+    assert "Spent no more public money than Ordinary times" in value
+    assert progress[-1].message.startswith("Finished at ")
+    assert "listed on the Results page" in progress[-1].message
     assert len(res.images) >= 4 and all(png.startswith(b"\x89PNG") for _, png in res.images)
 
 
@@ -319,9 +421,28 @@ def test_cancel_ends_the_comparison_and_starts_no_more_runs(tmp_path):
             cancel.set()
     assert seen[-1].state == "cancelled", seen[-1]
     assert seen[-1].message.startswith("Cancelled: ")
+    assert "they are kept in compare-1" in seen[-1].message
     done = cmp.count_runs(req.out)[0]
     time.sleep(1.5)
     assert cmp.count_runs(req.out)[0] == done < seen[-1].total
+
+
+def test_continue_finishes_a_cancelled_comparison_from_its_kept_runs(tmp_path):
+    req = cmp.Request(1, ("recession", "recession_with_rd_grants"), reps=4, firms=200,
+                      months=30, seed=1, out=tmp_path / "compare-1", log=tmp_path / "log")
+    cancel = threading.Event()
+    for p in cmp.run_comparison(req, cancel, poll=0.05):
+        if p.state == "running" and p.done >= 1:
+            cancel.set()
+    kept = cmp.count_runs(req.out)[0]
+    assert p.state == "cancelled" and kept >= 1, p
+    listed = results.listed(req.out)
+    assert listed.state == "unfinished" and f"unfinished: {kept} of" in listed.what
+    last = list(cmp.run_comparison(dataclasses.replace(req, resume=True), threading.Event(),
+                                   poll=0.05))[-1]
+    assert last.state == "finished" and last.done == last.total, last
+    assert results.open_results(req.out).kind == "compare"
+    assert results.listed(req.out).state == "finished"
 
 
 def test_a_failed_comparison_says_why(tmp_path):
@@ -384,7 +505,7 @@ def test_only_loopback_hosts_count_as_this_computer(host, local, monkeypatch):
         assert serve.ROOTS_ENV not in env
     else:
         assert env[serve.ROOTS_ENV].split(os.pathsep) == [
-            str(serve.ROOT / "results"), "/tmp/scratch-x"]
+            str(serve.results_root()), "/tmp/scratch-x"]
 
 
 def test_results_of_a_sweep_are_tabled_and_plotted(tmp_path):
@@ -417,7 +538,7 @@ def test_results_page_shows_a_folder_or_says_what_is_wrong(finished_comparison):
     field.v_model = str(req.out)
     field.fire_event("focusout", None)
     rc.find(v.Alert, type="error").assert_empty()
-    assert "Comparison against baseline" in markdown_text(rc)
+    assert "Comparison against Ordinary times" in markdown_text(rc)
     assert "Firms alive at end" in markdown_text(rc)
 
 
@@ -464,8 +585,18 @@ def test_a_port_in_use_is_refused():
             serve.check_address("127.0.0.1", port)
 
 
-def test_results_finder_lists_experiment_folders(tmp_path, finished_comparison):
+EARLY_TITLE = "Early shock against Ordinary times: no shock, no support (all five countries)"
+
+
+def test_results_finder_lists_experiment_folders(tmp_path, finished_comparison, monkeypatch):
     req, _ = finished_comparison
     assert results.find_results(req.out.parent) == [req.out]
     assert results.find_results(tmp_path / "none") == []
-    assert isinstance(Path(req.out), Path)
+    row = results.listed(req.out)
+    assert row.state == "finished" and row.title == EARLY_TITLE
+    assert "80 firms, 2 runs each, 10 months" in row.what and row.when.endswith("UTC")
+    # the Results page lists what is saved under results/ whenever it is opened
+    monkeypatch.setenv(serve.RESULTS_ENV, str(req.out.parent))
+    _, rc = solara.render(results.ResultsPage(), handle_error=False)
+    titles = [w.children[0] for w in rc.find(v.Html, class_="results-list-title").widgets]
+    assert titles == [EARLY_TITLE]

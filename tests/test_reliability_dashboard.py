@@ -24,7 +24,7 @@ def test_the_dashboard_listens_on_127_0_0_1_by_default():
 def test_a_comparison_too_big_for_memory_is_refused_on_the_page(monkeypatch):
     monkeypatch.setenv("SME_MEMORY_LIMIT", "300M")
     form = cmp.Form(reference="recession", others=("recession_with_rd_grants",), reps=2,
-                    firms=50_000, months=60, seed=1, variant=None)
+                    firms=50_000, months=60, seed=1)
     errors, _ = cmp.check_form(form)
     assert len(errors) == 1
     assert errors[0].startswith("Number of firms 50,000:") and "needs about" in errors[0]

@@ -363,3 +363,32 @@ def test_to_dict_output_loads_as_is(tmp_path):
     scen = load_scenario("recession_with_innovation_mix")
     again = load_scenario(dump(tmp_path, scen.to_dict()))
     assert again.to_dict()["policies"] == scen.to_dict()["policies"]
+
+
+def test_every_shipped_scenario_has_a_title_for_people():
+    titles = {}
+    for name in shipped():
+        scen = load_scenario(name)
+        assert scen.title and scen.label == scen.title, name
+        assert "_" not in scen.title and len(scen.title) <= 80, scen.title
+        titles[scen.title] = name
+    assert len(titles) == len(shipped())  # no two scenarios share a title
+
+
+@pytest.mark.parametrize("title, needle", [
+    ('""', "title: empty"), ("3", "title: expected a string"),
+    ('"' + "x" * 81 + '"', "title: 81 characters"),
+])
+def test_a_bad_title_is_named(tmp_path, title, needle):
+    path = tmp_path / "bad.toml"
+    path.write_text(f'title = {title}\ndescription = "A test."\n')
+    with pytest.raises(ScenarioError, match=needle):
+        load_scenario(path)
+
+
+def test_a_scenario_without_a_title_is_called_by_its_name_in_words(tmp_path):
+    path = tmp_path / "my_variant.toml"
+    path.write_text('description = "A test."\nextends = "recession"\n')
+    scen = load_scenario(path)
+    assert scen.title == "" and scen.label == "My variant"  # titles are not inherited
+    assert "title" not in scen.to_dict()

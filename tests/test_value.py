@@ -1,0 +1,41 @@
+"""The value-for-money ranking (analysis/value.py) on made-up paired runs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analysis.value import AIMS, value_for_money
+
+
+def runs(name: str, spend: list[float], bankruptcies: list[float]) -> pd.DataFrame:
+    n = len(spend)
+    return pd.DataFrame({"scenario": name, "point": 0, "replication": range(n),
+                         "policy_spend": spend, "bankruptcies": bankruptcies,
+                         "output_lost": 10.0, "firms_alive_end": 100.0, "innovations": 5.0,
+                         "revenue_growth": 2.0})
+
+
+def test_programmes_are_ranked_by_cost_per_unit_and_the_rest_said_in_words():
+    rng = np.random.default_rng(1)
+    noise = rng.normal(0, 0.3, 10)
+    summary = pd.concat([
+        runs("none", [0.0] * 10, list(20 + noise)),
+        runs("cheap", [100.0] * 10, list(15 + noise)),  # 5 fewer for 100: 20 each
+        runs("dear", [1000.0] * 10, list(10 + noise)),  # 10 fewer for 1000: 100 each
+        runs("chance", [100.0] * 10, list(20 + noise + rng.normal(0, 3, 10))),
+        runs("worse", [100.0] * 10, list(25 + noise)),
+        runs("free", [0.0] * 10, list(15 + noise)),
+    ])
+    comparators = {n: "none" for n in ("dear", "chance", "worse", "free", "cheap")}
+    frame = value_for_money(summary, comparators, "bankruptcies").set_index("scenario")
+    assert list(frame.index[:2]) == ["cheap", "dear"]
+    assert frame.loc["cheap", "rank"] == 1 and frame.loc["dear", "rank"] == 2
+    assert abs(frame.loc["cheap", "cost"] - 20.0) < 1e-9
+    assert frame.loc["cheap", "cost_low"] <= 20.0 <= frame.loc["cheap", "cost_high"]
+    assert abs(frame.loc["dear", "per_million"] - 10.0) < 1e-9  # 10 per 1,000 thousand
+    assert frame.loc["chance", "status"] == "not_significant"
+    assert frame.loc["worse", "status"] == "no_gain"
+    assert frame.loc["free", "status"] == "no_spend"
+    assert (frame.loc[["chance", "worse", "free"], "rank"] == 0).all()
+    assert set(AIMS) == {"bankruptcies", "output", "firms", "innovations", "growth"}
