@@ -37,7 +37,7 @@ from simulation.alliances import ALLIANCE_TYPES
 from simulation.errors import UserError
 from simulation.params import COUNTRIES, GROUPS, PARAMS, PARAMS_LIST, defaults, validate
 from simulation.regions import SECTORS
-from simulation.scenario import list_scenarios, load_scenario
+from simulation.scenario import FLAT_SETTINGS, list_scenarios, load_scenario
 
 from .common import (
     ALLIANCE_LABELS,
@@ -59,7 +59,10 @@ DEFAULT_SEED = 42
 # The page's own defaults: a model that steps fast enough to watch, with network numbers
 # measured every month (the registry measures them yearly to save time in long runs).
 PAGE_DEFAULTS = {"n_firms": 2000, "structure_stats_every": 1}
-FIXED = ("structure_stats_every",)  # passed to the model, not shown as a setting
+# passed to the model, not shown as settings: the network figures' interval, and the flat
+# shock and programme settings of sweeps (the scenario itself sets its shocks and programmes;
+# Compare's variant form changes them by name)
+FIXED = ("structure_stats_every", *FLAT_SETTINGS)
 FIRMS_SLIDER = (100, 20_000, 100)  # min, max, step: bigger models belong in Compare or the CLI
 GROUP_ORDER = ("population", "policy", "run", "alliances", "trust", "economy", "shocks")
 FIG_SIZE = (5.0, 3.3)  # inches at FIG_DPI: two charts side by side on a 1440-pixel screen
