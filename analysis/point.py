@@ -75,6 +75,8 @@ def evaluate(params: dict | None = None, *, scenario: str | Scenario = "baseline
             point[name] = value
     point = validate(point)
     seed = check_seed(seed.item() if isinstance(seed, np.generic) else seed, "seed")
+    if isinstance(outcomes, str) or (outcomes is not None and not list(outcomes)):
+        raise UserError(f"outcomes: {outcomes!r}: give a list of outcome names (or None for all)")
     names = [o.name for o in OUTCOMES_LIST] if outcomes is None else check_outcomes(outcomes)
     scen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     for text in inert_settings(scen, point):

@@ -20,12 +20,14 @@ from .summary import format_summary, summarize
 
 
 def resolve_overrides(firms: int | None, months: int | None, assignments: list[str]) -> dict:
-    """--firms, --months and --set key=value as validated registry values."""
+    """--firms, --months and --set key=value as validated registry values (the same value
+    given by a flag and by --set is refused: neither would silently win)."""
     overrides = dict(parse_assignment(a) for a in assignments)
-    if firms is not None:
-        overrides["n_firms"] = PARAMS["n_firms"].check(firms, "--firms ")
-    if months is not None:
-        overrides["months"] = PARAMS["months"].check(months, "--months ")
+    for flag, name, value in (("--firms", "n_firms", firms), ("--months", "months", months)):
+        if value is not None:
+            if name in overrides:
+                raise UserError(f"{flag} and --set {name}=...: given twice; keep one")
+            overrides[name] = PARAMS[name].check(value, f"{flag} ")
     return overrides
 
 

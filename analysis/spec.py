@@ -33,7 +33,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from simulation.errors import UserError
-from simulation.params import PARAMS, parse_assignment, suggest, validate
+from simulation.params import PARAMS, suggest, validate
 from simulation.scenario import Locator, load_scenario, one_line, read_toml
 
 from .outcomes import OUTCOMES_LIST, check_outcomes
@@ -100,15 +100,10 @@ def _apply_overrides(overrides: dict) -> dict:
             raise UserError(f"--reps {reps}: expected a whole number, at least 1")
     if "base_seed" in overrides:
         check_seed(overrides["base_seed"], "--seed")
-    fixed = {}
-    if "firms" in overrides:
-        fixed["n_firms"] = PARAMS["n_firms"].check(overrides["firms"], "--firms ")
-    if "months" in overrides:
-        fixed["months"] = PARAMS["months"].check(overrides["months"], "--months ")
-    for text in overrides.get("set", []):
-        key, value = parse_assignment(text)
-        fixed[key] = value
-    return fixed
+    from .simulate import resolve_overrides  # (imports the plots: only when overridden)
+
+    return resolve_overrides(overrides.get("firms"), overrides.get("months"),
+                             overrides.get("set", []))
 
 
 def _load_spec(path: Path, overrides: dict | None = None) -> Experiment:

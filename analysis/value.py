@@ -95,10 +95,15 @@ def value_for_money(summary: pd.DataFrame, comparators: dict[str, str], aim: str
     for k, (name, against) in enumerate(comparators.items()):
         s_new, s_old = pairs(summary, name, against, "policy_spend")
         g_new, g_old = pairs(summary, name, against, a.outcome)
+        # the runs whose spend and outcome are both known, for the intervals and the resampling
+        known = np.isfinite(s_new - s_old) & np.isfinite(g_new - g_old)
+        s_new, s_old, g_new, g_old = s_new[known], s_old[known], g_new[known], g_old[known]
         spend_d, gain_d = s_new - s_old, a.sign * (g_new - g_old)
         spend = paired_ci(s_new, s_old, level)
         gain = paired_ci(g_new, g_old, level)
-        g, glo, ghi = (a.sign * gain.mean, *sorted((a.sign * gain.low, a.sign * gain.high)))
+        # (+ 0.0: a gain of zero is shown as 0, not -0, when the sign flips it)
+        g, glo, ghi = (a.sign * gain.mean + 0.0,
+                       *sorted((a.sign * gain.low + 0.0, a.sign * gain.high + 0.0)))
         if not spend.mean > 0:
             status = "no_spend"
         elif not g > 0:

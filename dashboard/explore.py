@@ -222,11 +222,12 @@ def shock_months(model: SMEEcosystem, months: np.ndarray) -> np.ndarray:
 
 
 def policy_periods(model: SMEEcosystem) -> list[tuple[int, int, str]]:
-    """(first month, last month, label) of each support programme that spends money."""
-    spec = model.scenario_spec
-    if spec is None or model.p["policy_scale"] <= 0:
+    """(first month, last month, label) of each support programme that spends money (the
+    model's own policy book: the scenario's programmes with the settings applied)."""
+    if model.p["policy_scale"] <= 0:
         return []
-    return [(p.start, p.end, POLICY_LABELS[p.kind]) for p in spec.policies if p.budget > 0]
+    return [(p.start, p.end, POLICY_LABELS[p.kind]) for p in model.policy.policies
+            if p.budget > 0]
 
 
 def _spans(months: np.ndarray, on: np.ndarray) -> list[tuple[int, int]]:

@@ -65,6 +65,14 @@ def parse(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse(argv)
+    from simulation.errors import UserError
+    from simulation.params import validate
+
+    try:  # the run's size in one line, before any experiment starts
+        validate({"n_firms": args.firms, "months": args.months, "burn_in": args.burn_in})
+    except UserError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     import warnings
 
     import matplotlib

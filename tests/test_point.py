@@ -93,6 +93,9 @@ def test_bad_scenario_seed_and_outcome_are_one_line_user_errors():
         evaluate(outcomes=["output_lst"])
     with pytest.raises(UserError, match="n_firms: given twice"):
         evaluate({"n_firms": 50}, n_firms=60)
+    for outcomes in ([], "bankruptcies"):  # nothing to return, or a name not in a list
+        with pytest.raises(UserError, match="give a list of outcome names"):
+            evaluate(outcomes=outcomes)
 
 
 def test_a_setting_that_changes_nothing_warns():

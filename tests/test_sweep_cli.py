@@ -103,6 +103,9 @@ def test_bad_command_line_values_are_one_line(tmp_path, capsys):
     cli_error(capsys, "sweep", spec, "--set", "trust_buld_rate=0.1",
               needles=("did you mean 'trust_build_rate'",))
     cli_error(capsys, "sweep", spec, "--seed", "-4", needles=("--seed -4",))
+    for command in (("sweep", spec), ("simulate",)):  # neither the flag nor --set wins silently
+        cli_error(capsys, *command, "--months", "10", "--set", "months=5",
+                  needles=("--months and --set months=...: given twice; keep one",))
     cli_error(capsys, "sweep", spec, "--set", "share_micro=0.9", "--set", "share_small=0.5",
               needles=("share_micro + share_small",))
     assert not list(tmp_path.glob("results*"))

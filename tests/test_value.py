@@ -39,3 +39,22 @@ def test_programmes_are_ranked_by_cost_per_unit_and_the_rest_said_in_words():
     assert frame.loc["free", "status"] == "no_spend"
     assert (frame.loc[["chance", "worse", "free"], "rank"] == 0).all()
     assert set(AIMS) == {"bankruptcies", "output", "firms", "innovations", "growth"}
+
+
+def test_a_run_with_a_missing_outcome_is_left_out_of_every_figure():
+    """A run whose outcome is missing (NaN) drops out of the means, the intervals and the
+    resampled cost interval alike, and is not counted; a zero gain shows as 0, not -0."""
+    rng = np.random.default_rng(2)
+    noise = rng.normal(0, 0.3, 10)
+    dropped = list(15 + noise)
+    dropped[3] = np.nan
+    summary = pd.concat([runs("none", [0.0] * 10, list(20 + noise)),
+                         runs("cheap", [100.0] * 10, dropped),
+                         runs("same", [100.0] * 10, list(20 + noise))])
+    frame = value_for_money(summary, {"cheap": "none", "same": "none"},
+                            "bankruptcies").set_index("scenario")
+    assert frame.loc["cheap", "reps"] == 9
+    assert np.isfinite(frame.loc["cheap", "cost_high"])  # no "no upper limit" from one NaN
+    assert frame.loc["cheap", "cost_low"] <= frame.loc["cheap", "cost"] <= frame.loc[
+        "cheap", "cost_high"]
+    assert np.signbit(frame.loc["same", "gain"]) == False  # noqa: E712
