@@ -127,15 +127,3 @@ def check_value(param: Param, value: Any, label: str) -> Any:
         raise UserError(f"{label}: {text.removeprefix(prefix)}") from None
 
 
-def fmt_number(value: float, digits: int = 3) -> str:
-    """A number for a card: thousands separated, about `digits` significant figures."""
-    if value != value:  # NaN
-        return "n/a"
-    a = abs(value)
-    if a >= 1000:
-        return f"{value:,.0f}"
-    if a >= 100:
-        return f"{value:.0f}"
-    if a >= 10:
-        return f"{value:.1f}"
-    return f"{value:.{max(digits - 1, 1)}f}"

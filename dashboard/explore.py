@@ -174,11 +174,6 @@ SEED_WIDGET = {"type": "SliderInt", "min": 0, "max": 999, "step": 1,
                "label": "Random draw (another number gives another possible history)"}
 
 
-def make_model(scenario_name: str) -> ExploreModel:
-    """The page's first model for a scenario (the same the settings would build)."""
-    return build_model(start_values(scenario_name))
-
-
 # --------------------------------------------------------------------------- charts
 @dataclass(frozen=True)
 class Chart:
