@@ -207,6 +207,25 @@ def test_table1_passes_at_the_shipped_defaults_for_the_default_seed(default_vali
     assert res["table1_passed"] and not failed, failed
 
 
+def test_an_input_row_of_table1_is_reported_but_not_judged(default_validation):
+    """Institutional context is drawn to match the survey: its row is shown as an input, not
+    judged, in the summary and the report, and table1_passed is over the other rows."""
+    from analysis.validation import INPUTS, format_summary, markdown_report
+
+    _, res = default_validation
+    assert set(INPUTS) == {"institutional_context"}
+    assert [v for v, row in res["table1"].items() if row["input"]] == ["institutional_context"]
+    assert res["table1_passed"] == all(row["passed"] for v, row in res["table1"].items()
+                                       if v not in INPUTS)
+    summary = next(line for line in format_summary(res).splitlines()
+                   if "institutional_context" in line)
+    assert "input (matched by construction)" in summary and "pass" not in summary
+    report = markdown_report(res)
+    row = next(line for line in report.splitlines() if line.startswith("| `institutional_"))
+    assert row.endswith("| input | input | input |")
+    assert "`institutional_context` is an input" in report
+
+
 def test_switching_collaboration_off_lowers_collaboration_and_innovation():
     base = replicate(11, overrides=SMALL)
     off = replicate(11, overrides={**SMALL, "max_alliances": 0})
