@@ -63,7 +63,7 @@ def observe(model: SMEEcosystem) -> Observation:
         raise ValueError(f"the survey needs a horizon of at least {2 * YEAR} months")
     first = total - 2 * YEAR  # last step before the previous year
     year_start = total - YEAR  # last step before the survey year
-    revenue, held, joined = [], [], []
+    revenue, held, joined, engaged = [], [], [], []
     entrants, survivors = {}, {}
     innovations0 = None
     counters = {}
@@ -84,6 +84,7 @@ def observe(model: SMEEcosystem) -> Observation:
         if t > year_start:
             held.append(s.n_alliances.astype(np.int16))
             joined.append(_joined_this_month(model, t))
+            engaged.append(_engaged_this_month(model))
     if p["burn_in"] == 0:
         counters = {"ended_early": 0, "ended_total": 0, "formed": 0}
 
@@ -94,6 +95,7 @@ def observe(model: SMEEcosystem) -> Observation:
     prev_year, survey_year = rev[:YEAR].sum(axis=0), rev[YEAR:].sum(axis=0)
     held_m = np.stack([_pad(h, n) for h in held])[:, eligible]
     joined_m = np.stack([_pad(j, n) for j in joined])[:, eligible]
+    engaged_m = np.stack([_pad(e, n) for e in engaged])[:, eligible]
     firms = pd.DataFrame({
         "uid": s.uid[eligible],
         "country": np.asarray(COUNTRIES)[s.region[eligible]],
@@ -106,6 +108,8 @@ def observe(model: SMEEcosystem) -> Observation:
         "alliance_months": held_m.sum(axis=0),
         "months_allied": (held_m > 0).sum(axis=0),
         "alliances_joined": joined_m.sum(axis=0),
+        "engaged_months": engaged_m.sum(axis=0),
+        "max_alliances": np.full(eligible.size, p["max_alliances"]),
         "innovations": s.innovations[eligible] - _pad(innovations0, n)[eligible],
         "resilience": s.resilience[eligible].astype(float),
         "institutions": s.institutions[eligible].astype(float),
@@ -132,6 +136,14 @@ def _joined_this_month(model: SMEEcosystem, step: int) -> np.ndarray:
     return new.sum(axis=1).astype(np.int16)
 
 
+def _engaged_this_month(model: SMEEcosystem) -> np.ndarray:
+    """Per firm row: alliances in which it did its part this month (held and not shirked)."""
+    book = model.alliances.book
+    members = book.members[book.active]
+    worked = members[(members >= 0) & ~book.shirked[book.active]]
+    return np.bincount(worked, minlength=model.firms.n).astype(np.int16)
+
+
 def _alliance_counters(model: SMEEcosystem) -> dict:
     a = model.alliances
     return {"ended_early": a.ended_early, "ended_total": a.ended_total, "formed": a.formed}
@@ -147,8 +159,10 @@ def _pad(x: np.ndarray, n: int) -> np.ndarray:
 def measure(firms: pd.DataFrame) -> pd.DataFrame:
     """The five survey scales of eligible firms (docs/ODD.md, Section 7.21)."""
     out = firms[["uid", "country", "sector", "size_class"]].copy()
-    engagements = firms["alliance_months"] / YEAR + firms["alliances_joined"]
-    out["collaboration_frequency"] = np.minimum(engagements, 5.0).round(DECIMALS)
+    # joint activity: the months of the survey year, alliance by alliance, in which the firm
+    # did its part, as a share of all the partnerships it could hold every month, on 0-5
+    usual = firms["engaged_months"] / (YEAR * np.maximum(firms["max_alliances"], 1))
+    out["collaboration_frequency"] = np.minimum(5.0 * usual, 5.0).round(DECIMALS)
     out["innovations_per_year"] = firms["innovations"].astype(int)
     growth = (firms["revenue_survey_year"] / firms["revenue_prev_year"] - 1.0) * 100.0
     out["annual_revenue_growth_pct"] = growth.round(DECIMALS)

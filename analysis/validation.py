@@ -9,8 +9,8 @@ validation.md and figures.
 Tolerances (docs/ODD.md, Section 10.3), against the survey's Table 1:
 - mean within 10 % of the survey's mean;
 - sd within 25 % of the survey's sd;
-- range: min and max inside the scale, and each within one survey sd of the survey's
-  min and max (the extremes of 500 answers move by about that much between samples).
+- range: min and max inside the survey's observed min and max, and each within one survey
+  sd of it (the sampled firms span about the survey's range, no more).
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ SHARED_TARGETS = ROOT.parent / "shared" / "calibration" / "survey_table1.csv"
 SHIPPED_TARGETS = Path(__file__).resolve().parent / "data" / "survey_table1.csv"
 MEAN_TOLERANCE = 0.10  # share of the survey's mean
 SD_TOLERANCE = 0.25  # share of the survey's sd
-RANGE_TOLERANCE = 1.0  # survey sds around the survey's min and max
+RANGE_TOLERANCE = 1.0  # survey sds inside the survey's min and max
 SAMPLE_SIZE = 5 * PER_COUNTRY
 
 
@@ -107,8 +107,8 @@ def tolerances(target: pd.Series) -> dict[str, list[float]]:
     return {
         "mean": [mean - MEAN_TOLERANCE * abs(mean), mean + MEAN_TOLERANCE * abs(mean)],
         "sd": [sd * (1 - SD_TOLERANCE), sd * (1 + SD_TOLERANCE)],
-        "min": [max(lo, float(target["min"]) - band), float(target["min"]) + band],
-        "max": [float(target["max"]) - band, min(hi, float(target["max"]) + band)],
+        "min": [max(lo, float(target["min"])), float(target["min"]) + band],
+        "max": [float(target["max"]) - band, min(hi, float(target["max"]))],
     }
 
 

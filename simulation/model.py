@@ -181,13 +181,16 @@ class SMEEcosystem(mesa.Model):
         grants, grant_boost, extra = month_of.public_money(t, effects)
 
         month_of.produce(shock, effects, extra, grants)
+        month_of.grow_markets(effects)
         month_of.credit(t, shock)
         month_of.mutual_aid(month, effects, grant_boost)
+        month_of.squeeze()
         dissolved = month_of.dissolve()
         innovations = month_of.innovate()
 
         gone, bankrupt, broken = month_of.exits()
         entries = month_of.entry(t)
+        month_of.rate_resilience()
 
         self._collect(formed, dissolved + broken, innovations, gone.size, bankrupt, entries,
                       shock)

@@ -168,7 +168,7 @@ PARAMS_LIST: list[Param] = [
        float,
        label="New firms each year, as a share of existing firms"),
     # --- alliances ---------------------------------------------------------
-    _P("search_prob", 0.07, 0.0, 1.0, "per month", "alliances",
+    _P("search_prob", 0.09, 0.0, 1.0, "per month", "alliances",
        "The chance, each month, that a firm with room for another partnership looks for one.",
        float,
        label="Chance a firm looks for a partner"),
@@ -243,6 +243,27 @@ PARAMS_LIST: list[Param] = [
        "When a partner runs short of cash, the share of their spare cash the others give it (more "
        "when they trust it more). It is not paid back.", float,
        label="Share of spare cash partners give a partner in trouble"),
+    _P("formal_aid_bonus", 0.5, 0.0, 5.0, "share", "alliances",
+       "How much more partners give a partner in trouble when their partnership is written down "
+       "(a risk-sharing clause): 0.5 means half as much again as an informal partner gives.",
+       float,
+       label="Extra help from partners with a written agreement"),
+    _P("market_access_growth", 0.05, 0.0, 0.5, "per year", "alliances",
+       "How much faster a firm's sales grow each year for each joint-marketing or joint-bidding "
+       "partnership that works fully, where contracts are fully enforced: new customers, "
+       "export markets and larger contracts reached together. Weaker institutions keep less "
+       "of it.", float,
+       label="Extra sales growth from markets reached with partners"),
+    _P("order_sharing", 0.15, 0.0, 1.0, "share per alliance", "alliances",
+       "In a fall in demand, the share of its lost orders a firm keeps for each partnership "
+       "with fully trusting, long-standing partners: orders passed on, contracts bid together, "
+       "customers shared (half as much after a year together, at most half of the loss in "
+       "all).", float,
+       label="Orders partners keep for a firm in a downturn"),
+    _P("partner_knowledge", 0.3, 0.0, 3.0, "", "alliances",
+       "How much faster a firm develops new products for each working partnership, at full "
+       "ability to learn from partners (knowledge shared by partners).", float,
+       label="Faster new products from partners' knowledge"),
     _P("alliance_size_elasticity", 0.2, 0.0, 1.0, "", "alliances",
        "How quickly the benefits of a partnership shrink, relative to the firm's business, as "
        "firms grow: a partner matters more to a small firm (0: the same for every firm).", float,
@@ -282,7 +303,7 @@ PARAMS_LIST: list[Param] = [
        "that the newcomer starts with.", float,
        label="Share of trust passed on when a partner recommends someone"),
     # --- economy -----------------------------------------------------------
-    _P("demand_growth", 0.095, -0.2, 0.3, "per year", "economy",
+    _P("demand_growth", 0.055, -0.2, 0.3, "per year", "economy",
        "How fast customers' demand grows each year in ordinary times, in every sector and country.",
        float,
        label="Growth of customer demand"),
@@ -326,6 +347,15 @@ PARAMS_LIST: list[Param] = [
     _P("credit_months", 1.5, 0.0, 12.0, "months of revenue", "economy",
        "The credit line banks give a firm, in months of its expected sales.", float,
        label="Bank credit available"),
+    _P("cash_squeeze_cut", 0.05, 0.0, 1.0, "share per month", "economy",
+       "A firm whose cash and unused credit no longer cover a month of its costs cannot pay "
+       "for all its staff and inputs: it cuts this share of its capacity each month (and loses "
+       "the customers it can no longer serve), in proportion to how short it is.", float,
+       label="Capacity cut by a firm short of cash and credit"),
+    _P("alliance_credit_bonus", 0.1, 0.0, 1.0, "share per alliance", "economy",
+       "How much larger a firm's credit line is for each partnership it holds: joint loan and "
+       "grant applications, partners who vouch for it.", float,
+       label="Extra credit for each partnership"),
     _P("interest_rate", 0.10, 0.0, 1.0, "per year", "economy",
        "The yearly interest firms pay on the credit they use.", float,
        label="Interest on borrowed money"),
@@ -333,7 +363,7 @@ PARAMS_LIST: list[Param] = [
        "The share of its cash above a safe reserve that a firm invests each month to sell more.",
        float,
        label="Share of spare cash invested in growth"),
-    _P("innovation_rate", 0.135, 0.0, 2.0, "per month", "economy",
+    _P("innovation_rate", 0.105, 0.0, 2.0, "per month", "economy",
        "How fast firms develop new products or processes each month before partnerships, grants "
        "and size change it (the survey's firms report about 2.4 a year).", float,
        label="Base chance of a new product or process"),

@@ -22,7 +22,7 @@ import numpy as np
 from . import kernels, side
 from .alliances import Month, coordination_multiplier, type_value_table
 from .population import populate
-from .rules import credit, demand, exit_entry, innovation, production
+from .rules import credit, demand, exit_entry, innovation, markets, production, resilience, squeeze
 from .shocks import credit_multiplier, shock_effects
 from .sizes import sizes_of
 from .state import FirmState
@@ -34,17 +34,17 @@ BESIDE = {
     "value_types": ("month_context", "introductions", "search"),
     "independent_draws": ("month_context", "introductions", "search", "form", "contribute",
                           "effects", "public_money"),
-    "update_reputation": ("effects", "public_money", "produce", "credit"),
-    "memory": ("effects", "public_money", "produce", "credit", "mutual_aid", "dissolve",
-               "innovate"),
-    "update_trust": ("public_money", "produce", "credit"),
-    "ending": ("mutual_aid",),
+    "update_reputation": ("effects", "public_money", "produce", "grow_markets", "credit"),
+    "memory": ("effects", "public_money", "produce", "grow_markets", "credit", "mutual_aid",
+               "squeeze", "dissolve", "innovate"),
+    "update_trust": ("public_money", "produce", "grow_markets", "credit"),
+    "ending": ("mutual_aid", "squeeze"),
     # handed over by alliance phases: statics at the end of formation (joined by effects; by
     # exits, the statics of the alliances firms left), partner diversity by the effects
     # (joined by innovation, behind it on the worker)
     "statics": ("contribute",),
-    "partner_diversity": ("public_money", "produce", "credit"),
-    "innovation": ("mutual_aid", "dissolve"),
+    "partner_diversity": ("public_money", "produce", "grow_markets", "credit"),
+    "innovation": ("mutual_aid", "squeeze", "dissolve"),
 }
 
 
@@ -176,6 +176,12 @@ class MonthSchedule:
             side.Rows(effects, rows, n), extra[rows], side.Rows(walk, rows, n), compiled))
         s.capital += grants
         s.flow_grants += grants
+        self._reach = walk.reach
+
+    def grow_markets(self, effects) -> None:
+        """Markets reached with partners: the demand level's growth (rules/markets.py)."""
+        m = self.model
+        markets.grow_markets(m.firms, m.p, effects.market_access, self._reach)
 
     def credit(self, t: int, shock) -> None:
         """Credit lines: a crunch tightens them, the policy book may restore a part."""
@@ -198,6 +204,11 @@ class MonthSchedule:
                                        m.streams["innovation"], effects, grant_boost,
                                        self._development)
         m.alliances.mutual_aid(s, month.fixed_cost)
+
+    def squeeze(self) -> None:
+        """Firms short of cash and credit, after mutual aid, cut capacity (rules/squeeze.py)."""
+        m = self.model
+        squeeze.cash_squeeze(m.firms, m.p)
 
     def dissolve(self) -> int:
         """Alliances end (low trust, sustained loss, term not renewed). Output: how many."""
@@ -239,6 +250,10 @@ class MonthSchedule:
                                * credit_multiplier(m.shocks, t, s, new))
         m._add_agents(new)
         return k
+
+    def rate_resilience(self) -> None:
+        """Every living firm, entrants too, rates its resilience (rules/resilience.py)."""
+        resilience.rate_resilience(self.model.firms)
 
     def close_month(self) -> None:
         """Nothing runs on the second core between months, and no draw is kept."""

@@ -159,7 +159,8 @@ class FirmState(ArrayStore):
         "episode_months": (i2, (), 0),
         "last_depth": (f4, (), 0.0),
         "last_recovery": (f4, (), 0.0),
-        "resilience": (f4, (), 5.0),  # firm resilience score 1-5
+        "resilience": (f4, (), 3.0),  # firm resilience score 1-5
+        "support": (f8, (), 0.0),  # what partners would give it in distress (mutual aid)
         # this month's ledger (capital change = profit + aid + grants - investment)
         "flow_profit": (f8, (), 0.0),
         "flow_aid": (f8, (), 0.0),

@@ -156,7 +156,8 @@ def reference_mutual_aid(m):
                 continue
             trust = np.mean([b.trust[a, k, d] for d in bad])
             spare = max(s.capital[f] - 2.0 * fixed[f], 0.0)
-            offer[k] = p["mutual_aid_share"] * spare / n_all * trust
+            formal = 1.0 + p["formal_aid_bonus"] * bool(b.formal[a])
+            offer[k] = p["mutual_aid_share"] * spare / n_all * formal * trust
         total_need, total_offer = sum(need.values()), sum(offer.values())
         transfer = min(total_need, total_offer)
         for k, f in zip(slots, firms):
@@ -179,6 +180,36 @@ def test_mutual_aid_equals_the_loop():
     m.alliances.mutual_aid(s, m.last_month.fixed_cost)
     assert (expected > 0).any() and (expected < 0).any(), "no aid flowed: nothing was tested"
     np.testing.assert_allclose(s.capital - before, expected, rtol=1e-9, atol=1e-9)
+
+
+def reference_support(m):
+    """Each firm's support: over its alliances and partners, the partner's offer (its share
+    of spare capital over its alliances, more in a formal alliance) x its trust in the firm."""
+    s, b, p = m.firms, m.alliances.book, m.p
+    fixed = m.last_month.fixed_cost
+    support = np.zeros(s.n)
+    for a in np.flatnonzero(b.active):
+        slots = [k for k in range(MAX_MEMBERS) if b.members[a, k] >= 0]
+        for k in slots:
+            g = int(b.members[a, k])
+            spare = max(s.capital[g] - 2.0 * fixed[g], 0.0)
+            offer = (p["mutual_aid_share"] * spare / max(int(s.n_alliances[g]), 1)
+                     * (1.0 + p["formal_aid_bonus"] * bool(b.formal[a])))
+            for t in slots:
+                if t != k:
+                    support[int(b.members[a, t])] += offer * float(b.trust[a, k, t])
+    return support
+
+
+def test_support_equals_the_loop():
+    m = SMEEcosystem(rng=4, n_firms=500, burn_in=0, months=30, consortium_prob=0.5)
+    for _ in range(12):
+        m.step()
+    s = m.firms
+    expected = reference_support(m)
+    m.alliances.support(s, m.last_month.fixed_cost)
+    assert (expected > 0).sum() > 100 and m.alliances.book.formal.any()
+    np.testing.assert_allclose(s.support, expected, rtol=1e-9, atol=1e-9)
 
 
 def test_trust_update_and_flags_equal_the_loop():

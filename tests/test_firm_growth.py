@@ -23,7 +23,7 @@ def _revenue(model, premium: float) -> np.ndarray:
     s, n = m.firms, m.firms.n
     z = np.zeros(n)
     effects = Effects(z, np.full(n, premium), z, z, z, np.ones(n), z, np.zeros(n, bool), z,
-                      np.zeros(n, bool))
+                      np.zeros(n, bool), z, z)
     production.produce(s, m.p, np.random.default_rng(9), m.demand_index, m.last_shock, effects,
                     np.zeros(n))
     return s.revenue.copy()

@@ -98,6 +98,10 @@ class Effects:
     in_supply_chain: np.ndarray
     coordination_cost: np.ndarray  # cost actually owed (shirkers skip theirs)
     rd_member: np.ndarray
+    # joint-marketing and joint-bidding alliances at their participation (markets reached
+    # with partners, at most 2), and every alliance at its participation (knowledge shared)
+    market_access: np.ndarray
+    engagement: np.ndarray
 
     @property
     def partner_diversity(self) -> np.ndarray:

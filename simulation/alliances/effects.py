@@ -20,6 +20,10 @@ from .common import (
     _sum_last,
 )
 
+MAX_MARKET_ACCESS = 2.0  # markets reached with partners: at most two alliances' worth
+MAX_HOLD = 0.5  # partners' orders spare a firm at most half of a demand shock's loss
+MATURITY_MONTHS = 12.0  # an alliance this many months old holds half of what an old one does
+
 
 class AllianceEffects:
     """Phase 5: alliances' effects on their members' economy, coordination costs, net benefit."""
@@ -36,6 +40,11 @@ class AllianceEffects:
         of the firm's demand shock multiplier is replaced by its other-sector partners'.
         Coordination cost per member = coordination_cost x fixed cost x (members - 1)^0.7
         x the firm's coordination multiplier; members who shirk this month skip theirs.
+        In a demand shock, orders through trusted, long-standing partners are held up
+        (_partner_orders) before the diversification below.
+        Market access: the participation summed over the firm's joint-marketing and
+        joint-bidding alliances, at most 2 (rules/markets.py turns it into growth);
+        engagement: the participation summed over all its alliances (innovation reads it).
         Also records each alliance's net benefit and its months of loss.
         """
         self.statics_settled()
@@ -46,7 +55,7 @@ class AllianceEffects:
         z = np.zeros(n)
         if a.size == 0:
             return Effects(z, z, z, z, z, own_demand, z, np.zeros(n, bool), z,
-                           np.zeros(n, bool))
+                           np.zeros(n, bool), z, z)
         # per membership, in two halves of the memberships (one on each core)
         eff = np.empty(a.size)
         coord = np.empty(a.size)
@@ -84,16 +93,22 @@ class AllianceEffects:
         rd = cut(RD, p["rd_time_cut"])
         infra = cut(INFRA, p["infra_cost_cut"])
         demand = own_demand
+        if demand_shock:
+            demand = self._partner_orders(state, month, a, f, ms, eff, own_demand)
         sel = slices[INFRA]
         if demand_shock and sel.stop > sel.start:
             # diversification: shared infrastructure with firms of other sectors
-            partner_demand = self._other_sector_demand(state, a[sel], f[sel], own_demand)
+            partner_demand = self._other_sector_demand(state, a[sel], f[sel], demand)
             w = b.other_sector.reshape(-1).take(ms[sel]) * 0.3 * eff[sel]
             w_sum = kernels.bincount(f[sel], w, n)
             w_dem = kernels.bincount(f[sel], w * partner_demand, n)
             shrink = np.where(w_sum > 0.6, 0.6 / np.maximum(w_sum, 1e-12), 1.0)
-            demand = own_demand * (1.0 - w_sum * shrink) + w_dem * shrink
+            demand = demand * (1.0 - w_sum * shrink) + w_dem * shrink
         coordination = kernels.bincount(f, coord, n)
+        engagement = kernels.bincount(f, eff, n)
+        access = np.minimum(kernels.bincount(f[slices[MARKETING]], eff[slices[MARKETING]], n)
+                            + kernels.bincount(f[slices[BID]], eff[slices[BID]], n),
+                            MAX_MARKET_ACCESS)
         in_supply_chain = np.zeros(n, dtype=bool)  # a scatter: a third of a bincount's time
         in_supply_chain[f[slices[SUPPLY]]] = True
         rd_member = np.zeros(n, dtype=bool)
@@ -110,7 +125,34 @@ class AllianceEffects:
             in_supply_chain=in_supply_chain,
             coordination_cost=coordination,
             rd_member=rd_member,
+            market_access=access,
+            engagement=engagement,
         )
+
+    def _partner_orders(self, state: FirmState, month: Month, a: np.ndarray, f: np.ndarray,
+                        ms: np.ndarray, eff: np.ndarray, own_demand: np.ndarray) -> np.ndarray:
+        """Orders through partners in a demand shock: each firm's demand shock multiplier
+        after its partners' orders and shared contracts held up.
+
+        In a downturn, business that runs through trusted, long-standing partners (orders
+        they pass on, contracts bid together, customers shared) is kept more than spot
+        business (Uzzi 1996: embedded ties keep firms alive; TARGETS §2: firms in cooperative
+        networks recover faster). Per membership, its hold is
+            order_sharing x participation x partners' trust in the firm x age / (age + 12)
+        (age in months since the alliance formed); summed over the firm's alliances, at most
+        MAX_HOLD, it is the share of the shock's loss of demand the firm is spared:
+            demand = 1 - (1 - own demand) x (1 - hold)
+        """
+        b = self.book
+        rate = self.p["order_sharing"]
+        if rate <= 0.0:
+            return own_demand
+        partners = np.maximum(b.n_members.take(a).astype(np.float64) - 1.0, 1.0)
+        trusted = b.trust.sum(axis=1).reshape(-1).take(ms) / partners  # partners' trust in f
+        age = (month.step - b.start.take(a)).astype(np.float64)
+        hold = rate * eff * trusted * age / (age + MATURITY_MONTHS)
+        spared = np.minimum(kernels.bincount(f, hold, state.n), MAX_HOLD)
+        return 1.0 - (1.0 - own_demand) * (1.0 - spared)
 
     def _net_benefit(self, state: FirmState, month: Month, eff: np.ndarray,
                      coord: np.ndarray) -> None:

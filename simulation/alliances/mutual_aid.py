@@ -1,4 +1,5 @@
-"""Phase 7: members in distress draw on partners' buffers."""
+"""Phase 7: members in distress draw on partners' buffers; and what each firm could count on
+from its partners (its support, which its resilience score reads)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,24 @@ from .. import kernels
 from ..state import MAX_MEMBERS, FirmState, take_rows
 from .common import _count_last, _sum_last
 
+SPARE_MONTHS = 2.0  # a partner keeps two months of fixed cost before it gives
+
 
 class MutualAid:
     """Phase 7: members in distress draw on partners' buffers."""
+
+    def _aid_terms(self, state: FirmState, fixed_cost: np.ndarray, a: np.ndarray,
+                   f: np.ndarray):
+        """Per membership (alliance a, firm f): the firm's capital, its number of alliances
+        (at least 1), and what it offers the alliance's members in distress before trust:
+        mutual_aid_share x its capital above two months of fixed cost / its alliances
+        x (1 + formal_aid_bonus if the alliance is formal: a written risk-sharing clause)."""
+        p = self.p
+        cap = state.capital.take(f)
+        n_all = np.maximum(state.n_alliances.take(f), 1)
+        spare = np.maximum(cap - SPARE_MONTHS * fixed_cost.take(f), 0.0)
+        formal = 1.0 + p["formal_aid_bonus"] * self.book.formal.take(a)
+        return cap, n_all, p["mutual_aid_share"] * spare / n_all * formal
 
     # ------------------------------------------------------------------ 7. mutual aid
     def mutual_aid(self, state: FirmState, fixed_cost: np.ndarray) -> None:
@@ -18,12 +34,13 @@ class MutualAid:
         keep a member in business). Members in distress (negative capital) draw on
         partners' buffers.
 
-        A partner offers mutual_aid_share x its capital above two months of fixed cost,
-        split over its alliances and weighted by its trust in the distressed members.
-        Transfers sum to zero and are booked in flow_aid.
+        A partner offers its share (_aid_terms), weighted by its trust in the distressed
+        members. Transfers sum to zero and are booked in flow_aid. Then each firm's support
+        (`support`) is what its partners would offer it now.
         """
         p, b = self.p, self.book
         self.aid_paid = self.aid_received = 0.0
+        self.support(state, fixed_cost)
         a, _s, f = self.member_slots()
         if a.size == 0 or p["mutual_aid_share"] <= 0:
             return
@@ -37,9 +54,8 @@ class MutualAid:
         involved[take_rows(state.alliances, in_distress).ravel()] = True
         sel = np.flatnonzero(involved[a])
         a, f, ms = a[sel], f[sel], self.slot_index()[sel]
-        cap = state.capital.take(f)
+        cap, n_all, offer = self._aid_terms(state, fixed_cost, a, f)
         distressed = cap < 0
-        n_all = np.maximum(state.n_alliances.take(f), 1)
         need = np.maximum(-cap, 0.0) / n_all
         # trust of each slot in the distressed members of its alliance
         dmask = np.zeros(b.members.shape, dtype=bool)
@@ -47,8 +63,7 @@ class MutualAid:
         tr = take_rows(b.trust.reshape(-1, MAX_MEMBERS), ms)
         dm = take_rows(dmask, a)
         trust_in_distressed = _sum_last(tr * dm) / np.maximum(_count_last(dm), 1)
-        spare = np.maximum(cap - 2.0 * fixed_cost.take(f), 0.0)
-        offer = p["mutual_aid_share"] * spare / n_all * trust_in_distressed * ~distressed
+        offer = offer * trust_in_distressed * ~distressed
         total_need = kernels.bincount(a, need, b.n)
         total_offer = kernels.bincount(a, offer, b.n)
         transfer = np.minimum(total_need, total_offer)
@@ -60,3 +75,19 @@ class MutualAid:
         state.flow_aid += net
         self.aid_paid, self.aid_received = float(pay.sum()), float(recv.sum())
 
+    def support(self, state: FirmState, fixed_cost: np.ndarray) -> None:
+        """Each firm's support: what its partners would offer it if it were in distress now,
+        summed over its alliances, partner by partner: the partner's offer (_aid_terms, its
+        capital as it is before this month's aid) x the partner's trust in the firm. Trust
+        grows with months of kept commitments, so support grows with the alliance's age."""
+        b = self.book
+        state.support[:] = 0.0
+        a, _s, f = self.member_slots()
+        if a.size == 0 or self.p["mutual_aid_share"] <= 0:
+            return
+        ms = self.slot_index()
+        offer = np.zeros(b.members.size)
+        offer[ms] = self._aid_terms(state, fixed_cost, a, f)[2]
+        # to member t of alliance a: the sum over its partners s of offer[a, s] x trust[a, s, t]
+        to_member = np.einsum("as,ast->at", offer.reshape(b.members.shape), b.trust)
+        state.support[:] = kernels.bincount(f, to_member.reshape(-1).take(ms), state.n)

@@ -18,8 +18,12 @@ def innovate(state, p: dict, rng: np.random.Generator, effects, grant_boost: np.
     """Innovations this month; each lowers the firm's variable cost ratio.
 
     hazard = rate x sector multiplier x (0.5 + absorptive capacity)
-             x (1 + 0.5 partner diversity) / (1 - R&D time cut) x (1 + grant boost)
-    is the expected number of innovations a month; each firm's development project advances
+             x (1 + 0.5 partner diversity)
+             x (1 + partner_knowledge x absorptive capacity x engagement)
+             / (1 - R&D time cut) x (1 + grant boost)
+    is the expected number of innovations a month (engagement: the firm's alliances at their
+    participation, Effects.engagement: knowledge its own partners share, which it takes in
+    as far as its absorptive capacity allows); each firm's development project advances
     towards its next launch at that speed (see `_develop`).
     Competitors copy: each sector's mean productivity gain is passed on to prices, so
     an innovation is a relative advantage (the ratio of the innovator falls, the
@@ -38,6 +42,7 @@ def innovate(state, p: dict, rng: np.random.Generator, effects, grant_boost: np.
         * sector_array("innovation_mult")[state.sector]
         * (0.5 + state.absorptive)
         * (1.0 + 0.5 * effects.partner_diversity)
+        * (1.0 + p["partner_knowledge"] * state.absorptive * effects.engagement)
         / (1.0 - np.minimum(effects.rd_speedup, 0.9))
         * (1.0 + grant_boost)
     )

@@ -1,4 +1,4 @@
-"""Production: revenue, costs, profit, investment, need, then the resilience score and the
+"""Production: revenue, costs, profit, investment, need, then the loss episodes and the
 trend (ODD §7.10, §7.19). `produce` is the rule; `produce_kernel` its compiled twin (numba,
 simulation/kernels.py), the same operations in the same dtypes and order, run where the
 kernels run (tests/test_kernels.py compares them).
@@ -11,10 +11,10 @@ from collections import namedtuple
 import numpy as np
 
 from .. import kernels
-from ..kernels import scalar_clip, scalar_max, scalar_min
+from ..kernels import scalar_clip, scalar_max
 from ..regions import size_class_of
 from .demand import Walk, demand_walk
-from .resilience import RESILIENCE_CONSTANTS, update_resilience
+from .resilience import EPISODE_CONSTANTS, track_episodes
 
 SUPPLIER_FAILURE_LOSS = 0.3  # share of a month's output lost in a supplier failure
 INVEST_RESERVE = 2.0  # capital above this many months of costs may be invested
@@ -101,7 +101,7 @@ def produce(state, p: dict, rng: np.random.Generator, index: np.ndarray, shock, 
     need = np.clip(NEED_PER_DROP * drop + (1.0 - shock.demand) + (shock.logistics - 1.0)
                    + failed, 0, 1)
     state.need[:] = np.where(alive, need, 0.0)
-    update_resilience(state)  # against last month's trend, before it moves
+    track_episodes(state)  # against last month's trend, before it moves
     state.trend += np.where(alive, (revenue - state.trend) / 12.0, 0.0)
     state.employees[:] = np.where(alive, np.maximum(state.trend / state.revenue_per_employee, 1.0),
                                   state.employees)
@@ -116,7 +116,7 @@ FirmRecord = namedtuple("FirmRecord", (
     "infra_share", "rd_share", "var_cost_ratio", "capital", "revenue", "revenue_prev",
     "flow_profit", "flow_invest", "scale", "trend", "need", "employees",
     "revenue_per_employee", "size_class", "episode_depth", "episode_months", "last_depth",
-    "last_recovery", "resilience"))
+    "last_recovery"))
 ShockRecord = namedtuple("ShockRecord", ("demand", "logistics", "inputs", "interest",
                                          "compliance"))
 EffectsRecord = namedtuple("EffectsRecord", (
@@ -125,9 +125,7 @@ EffectsRecord = namedtuple("EffectsRecord", (
 WalkRecord = namedtuple("WalkRecord", ("capacity", "expected", "reach", "failed", "noise"))
 Constants = namedtuple("Constants", ("interest_rate", "invest_share", "loss_in_chain",
                                      "loss_alone", "invest_reserve", "need_per_drop",
-                                     "episode_below", "episode_fade", "score_top",
-                                     "depth_weight", "per_depth", "length_weight",
-                                     "per_month"))
+                                     "episode_below", "episode_fade"))
 
 
 def _record(kind, source):
@@ -136,30 +134,30 @@ def _record(kind, source):
 
 def _produce_compiled(state, p: dict, shock, effects, extra_revenue: np.ndarray,
                       walk: Walk) -> None:
-    """produce's arithmetic and update_resilience by produce_kernel."""
+    """produce's arithmetic and track_episodes by produce_kernel."""
     constants = Constants(float(p["interest_rate"]), float(p["invest_share"]),
                           np.float32(SUPPLIER_FAILURE_LOSS / 2),
                           np.float32(SUPPLIER_FAILURE_LOSS), INVEST_RESERVE, NEED_PER_DROP,
-                          *RESILIENCE_CONSTANTS)
+                          *EPISODE_CONSTANTS)
     kernels.compiled(produce_kernel)(
         _record(FirmRecord, state), _record(ShockRecord, shock),
         _record(EffectsRecord, effects), _record(WalkRecord, walk), extra_revenue, constants)
 
 
 def produce_kernel(firm, shock, effects, walk, extra, constants):
-    """produce after the demand walk, with update_resilience, one firm row at a time: the
+    """produce after the demand walk, with track_episodes, one firm row at a time: the
     same operations in the same dtypes and order as the numpy path (whose Python-float
     constants are weak, so float32 where the array is float32)."""
     (alive, contract_share, export_share, logistics_share, fixed_cost_ratio, infra_share,
      rd_share, var_cost_ratio, capital, revenue, revenue_prev, flow_profit, flow_invest, scale,
      trend, need, employees, revenue_per_employee, size_class, episode_depth, episode_months,
-     last_depth, last_recovery, resilience) = firm
+     last_depth, last_recovery) = firm
     demand_mult, logistics_mult, inputs_mult, interest_mult, compliance = shock
     (contract_boost, price_premium, logistics_cut, infra_cut, rd_speedup, demand,
      in_supply_chain, coordination_cost) = effects
     capacity, expected, reach, failed, noise = walk
     (interest_rate, invest_share, loss_in_chain, loss_alone, reserve, per_drop, below_share,
-     fade, top, depth_weight, per_depth, length_weight, per_month) = constants
+     fade) = constants
     f32 = np.float32
     one32, zero32 = f32(1.0), f32(0.0)
     for i in range(alive.size):
@@ -194,7 +192,7 @@ def produce_kernel(firm, shock, effects, walk, extra, constants):
         pressure = scalar_clip(per_drop * drop + (1.0 - demand_mult[i]) + (logistics_mult[i] - 1.0)
                          + (1.0 if failed[i] else 0.0), 0.0, 1.0)
         need[i] = pressure if live else 0.0
-        # update_resilience, against last month's trend
+        # track_episodes, against last month's trend
         ratio = f32(new_revenue / scalar_max(old_trend, 1e-9))
         below = live and ratio < below_share
         months = episode_months[i]
@@ -207,14 +205,9 @@ def produce_kernel(firm, shock, effects, walk, extra, constants):
             months = 0
         episode_depth[i] = depth
         episode_months[i] = months
-        last_d = last_depth[i] * fade
-        last_r = last_recovery[i] * fade
-        last_depth[i] = last_d
-        last_recovery[i] = last_r
-        score = (top - depth_weight * scalar_min(scalar_max(last_d, depth) * per_depth, one32)
-                 - length_weight * scalar_min(scalar_max(last_r, f32(months)) * per_month, one32))
-        resilience[i] = scalar_clip(score, one32, top)
-        # the trend moves after the resilience score; employees and size class follow it
+        last_depth[i] *= fade
+        last_recovery[i] *= fade
+        # the trend moves after the episodes; employees and size class follow it
         new_trend = old_trend + ((new_revenue - old_trend) / 12.0 if live else 0.0)
         trend[i] = new_trend
         if live:
