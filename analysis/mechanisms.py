@@ -468,6 +468,36 @@ def check_seeds(seeds) -> list[int]:
     return [check_seed(int(s), "--seeds") for s in seeds]
 
 
+def check_inputs(seeds, n_firms: int, params: dict | None, survey_params: dict | None,
+                 checks) -> tuple[list[int], list[str], dict, dict]:
+    """Everything `run_checks` is given, checked (UserError naming the flag and the fix)
+    before any model runs: seeds, check letters, parameters, a shock in the horizon."""
+    from .runner import has_shock
+
+    seeds = check_seeds(seeds)
+    asked = set(checks)
+    if asked - set(CHECKS) or not asked:
+        raise UserError(f"--checks {','.join(sorted(map(str, asked)))}: expected letters from "
+                        f"{','.join(CHECKS)}, e.g. --checks a,b")
+    checks = [c for c in CHECKS if c in asked]
+    if isinstance(n_firms, bool) or not isinstance(n_firms, int) or n_firms < 1:
+        raise UserError(f"--firms {n_firms}: must be a whole number, at least 1")
+    params = validate_params({**(params or {}), "n_firms": n_firms})
+    survey_params = validate_params(survey_params or {})
+    recession = load_scenario(RECESSION)
+    resolved = {**defaults(), **recession.params, **params}
+    if set(checks) & {"a", "b", "c", "d"} and not has_shock(recession, resolved):
+        raise UserError(f"--set months={resolved['months']}: the recession (from month "
+                        f"{min(s.start for s in recession.shocks)}) is not in the horizon; give "
+                        "more months or an earlier --set shock_start=M")
+    if "e" in checks:
+        months = {**defaults(), **load_scenario(SURVEY).params, **survey_params}["months"]
+        if months < 2 * YEAR:
+            raise UserError(f"--set months={months}: the survey scenario (check e) needs at "
+                            f"least {2 * YEAR} months")
+    return seeds, checks, params, survey_params
+
+
 def run_checks(seeds: list[int], n_firms: int = DEFAULT_FIRMS, params: dict | None = None,
                survey_params: dict | None = None, checks=CHECKS,
                quiet: bool = True) -> Checks:
@@ -486,26 +516,8 @@ def run_checks(seeds: list[int], n_firms: int = DEFAULT_FIRMS, params: dict | No
     """
     from tqdm import tqdm
 
-    seeds = check_seeds(seeds)
-    asked = set(checks)
-    if asked - set(CHECKS) or not asked:
-        raise UserError(f"--checks {','.join(sorted(map(str, asked)))}: expected letters from "
-                        f"{','.join(CHECKS)}, e.g. --checks a,b")
-    checks = [c for c in CHECKS if c in asked]
-    params = validate_params({**(params or {}), "n_firms": n_firms})
-    survey_params = validate_params(survey_params or {})
-    recession = load_scenario(RECESSION)
-    resolved = {**defaults(), **recession.params, **params}
-    from .runner import has_shock
-
-    if set(checks) & {"a", "b", "d"} and not has_shock(recession, resolved):
-        raise UserError("months: the recession's shock is not in the horizon; give more "
-                        "months or an earlier shock_start")
-    if "e" in checks:
-        survey = load_scenario(SURVEY)
-        months = {**defaults(), **survey.params, **survey_params}["months"]
-        if months < 2 * YEAR:
-            raise UserError(f"months: the survey scenario needs at least {2 * YEAR} months")
+    seeds, checks, params, survey_params = check_inputs(seeds, n_firms, params,
+                                                        survey_params, checks)
     runs = len(seeds) * (("a" in checks or "b" in checks or "d" in checks)
                          + ("d" in checks) + 4 * ("c" in checks) + 3 * ("e" in checks))
     bar = tqdm(total=runs, desc="mechanism checks", unit="run", disable=quiet,
@@ -517,14 +529,12 @@ def run_checks(seeds: list[int], n_firms: int = DEFAULT_FIRMS, params: dict | No
         if set(checks) & {"a", "b", "d"}:
             recs, bases = [], []
             for seed in seeds:
-                recs.append(track_firms(recession, seed, params))
+                recs.append(track_firms(RECESSION, seed, params))
                 bar.update(1)
                 if "d" in checks:
                     bases.append(track_firms(BASELINE, seed, params, window=recs[-1].window,
                                              track=False))
                     bar.update(1)
-            if recs[0].panel is None:
-                raise UserError("the recession's shock is not in the horizon")
             firms = pd.concat([panel_table(r) for r in recs], ignore_index=True)
             if "a" in checks:
                 res["a"] = alliance_recovery(firms)
@@ -711,8 +721,6 @@ def mechanisms(out=None, firms: int | None = None, reps: int = DEFAULT_REPS, see
     from .validation import _plain
 
     firms = DEFAULT_FIRMS if firms is None else firms
-    if firms < 1:
-        raise UserError(f"--firms {firms}: must be at least 1")
     if survey_firms is not None and survey_firms < 1:
         raise UserError(f"--survey-firms {survey_firms}: must be at least 1")
     if seeds is None:
@@ -725,6 +733,7 @@ def mechanisms(out=None, firms: int | None = None, reps: int = DEFAULT_REPS, see
         raise UserError("--set n_firms: use --firms (the recession runs) or --survey-firms "
                         "(the survey scenario's)")
     survey_params = {**overrides, **({"n_firms": survey_firms} if survey_firms else {})}
+    check_inputs(seeds, firms, overrides, survey_params, checks)  # before --out is made
     if out is None:
         stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         out = Path("results") / f"mechanisms-{stamp}"
