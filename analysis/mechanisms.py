@@ -588,8 +588,8 @@ def markdown_section(res: dict, level: int = 2) -> str:
         out += [f"{h}# (a) {CHECK_TITLES['a']}", "",
                 f"Firms hit and alive at the shock's end: {a['n']:,} (of {a['n_hit']:,} hit; "
                 f"{a['allied_share']:.0%} allied at the start). Criterion: the slope's interval "
-                "below 0. Mean depth " + _n(a["depth"]["mean"]) + ", mean months to recover "
-                + _n(a["months_to_recover"]["mean"], 1) + " (censored share "
+                "below 0. Mean depth " + f"{a['depth']['mean']:.3f}, mean months to recover "
+                + f"{a['months_to_recover']['mean']:.1f} (censored share "
                 + f"{a['months_to_recover']['censored_share']:.2f}; exited before recovering: "
                 f"{a['exited_before_recovering']}).", "",
                 "| outcome | regressor | slope [95 % CI] | p | n | joint slope [95 % CI] "

@@ -277,14 +277,14 @@ def test_mechanisms_command_writes_its_files(tmp_path):
 
 def test_validate_appends_the_mechanism_section(tmp_path):
     out = tmp_path / "v"
-    r = _cli("validate", "--reps", "2", "--mechanisms", "--mechanism-firms", "200", "--quiet",
-             "--out", out, "--set", "n_firms=1000", "--set", "burn_in=6")
+    r = _cli("validate", "--reps", "2", "--mechanisms", "--mechanism-firms", "150", "--quiet",
+             "--out", out, "--set", "n_firms=600", "--set", "burn_in=6")
     assert r.returncode == 0, r.stderr
     res = json.loads((out / "validation.json").read_text())
     assert set(CHECKS) <= set(res["mechanisms"])
     assert res["mechanisms"]["run"]["seeds"] == [42, 43]
-    assert res["mechanisms"]["run"]["n_firms"] == 200
-    assert res["mechanisms"]["run"]["survey_params"]["n_firms"] == 1000
+    assert res["mechanisms"]["run"]["n_firms"] == 150
+    assert res["mechanisms"]["run"]["survey_params"]["n_firms"] == 600
     report = (out / "validation.md").read_text()
     assert "## Mechanism checks" in report and "### (e)" in report
     bad = _cli("validate", "--mechanism-firms", "200", "--quiet", "--out", tmp_path / "w")
