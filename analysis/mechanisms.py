@@ -127,7 +127,7 @@ def _snapshot(model, window: tuple[int, int]) -> tuple[np.ndarray, pd.DataFrame]
     ids = s.alliances[rows]
     held = ids >= 0
     count = held.sum(axis=1)
-    start = book.start[np.where(held, ids, 0)]
+    start = book.start[np.where(held, ids, 0)] if book.n else np.zeros(ids.shape, np.int32)
     age = np.where(held, model.steps - start, 0).astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_age = np.where(count > 0, age.sum(axis=1) / count, np.nan)
@@ -274,6 +274,11 @@ def _interval(ci: Interval) -> dict:
     return {"mean": ci.mean, "low": ci.low, "high": ci.high, "n": ci.n}
 
 
+def _mean(x) -> float:
+    x = np.asarray(x, dtype=float)
+    return float(x[np.isfinite(x)].mean()) if np.isfinite(x).any() else np.nan
+
+
 def below_zero(d: dict) -> bool:
     return bool(np.isfinite(d["high"]) and d["high"] < 0)
 
@@ -324,16 +329,16 @@ def alliance_survival(firms: pd.DataFrame) -> dict:
     d["alive"] = d["alive_shock_end"].astype(int)
     a, n = d[d["allied"] == 1]["alive"], d[d["allied"] == 0]["alive"]
     out = {"n_allied": int(len(a)), "n_not_allied": int(len(n))}
+    pa = float(a.mean()) if len(a) else np.nan
+    pn = float(n.mean()) if len(n) else np.nan
+    out.update(share_allied=pa, share_not_allied=pn)
     if len(a) and len(n):
-        pa, pn = float(a.mean()), float(n.mean())
         se = np.sqrt(pa * (1 - pa) / len(a) + pn * (1 - pn) / len(n))
         z = float(stats.norm.ppf(0.5 + LEVEL / 2))
         diff = pa - pn
-        out.update(share_allied=pa, share_not_allied=pn,
-                   difference={"mean": diff, "low": diff - z * se, "high": diff + z * se})
+        out["difference"] = {"mean": diff, "low": diff - z * se, "high": diff + z * se}
     else:
-        out.update(share_allied=np.nan, share_not_allied=np.nan,
-                   difference={"mean": np.nan, "low": np.nan, "high": np.nan})
+        out["difference"] = {"mean": np.nan, "low": np.nan, "high": np.nan}
     per_run = d.groupby("run").apply(
         lambda g: g.loc[g["allied"] == 1, "alive"].mean() - g.loc[g["allied"] == 0,
                                                                   "alive"].mean(),
@@ -396,7 +401,7 @@ def recession_growth(recessions: list[Run], baselines: list[Run]) -> dict:
         b = np.array([g[key] for g in gb])
         diff = _interval(paired_ci(r, b))
         out[key] = {"recession": r.tolist(), "baseline": b.tolist(),
-                    "recession_mean": float(np.nanmean(r)), "baseline_mean": float(np.nanmean(b)),
+                    "recession_mean": _mean(r), "baseline_mean": _mean(b),
                     "difference": diff, "passed": below_zero(diff)}
     out["shock_start"] = start
     out["passed"] = out["total"]["passed"]
@@ -568,7 +573,11 @@ def _ci(d: dict, digits: int = 3) -> str:
            f"{_n(d['high'], digits)}]"
 
 
-def _v(ok: bool) -> str:
+def _v(ok: bool, figure: dict | None = None) -> str:
+    """pass, FAIL, or n/a where the figure's interval could not be computed."""
+    if figure is not None and not all(np.isfinite(figure.get(k, np.nan)) for k in ("low",
+                                                                                "high")):
+        return "n/a"
     return "pass" if ok else "FAIL"
 
 
@@ -598,7 +607,7 @@ def markdown_section(res: dict, level: int = 2) -> str:
             for x in ("n_alliances", "mean_alliance_age"):
                 s, j = a[y][x], a[y]["joint"][x]
                 out.append(f"| {y} | {x} | {_ci(s, 4)} | {_p(s['p'])} | {s['n']:,} "
-                           f"| {_ci(j, 4)} | {_v(a['passed'][f'{y}~{x}'])} |")
+                           f"| {_ci(j, 4)} | {_v(a['passed'][f'{y}~{x}'], s)} |")
         out.append("")
     if "b" in res:
         b = res["b"]
@@ -611,7 +620,7 @@ def markdown_section(res: dict, level: int = 2) -> str:
                 f"| {b['share_allied']:.4f} (n {b['n_allied']:,}) | {b['share_not_allied']:.4f} "
                 f"(n {b['n_not_allied']:,}) | {_ci(b['difference'], 4)} "
                 f"| {_ci(b['over_runs'], 4)} | {_ci(b['with_controls'], 4)} "
-                f"| {_v(b['passed'])} |", ""]
+                f"| {_v(b['passed'], b['difference'])} |", ""]
     if "c" in res:
         c = res["c"]
         out += [f"{h}# (c) {CHECK_TITLES['c']}", "",
@@ -622,7 +631,7 @@ def markdown_section(res: dict, level: int = 2) -> str:
         for o in OUTCOMES_C:
             r = c[o]
             out.append(f"| {o} | {r['recession_mean']:,.2f} | {r['guarantee_mean']:,.2f} "
-                       f"| {_ci(r['difference'], 2)} | {_v(r['passed'])} |")
+                       f"| {_ci(r['difference'], 2)} | {_v(r['passed'], r['difference'])} |")
         out.append("")
     if "d" in res:
         d = res["d"]
@@ -636,7 +645,7 @@ def markdown_section(res: dict, level: int = 2) -> str:
             r = d[key]
             out.append(f"| {'all' if key == 'total' else key} | {r['recession_mean']:.2f} "
                        f"| {r['baseline_mean']:.2f} | {_ci(r['difference'], 2)} "
-                       f"| {_v(r['passed'])} |")
+                       f"| {_v(r['passed'], r['difference'])} |")
         out.append("")
     if "e" in res:
         e = res["e"]
@@ -680,22 +689,22 @@ def format_summary(res: dict) -> str:
             for x in ("n_alliances", "mean_alliance_age"):
                 s = a[y][x]
                 lines.append(f"  (a) {y} ~ {x:<18} {_ci(s, 4):<36} n {s['n']:<6,} "
-                             f"{_v(a['passed'][f'{y}~{x}'])}")
+                             f"{_v(a['passed'][f'{y}~{x}'], s)}")
     if "b" in res:
         b = res["b"]
         lines.append(f"  (b) alive at shock end, allied {b['share_allied']:.3f} vs not "
                      f"{b['share_not_allied']:.3f}: {_ci(b['difference'], 4)} "
-                     f"{_v(b['passed'])}")
+                     f"{_v(b['passed'], b['difference'])}")
     if "c" in res:
         for o in OUTCOMES_C:
             r = res["c"][o]
             lines.append(f"  (c) {o:<13} guarantee - recession {_ci(r['difference'], 2)} "
-                         f"{_v(r['passed'])}")
+                         f"{_v(r['passed'], r['difference'])}")
     if "d" in res:
         for key in ("total", *SECTORS):
             r = res["d"][key]
             lines.append(f"  (d) shock-year growth {key:<13} recession - baseline "
-                         f"{_ci(r['difference'], 2)} {_v(r['passed'])}")
+                         f"{_ci(r['difference'], 2)} {_v(r['passed'], r['difference'])}")
     if "e" in res:
         e = res["e"]
         lines.append("  (e) survey growth: as is " + _ci(e["variants"]["as_is"]["firm_mean"], 2)

@@ -290,3 +290,14 @@ def test_validate_appends_the_mechanism_section(tmp_path):
     bad = _cli("validate", "--mechanism-firms", "200", "--quiet", "--out", tmp_path / "w")
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
     assert "--mechanism-firms" in bad.stderr
+
+
+def test_checks_without_any_alliance_give_no_figure_rather_than_fail():
+    # collaboration switched off, the shock from the first month without a burn-in
+    res = run_checks([1], n_firms=150, params={"burn_in": 0, "months": 30, "shock_start": 1,
+                                               "max_alliances": 0}, checks=["a", "b"]).results
+    assert res["window"][0] == 1 and res["b"]["n_allied"] == 0
+    assert 0 <= res["b"]["share_not_allied"] <= 1
+    assert np.isnan(res["a"]["depth"]["n_alliances"]["slope"])
+    section = markdown_section(res)
+    assert "n/a" in section and "FAIL" not in section
