@@ -351,7 +351,7 @@ def alliance_survival(firms: pd.DataFrame) -> dict:
 
 
 # --------------------------------------------------------------------------- (c), (d), (e)
-def credit_guarantee(seeds: list[int], params: dict) -> dict:
+def credit_guarantee(seeds: list[int], params: dict, progress=None) -> dict:
     """(c): bankruptcies and output lost of `recession` and `recession_with_credit_guarantee`
     per seed (analysis.point.evaluate), and the paired differences (guarantee minus
     recession)."""
@@ -364,6 +364,8 @@ def credit_guarantee(seeds: list[int], params: dict) -> dict:
                 warnings.simplefilter("ignore", InertSettingWarning)
                 rows[name].append(evaluate(params, scenario=name, seed=seed,
                                            outcomes=list(OUTCOMES_C)))
+            if progress is not None:
+                progress.update(2)  # the run and its no-shock twin
     out = {}
     for o in OUTCOMES_C:
         g = np.array([r[o] for r in rows[GUARANTEE]])
@@ -505,13 +507,15 @@ def check_inputs(seeds, n_firms: int, params: dict | None, survey_params: dict |
 
 def run_checks(seeds: list[int], n_firms: int = DEFAULT_FIRMS, params: dict | None = None,
                survey_params: dict | None = None, checks=CHECKS,
-               quiet: bool = True) -> Checks:
+               quiet: bool = True, *, burn_in: int | None = None,
+               months: int | None = None) -> Checks:
     """Every check asked for, on the model runs it needs (each with every seed).
 
     Args:
         seeds: the model seeds; run i of every scenario uses seeds[i] (paired).
         n_firms: firms of the recession, guarantee and baseline runs ((a) to (d)).
         params: registry parameters for those runs (e.g. burn_in, months, shock_start).
+        burn_in, months: shorthands for those two parameters of the (a) to (d) runs.
         survey_params: registry parameters for the survey scenario's runs ((e); its own
             n_firms unless given).
         checks: which of "a" to "e".
@@ -521,6 +525,10 @@ def run_checks(seeds: list[int], n_firms: int = DEFAULT_FIRMS, params: dict | No
     """
     from tqdm import tqdm
 
+    params = dict(params or {})
+    for name, value in (("burn_in", burn_in), ("months", months)):
+        if value is not None:
+            params[name] = value
     seeds, checks, params, survey_params = check_inputs(seeds, n_firms, params,
                                                         survey_params, checks)
     runs = len(seeds) * (("a" in checks or "b" in checks or "d" in checks)
@@ -549,8 +557,7 @@ def run_checks(seeds: list[int], n_firms: int = DEFAULT_FIRMS, params: dict | No
                 res["d"] = recession_growth(recs, bases)
             res["window"] = list(recs[0].window)
         if "c" in checks:
-            res["c"] = credit_guarantee(seeds, params)
-            bar.update(4 * len(seeds))
+            res["c"] = credit_guarantee(seeds, params, bar)
         if "e" in checks:
             res["e"] = growth_decomposition(seeds, survey_params, bar)
     finally:
@@ -681,8 +688,9 @@ def _p(p) -> str:
 def format_summary(res: dict) -> str:
     """The short summary `run.py mechanisms` prints."""
     run = res["run"]
-    lines = [f"Mechanism checks: {len(run['seeds'])} runs, {run['n_firms']:,} firms "
-             f"({run['seconds']:.1f} s)"]
+    k = len(run["seeds"])
+    lines = [f"Mechanism checks: {k} run{'s' if k != 1 else ''} per scenario, "
+             f"{run['n_firms']:,} firms ({run['seconds']:.1f} s)"]
     if "a" in res:
         a = res["a"]
         for y in ("depth", "months_to_recover"):
