@@ -301,3 +301,18 @@ def test_checks_without_any_alliance_give_no_figure_rather_than_fail():
     assert np.isnan(res["a"]["depth"]["n_alliances"]["slope"])
     section = markdown_section(res)
     assert "n/a" in section and "FAIL" not in section
+
+
+def test_validate_runs_the_checks_by_default_from_five_replications():
+    from analysis.validation import mechanism_settings
+    from simulation.errors import UserError
+
+    assert mechanism_settings(42, 4, {}, None, None) is None
+    on = mechanism_settings(42, 5, {"n_firms": 2000, "burn_in": 12}, None, None)
+    assert on["seeds"] == [42, 43, 44, 45, 46] and on["n_firms"] == 1000
+    assert on["params"] == {"burn_in": 12, "n_firms": 1000}
+    assert on["survey_params"] == {"n_firms": 2000, "burn_in": 12}
+    assert mechanism_settings(42, 5, {}, False, None) is None
+    assert mechanism_settings(42, 1, {}, True, 300)["n_firms"] == 300
+    with pytest.raises(UserError, match="--mechanism-firms"):
+        mechanism_settings(42, 1, {}, None, 300)
