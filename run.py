@@ -10,7 +10,10 @@
     python run.py sensitivity --method sobol|morris --params a,b,c --outcome A,B [--n N]
                               [--scenario NAME|PATH] [--reps R] [...] [ENGINE]
     python run.py validate [--out DIR] [--seed S] [--reps R] [--set key=value ...] [--force]
-                           [--quiet]
+                           [--[no-]mechanisms] [--mechanism-firms N] [--quiet]
+    python run.py mechanisms [--firms N] [--reps R] [--seed S | --seeds A,B,...]
+                             [--checks a,b,c,d,e] [--survey-firms N] [--set key=value ...]
+                             [--out DIR] [--force] [--quiet]
     python run.py dashboard [--port P] [--host H]
     python run.py scenarios
     python run.py params [--group G] [--format text|markdown|json|csv]
@@ -53,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_experiment_commands(sub, PARAMS)
     add_validate_command(sub)
+    add_mechanisms_command(sub)
 
     sub.add_parser("scenarios", help="list the shipped scenarios")
 
@@ -205,6 +209,11 @@ def add_validate_command(sub) -> None:
                    help="runs to repeat over (default: 1); reports each coefficient's spread")
     v.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a parameter of the survey-calibration scenario (repeatable)")
+    v.add_argument("--mechanisms", action=argparse.BooleanOptionalAction, default=None,
+                   help="add the mechanism checks (run.py mechanisms) to the report, with the "
+                        "replications' seeds (default: on from --reps 5)")
+    v.add_argument("--mechanism-firms", type=int,
+                   help="firms of the mechanism checks' recession runs (default: 1000)")
     v.add_argument("--force", action="store_true", help="write into a non-empty --out folder")
     v.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -213,7 +222,67 @@ def cmd_validate(args) -> int:
     from analysis.validation import validate
 
     validate(out=args.out, seed=args.seed, reps=args.reps, assignments=args.set,
-             force=args.force, quiet=args.quiet)
+             force=args.force, quiet=args.quiet, mechanisms=args.mechanisms,
+             mechanism_firms=args.mechanism_firms)
+    return 0
+
+
+def _seed_list(text: str | None) -> list[int] | None:
+    """--seeds A,B,C as whole numbers (a bad one named in one line)."""
+    from simulation.errors import UserError
+
+    if text is None:
+        return None
+    seeds = []
+    for part in text.split(","):
+        try:
+            seeds.append(int(part.strip()))
+        except ValueError:
+            raise UserError(f"--seeds {text}: {part.strip()!r} is not a whole number; give "
+                            "comma-separated seeds, e.g. --seeds 1,2,3") from None
+    return seeds
+
+
+def _check_letters(text: str) -> list[str]:
+    return [c.strip() for c in text.split(",") if c.strip()]
+
+
+def add_mechanisms_command(sub) -> None:
+    m = sub.add_parser("mechanisms", help="mechanism checks: alliances and recovery, survival, "
+                       "the credit guarantee, the recession, growth decomposition (issue 21)")
+    m.add_argument("--firms", type=int,
+                   help="firms of the recession, guarantee and baseline runs (default: 1000)")
+    m.add_argument("--reps", type=int, default=5,
+                   help="runs per scenario, paired by seed (default: 5)")
+    m.add_argument("--seed", type=int, default=42,
+                   help="base seed (default: 42); run i uses the seed run.py compare gives "
+                        "replication i")
+    m.add_argument("--seeds", metavar="A,B,...",
+                   help="the model seeds themselves, comma-separated (instead of --seed/--reps)")
+    m.add_argument("--checks", default="a,b,c,d,e", metavar="a,b,...",
+                   help="which checks to run (default: all five, a,b,c,d,e)")
+    m.add_argument("--survey-firms", type=int,
+                   help="firms of the survey scenario's runs for check e (default: its 10,000)")
+    m.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a parameter in every run (repeatable), e.g. months=60")
+    m.add_argument("--out", help="results folder (default: results/mechanisms-<time>)")
+    m.add_argument("--force", action="store_true", help="write into a non-empty --out folder")
+    m.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def cmd_mechanisms(args) -> int:
+    from simulation.errors import UserError
+
+    seeds = _seed_list(args.seeds)
+    given = {a.split("=")[0] for a in args.argv}
+    if seeds is not None and given & {"--reps", "--seed"}:
+        raise UserError("--seeds and --reps/--seed: choose one (--seeds lists the runs' seeds, "
+                        "--seed and --reps draw them)")
+    from analysis.mechanisms import mechanisms
+
+    mechanisms(out=args.out, firms=args.firms, reps=args.reps, seed=args.seed, seeds=seeds,
+               checks=_check_letters(args.checks), assignments=args.set,
+               survey_firms=args.survey_firms, force=args.force, quiet=args.quiet)
     return 0
 
 
@@ -280,6 +349,7 @@ def main(argv=None) -> int:
         handler = {"simulate": cmd_simulate, "scenarios": cmd_scenarios, "bench": cmd_bench,
                    "params": cmd_params, "compare": cmd_compare, "sweep": cmd_sweep,
                    "sensitivity": cmd_sensitivity, "validate": cmd_validate,
+                   "mechanisms": cmd_mechanisms,
                    "dashboard": cmd_dashboard}[args.command]
         return handler(args)
     except (CliError, UserError) as e:

@@ -457,11 +457,41 @@ def write_figures(rep: Replication, targets: pd.DataFrame, out: Path) -> list[Pa
     ]
 
 
+MECHANISMS_FROM_REPS = 5  # the mechanism checks run by default from this many replications
+
+
+def mechanism_settings(seed: int, reps: int, overrides: dict, mechanisms: bool | None,
+                       firms: int | None):
+    """What `validate` gives the mechanism checks (analysis/mechanisms.py), or None when
+    they are off: on by default from MECHANISMS_FROM_REPS replications (their paired
+    intervals need several runs). The same seeds as the replications; the recession,
+    guarantee and baseline runs at `firms` (default 1,000) with the --set overrides but
+    n_firms; the survey scenario's runs (check e) with every override."""
+    from .mechanisms import DEFAULT_FIRMS, check_inputs
+
+    if mechanisms is None:
+        mechanisms = reps >= MECHANISMS_FROM_REPS
+    if not mechanisms:
+        if firms is not None:
+            raise UserError("--mechanism-firms: the mechanism checks are off; add "
+                            "--mechanisms (or drop --mechanism-firms)")
+        return None
+    firms = DEFAULT_FIRMS if firms is None else firms
+    seeds = [seed + i for i in range(reps)]
+    params = {k: v for k, v in overrides.items() if k != "n_firms"}
+    seeds, checks, params, survey = check_inputs(seeds, firms, params, overrides,
+                                                 ["a", "b", "c", "d", "e"])
+    return {"seeds": seeds, "n_firms": firms, "params": params, "survey_params": survey}
+
+
 def validate(out: str | Path | None = None, seed: int = 42, reps: int = 1,
              assignments: list[str] | None = None, force: bool = False,
-             quiet: bool = False) -> Path:
+             quiet: bool = False, mechanisms: bool | None = None,
+             mechanism_firms: int | None = None) -> Path:
     """`run.py validate`: run, survey, compare, write survey.csv, validation.json,
-    validation.md and figures to `out`; print the summary; return the folder."""
+    validation.md and figures to `out`; print the summary; return the folder. With
+    `mechanisms` (default: from 5 replications) the report also has the mechanism checks
+    (analysis/mechanisms.py), run with the replications' seeds."""
     from tqdm import tqdm
 
     from . import store
@@ -478,6 +508,7 @@ def validate(out: str | Path | None = None, seed: int = 42, reps: int = 1,
     if chosen["months"] < 2 * YEAR:
         raise UserError(f"months: the survey needs at least {2 * YEAR} months of horizon")
     check_memory(*run_size(chosen), place="--set n_firms")  # replications run one at a time
+    mech = mechanism_settings(seed, reps, overrides, mechanisms, mechanism_firms)
     if out is None:
         stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         out = Path("results") / f"validate-seed{seed}-{stamp}"
@@ -490,13 +521,24 @@ def validate(out: str | Path | None = None, seed: int = 42, reps: int = 1,
                   leave=False):
         done.append(replicate(seed + i, scenario, overrides, targets))
     res = results(done, overrides, time.perf_counter() - started)
+    section = ""
+    if mech is not None:
+        from .mechanisms import format_summary as mechanism_summary
+        from .mechanisms import markdown_section, run_checks
+
+        checks = run_checks(mech["seeds"], mech["n_firms"], mech["params"],
+                            mech["survey_params"], quiet=quiet).results
+        res["mechanisms"] = checks
+        section = "\n" + markdown_section(checks) + "\n"
 
     columns = ["country", "sector", "size_class", *VARIABLES]
     store.write_frame(out_dir / "survey.csv", done[0].survey[columns])
     store.write_json(out_dir / "validation.json", _plain(res))
     write_figures(done[0], targets, out_dir)
-    store.write_text(out_dir / "validation.md", markdown_report(res))
+    store.write_text(out_dir / "validation.md", markdown_report(res) + section)
     print(format_summary(res))
+    if mech is not None:
+        print(mechanism_summary(res["mechanisms"]))
     print(f"Outputs: {out_dir}/ (survey.csv, validation.json, validation.md, "
           f"{len(FIGURES)} figures)")
     return out_dir
