@@ -80,6 +80,10 @@ CHECK_TITLES = {
 }
 DEFAULT_FIRMS = 1000
 DEFAULT_REPS = 5
+# the (a) to (d) runs' horizon: two years before the recession, its year, its year of
+# recovery and one more (scenarios/recession.toml: months 24 to 47); the later years only
+# add the runs' own divergence to what is compared
+DEFAULT_MONTHS = 60
 YEAR = 12
 LEVEL = 0.95
 OUTCOMES_C = ("bankruptcies", "output_lost")
@@ -515,7 +519,8 @@ def run_checks(seeds: list[int], n_firms: int = DEFAULT_FIRMS, params: dict | No
         seeds: the model seeds; run i of every scenario uses seeds[i] (paired).
         n_firms: firms of the recession, guarantee and baseline runs ((a) to (d)).
         params: registry parameters for those runs (e.g. burn_in, months, shock_start).
-        burn_in, months: shorthands for those two parameters of the (a) to (d) runs.
+        burn_in, months: shorthands for those two parameters of the (a) to (d) runs
+            (months: DEFAULT_MONTHS unless given).
         survey_params: registry parameters for the survey scenario's runs ((e); its own
             n_firms unless given).
         checks: which of "a" to "e".
@@ -529,6 +534,7 @@ def run_checks(seeds: list[int], n_firms: int = DEFAULT_FIRMS, params: dict | No
     for name, value in (("burn_in", burn_in), ("months", months)):
         if value is not None:
             params[name] = value
+    params.setdefault("months", DEFAULT_MONTHS)
     seeds, checks, params, survey_params = check_inputs(seeds, n_firms, params,
                                                         survey_params, checks)
     runs = len(seeds) * (("a" in checks or "b" in checks or "d" in checks)
