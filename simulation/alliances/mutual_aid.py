@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import kernels
 from ..state import MAX_MEMBERS, FirmState, take_rows
-from .common import _count_last, _sum_last
+from .common import _SLOT_BITS, _count_last, _sum_last
 
 SPARE_MONTHS = 2.0  # a partner keeps two months of fixed cost before it gives
 
@@ -85,9 +85,10 @@ class MutualAid:
         a, _s, f = self.member_slots()
         if a.size == 0 or self.p["mutual_aid_share"] <= 0:
             return
-        ms = self.slot_index()
         offer = np.zeros(b.members.size)
-        offer[ms] = self._aid_terms(state, fixed_cost, a, f)[2]
-        # to member t of alliance a: the sum over its partners s of offer[a, s] x trust[a, s, t]
-        to_member = np.einsum("as,ast->at", offer.reshape(b.members.shape), b.trust)
-        state.support[:] = kernels.bincount(f, to_member.reshape(-1).take(ms), state.n)
+        offer[self.slot_index()] = self._aid_terms(state, fixed_cost, a, f)[2]
+        # over the partner pairs (slot s trusts slot t): offer[a, s] x trust[a, s, t] to t
+        cells, alliance, target = self.pair_cells()
+        giver = (alliance << _SLOT_BITS) | ((cells >> _SLOT_BITS) & (MAX_MEMBERS - 1))
+        given = offer.take(giver) * b.trust.reshape(-1).take(cells)
+        state.support[:] = kernels.bincount(b.members.reshape(-1).take(target), given, state.n)

@@ -26,5 +26,6 @@ def grow_markets(state, p: dict, access: np.ndarray, reach: np.ndarray) -> None:
     rate = p["market_access_growth"] / 12.0
     if rate <= 0.0:
         return
-    enforcement = state.institutions / INSTITUTIONS_TOP
-    state.level *= np.exp(np.where(state.alive, rate * access * reach * enforcement, 0.0))
+    rows = np.flatnonzero((access > 0) & state.alive)  # firms with such an alliance
+    enforcement = state.institutions[rows] / INSTITUTIONS_TOP
+    state.level[rows] *= np.exp(rate * access[rows] * reach[rows] * enforcement)

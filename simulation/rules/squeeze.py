@@ -24,5 +24,6 @@ def cash_squeeze(state, p: dict) -> None:
     if cut <= 0.0:
         return
     cost = np.maximum(state.revenue - state.flow_profit, 1e-9)
-    short = np.clip(1.0 - (state.capital + state.credit_limit) / cost, 0.0, 1.0)
-    state.scale *= 1.0 - cut * np.where(state.alive, short, 0.0)
+    rows = np.flatnonzero((state.capital + state.credit_limit < cost) & state.alive)
+    cover = (state.capital[rows] + state.credit_limit[rows]) / cost[rows]
+    state.scale[rows] *= 1.0 - cut * np.minimum(1.0 - cover, 1.0)
