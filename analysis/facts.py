@@ -67,7 +67,7 @@ FACTS: dict[str, Fact] = {
     "exit_rate_pct": Fact(
         "Exits per year, % of living firms", 8.0, 10.0, "TARGETS §4: 8-10 % a year", 1.0),
     "five_year_survival": Fact(
-        "Share of entrants alive five years after entry", 0.4, 0.6,
+        "Share of entrants alive five years after entry", 0.4, 0.55,
         "TARGETS §4: about half survive five years", 0.05),
     "alliances_ended_early": Fact(
         "Share of ended alliances that ended before their term or review", 0.3, 0.7,

@@ -303,7 +303,7 @@ PARAMS_LIST: list[Param] = [
        "that the newcomer starts with.", float,
        label="Share of trust passed on when a partner recommends someone"),
     # --- economy -----------------------------------------------------------
-    _P("demand_growth", 0.055, -0.2, 0.3, "per year", "economy",
+    _P("demand_growth", 0.05, -0.2, 0.3, "per year", "economy",
        "How fast customers' demand grows each year in ordinary times, in every sector and country.",
        float,
        label="Growth of customer demand"),
@@ -336,7 +336,7 @@ PARAMS_LIST: list[Param] = [
        "Costs a firm pays every month whatever it sells (rent, permanent staff), as a share of "
        "the sales it is built for.", float,
        label="Fixed monthly costs (rent, staff)"),
-    _P("closure_rate", 0.068, 0.0, 0.5, "per year", "economy",
+    _P("closure_rate", 0.06, 0.0, 0.5, "per year", "economy",
        "The share of healthy firms that close each year for other reasons than bankruptcy "
        "(retirement, better options); firms living on credit close more often.", float,
        label="Firms closing voluntarily"),

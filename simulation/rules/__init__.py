@@ -287,6 +287,7 @@ RULES: dict[str, Rule] = {
     "exits": Rule(
         "exits, remove_firms from alliances, forget_exited (rules/exit_entry.py)",
         reads=(
+            "age",
             "alive",
             "alliances",
             "book.active",
