@@ -375,9 +375,12 @@ class TimelineFigure(LiveFigure):
             top = max((float(y.max()) for y in values if y.size), default=0.0)
         if not chart.ylim:
             # room above the data (under the legend); rescale only when the data leave it
+            # (a series still at 0, such as spending before a programme starts, keeps 0-1:
+            # rescaling it every month redrew the whole chart every month)
             low, high = self.ax.get_ylim()
-            if top > high / 1.15 or top < high / 2.5:
-                self.ax.set_ylim(0, max(top * 1.5, 1e-9))
+            wanted = top * 1.5 if top > 0 else 1.0
+            if top > high / 1.15 or (top < high / 2.5 and high != wanted):
+                self.ax.set_ylim(0, wanted)
                 self.background = None
 
     def moving(self) -> list:
