@@ -535,7 +535,7 @@ def scores_text(model: SMEEcosystem) -> str:
 def resilience_headline(model: SMEEcosystem) -> Headline:
     """The resilience card: the sales lost so far to the shock against the same economy
     without it, and the months to recover; the scores' mean and share at the top below."""
-    title, scores = "Sales lost to the shock", scores_text(model)
+    title, scores = "Sales lost to the shock so far", scores_text(model)
     first = getattr(model, "first_shock", None)
     if first is None:
         return Headline(title, "no shock", f"This scenario has no shock. {scores}.", "shock-cost")
@@ -545,14 +545,16 @@ def resilience_headline(model: SMEEcosystem) -> Headline:
                         f"against the same economy without it. {scores}.", "shock-cost")
     level = f"{RECOVERY_LEVEL * 100:.0f} %"
     if cost["max_drop"] < (1 - RECOVERY_LEVEL) * 100:
-        recovery = f"sales never fell below {level} of it"
+        recovery = f"sales never fell below {level} of that"
     elif cost["recovered"]:
-        recovery = f"back to {level} of it after {cost['recovery_months']:.0f} months"
+        recovery = (f"sales were back to {level} of that after "
+                    f"{cost['recovery_months']:.0f} months")
     else:
-        recovery = f"not back to {level} of it yet"
+        recovery = f"sales are not yet back to {level} of that"
     return Headline(title, f"{cost['output_lost']:.1f} %",
-                    f"of the sales of the same economy without the shock, since month "
-                    f"{first}; {recovery}. {scores}.", "shock-cost")
+                    f"of what the same economy sells without the shock (dashed in the sales "
+                    f"chart), since the shock began in month {first}; {recovery}. {scores}.",
+                    "shock-cost")
 
 
 def headlines(model: SMEEcosystem) -> list[Headline]:
@@ -661,9 +663,9 @@ def PeriodKey():
 def HeadlineCards(model: SMEEcosystem, steps: int):
     with solara.Row(style={"flex-wrap": "wrap", "gap": "8px"}):
         for h in headlines(model):
-            wide = h.kind == "shock-cost"
-            with solara.Card(margin=0, style={"min-width": "300px" if wide else "125px",
-                                              "flex": "3" if wide else "1"},
+            # the shock's cost, with its longer note, on a row of its own under the others
+            wide = {"flex": "1 1 100%", "order": "1"} if h.kind == "shock-cost" else {}
+            with solara.Card(margin=0, style={"min-width": "125px", "flex": "1", **wide},
                              classes=["headline", *([h.kind] if h.kind else [])]):
                 solara.Text(h.title, style={"font-size": "0.85em", "color": "#555"})
                 solara.Text(h.value, style={"font-size": "1.5em", "font-weight": "600",

@@ -161,7 +161,7 @@ def test_the_resilience_card_prices_the_shock_against_the_no_shock_twin():
     assert explore.shock_cost(model)["output_lost"] == point["output_lost"]
     assert card.value == f"{point['output_lost']:.1f} %"
     cards = [h.title for h in explore.headlines(model)]
-    assert "Sales lost to the shock" in cards and "Resilience score" not in cards
+    assert "Sales lost to the shock so far" in cards and "Resilience score" not in cards
 
 
 def test_without_a_shock_the_resilience_card_says_so_and_no_twin_runs():
