@@ -95,8 +95,11 @@ class ExploreModel(SMEEcosystem):
       fix while the server keeps running;
     - when a shock falls in the horizon, `twin` is the same model without its shocks (same
       settings, programmes and seed: analysis.runner.counterfactual, as in sweep and
-      compare), stepped in lock-step with it, so the page can say what the shock has cost
-      so far (`shock_cost`); `first_shock` is the first month of the horizon with a shock.
+      compare), so the page can say what the shock has cost so far (`shock_cost`);
+      `first_shock` is the first month of the horizon with a shock. With common random
+      numbers the twin's months equal the model's until then, so it is built only in the
+      shock's first month, run from the start to the model's month, and stepped in
+      lock-step with it after that: a change of setting rebuilds one model, not two.
     """
 
     def __init__(self, scenario_name: str = DEFAULT_SCENARIO, rng=DEFAULT_SEED, scenario=None,
@@ -120,17 +123,20 @@ class ExploreModel(SMEEcosystem):
         # the horizon, so a scenario without a shock costs no extra work
         self.first_shock = next((m for m in range(1, self.p["months"] + 1)
                                  if any(s.intensity(m) > 0 for s in self.shocks)), None)
-        twin = counterfactual(spec, params) if self.first_shock is not None else None
-        if twin is not None:
-            self.twin = SMEEcosystem(rng=rng, scenario=twin[0], **twin[1])
+        self._twin_of = (spec, params) if self.first_shock is not None else None
         while self.month < 0 and self.running:
             self.step()
 
     def step(self) -> None:
-        if self.input_error is None:
-            super().step()
-            if self.twin is not None and self.twin.running:
-                self.twin.step()
+        if self.input_error is not None:
+            return
+        super().step()
+        if self.twin is None and self._twin_of and self.month >= self.first_shock:
+            twin = counterfactual(*self._twin_of)
+            if twin is not None:
+                self.twin = SMEEcosystem(rng=self.seed_value, scenario=twin[0], **twin[1])
+        while self.twin is not None and self.twin.running and self.twin.steps < self.steps:
+            self.twin.step()
 
 
 def setting_widget(p, value) -> dict:
@@ -334,9 +340,10 @@ class TimelineFigure(LiveFigure):
         else:
             self.lines = [ax.plot([], [], label=label, linewidth=1.6)[0]
                           for _, label in chart.columns]
-        # the same economy without the shock, where the page runs it (ExploreModel.twin)
-        self.twin = getattr(model, "twin", None) if chart.twin else None
-        if self.twin is not None:
+        # the same economy without the shock, where the page runs it (ExploreModel.twin,
+        # built in the shock's first month)
+        self.twin = chart.twin and getattr(model, "first_shock", None) is not None
+        if self.twin:
             self.lines.append(ax.plot([], [], label="the same economy without the shock",
                                       linewidth=1.3, linestyle="--", color="0.35")[0])
         ax.set_ylim(*(chart.ylim or (0, 1)))
@@ -346,7 +353,7 @@ class TimelineFigure(LiveFigure):
         ax.tick_params(labelsize=9)
         ax.grid(alpha=0.3)
         # one series: the title says what it is
-        many = len(chart.columns) + (self.twin is not None) > 1
+        many = len(chart.columns) + self.twin > 1
         if many:
             ax.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.45, -0.2),
                       frameon=False, ncol=1 if len(chart.columns) < 3 else 2,
@@ -359,9 +366,9 @@ class TimelineFigure(LiveFigure):
         data = history(self.model, [c for c, _ in chart.columns])
         m = data["month"]
         values = [data[c] * chart.scale for c, _ in chart.columns]
-        if self.twin is not None:
-            values.append(history(self.twin, [chart.columns[0][0]])[chart.columns[0][0]]
-                          * chart.scale)
+        if self.twin and self.model.twin is not None:  # (lock-step: the same months)
+            column = chart.columns[0][0]
+            values.append(history(self.model.twin, [column])[column] * chart.scale)
         if chart.stacked:
             for artist in self.stack:
                 artist.remove()

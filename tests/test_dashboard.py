@@ -146,12 +146,16 @@ def test_the_resilience_card_prices_the_shock_against_the_no_shock_twin():
     twin, stepped beside it: at the end, the number analysis.evaluate (and sweep) gives for
     the same point and seed. The scores' mean and share at the top are its note."""
     model = small_model()
-    assert model.twin is not None and model.first_shock is not None
+    assert model.first_shock is not None
     card = explore.resilience_headline(model)
     assert card.value == "none yet" and f"starts in month {model.first_shock}" in card.note
+    while model.month < model.first_shock:
+        assert model.twin is None  # the same months as the model's until the shock
+        model.step()
+    assert model.twin is not None and model.twin.steps == model.steps  # caught up
     while model.running:
         model.step()
-    assert model.twin.steps == model.steps  # lock-step
+        assert model.twin.steps == model.steps  # lock-step
     card = explore.resilience_headline(model)
     lost = float(card.value.removesuffix(" %"))
     assert lost > 0 and card.kind == "shock-cost"
