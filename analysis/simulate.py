@@ -16,7 +16,8 @@ from simulation.scenario import inert_settings, load_scenario, to_toml
 
 from . import plots, store
 from .resources import check_memory, run_size
-from .summary import format_summary, summarize
+from .runner import counterfactual
+from .summary import format_summary, resilience_summary, summarize
 
 
 def resolve_overrides(firms: int | None, months: int | None, assignments: list[str]) -> dict:
@@ -39,6 +40,19 @@ def run_model(model: SMEEcosystem, quiet: bool = False, label: str = "") -> None
         model.step()
         bar.update(1)
     bar.close()
+
+
+def run_twin(scen, overrides: dict, seed: int, quiet: bool = False):
+    """The run's no-shock twin as a frame of every month (burn-in included) and the seconds
+    it took, or (None, 0.0) when no shock can be active in the run's horizon."""
+    twin = counterfactual(scen, overrides)
+    if twin is None:
+        return None, 0.0
+    started = time.perf_counter()
+    model = SMEEcosystem(rng=seed, scenario=twin[0], **twin[1])
+    run_model(model, quiet=quiet, label="no-shock twin")
+    return (model.datacollector.get_model_vars_dataframe().reset_index(drop=True),
+            time.perf_counter() - started)
 
 
 def simulate(scenario: str = "baseline", firms: int | None = None, months: int | None = None,
@@ -64,7 +78,13 @@ def simulate(scenario: str = "baseline", firms: int | None = None, months: int |
 
     frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     frame.insert(0, "step", range(1, len(frame) + 1))
+    # the no-shock twin (same parameters, policies and seed, the shocks removed) prices the
+    # shock, as in sweep, compare and analysis.evaluate; a run without a shock has none
+    twin, twin_seconds = run_twin(scen, overrides, seed, quiet)
+    firms = model.firms
     summary = summarize(frame)
+    del summary["mean_resilience_end"]  # again below, beside the scores' spread
+    summary.update(resilience_summary(frame, twin, firms.resilience[firms.alive]))
 
     store.write_frame(out_dir / "timeseries.parquet", frame)
     store.write_frame(out_dir / "timeseries.csv", frame)
@@ -74,13 +94,15 @@ def simulate(scenario: str = "baseline", firms: int | None = None, months: int |
     store.write_json(out_dir / "manifest.json", store.manifest(
         command="simulate", scenario=scen.name, scenario_source=scen.source, seed=seed,
         overrides=overrides, params=dict(model.p), seconds=round(elapsed, 3),
+        no_shock_twin_seconds=None if twin is None else round(twin_seconds, 3),
         files=["timeseries.parquet", "timeseries.csv", "scenario.toml", "summary.json",
                *[f.name for f in figures]],
     ))
 
     p = model.p
     print(f"Scenario {scen.name}: {p['n_firms']:,} firms, {p['burn_in']} burn-in + "
-          f"{p['months']} months, seed {seed} ({elapsed:.1f} s)")
+          f"{p['months']} months, seed {seed} ({elapsed:.1f} s"
+          + ("" if twin is None else f"; its no-shock twin {twin_seconds:.1f} s") + ")")
     print(format_summary(summary))
     print(f"Outputs: {out_dir}/ (timeseries.parquet/.csv, scenario.toml, summary.json, "
           f"manifest.json, {len(figures)} charts)")

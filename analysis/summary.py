@@ -1,8 +1,22 @@
-"""Headline figures of one run, computed from its monthly time series."""
+"""Headline figures of one run, computed from its monthly time series.
+
+`summarize` gives the figures of the run alone. `resilience_summary` adds what can rank
+policies: the shock's cost against the run's no-shock twin (analysis/resilience.py, the
+numbers `sweep`, `compare` and `analysis.evaluate` report) and the spread of the firms'
+resilience scores at the end, whose mean alone sits near the top of the scale.
+"""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+
+from .resilience import system_resilience
+
+# a firm at or above this score has come through unscathed so far (the scale tops out at 5)
+TOP_SCORE = 4.95
+SHOCK_KEYS = ("output_lost", "max_drop", "recovery_months", "recovered", "survival_rate")
+NO_SHOCK_TEXT = "no shock in this run"
 
 
 def horizon(frame: pd.DataFrame) -> pd.DataFrame:
@@ -43,6 +57,32 @@ def summarize(frame: pd.DataFrame) -> dict[str, float]:
     }
 
 
+def resilience_summary(frame: pd.DataFrame, twin: pd.DataFrame | None,
+                       scores: np.ndarray) -> dict:
+    """The shock's cost against the no-shock twin (`twin`: the same run with the shocks
+    removed, None when the run has no shock in its horizon) and the distribution of the
+    living firms' resilience scores at the end (`scores`: the model's final firm state; the
+    mean is `summarize`'s, from the last month's reporter).
+
+    Without a shock the four shock figures are None (nothing was measured) and
+    `shock_in_run` is False; `recovered` is 1 or 0 as in a sweep."""
+    out: dict = {"shock_in_run": twin is not None}
+    if twin is None:
+        out.update(dict.fromkeys(SHOCK_KEYS))
+    else:
+        out.update(system_resilience(horizon(frame), horizon(twin)))
+    scores = np.asarray(scores, dtype=float)
+    q1, median, q3 = np.percentile(scores, [25, 50, 75]) if scores.size else (0.0, 0.0, 0.0)
+    out.update({
+        "mean_resilience_end": summarize(frame)["mean_resilience_end"],
+        "resilience_top_share_end": float((scores >= TOP_SCORE).mean()) if scores.size else 0.0,
+        "resilience_q1_end": float(q1),
+        "resilience_median_end": float(median),
+        "resilience_q3_end": float(q3),
+    })
+    return out
+
+
 LABELS = {
     "firms_alive_start": "Firms alive at start of horizon",
     "firms_alive_end": "Firms alive at end",
@@ -59,14 +99,45 @@ LABELS = {
     "entries": "New firms",
     "exit_rate_pct_per_year": "Exit rate (% of firms a year)",
     "policy_spend": "Public money spent (thousand)",
+    "output_lost": "Output lost to the shock (% of sales without it)",
+    "max_drop": "Deepest drop in sales (% below the run without it)",
+    "recovery_months": "Months to recover 95 % of sales without the shock",
+    "survival_rate": "Firms left after the shock (% of the run without it)",
     "mean_resilience_end": "Mean firm resilience score at end (1-5)",
+    "resilience_top_share_end": f"  share of firms at the top (score >= {TOP_SCORE})",
+    "resilience_q1_end": "  lower quartile of the scores",
+    "resilience_median_end": "  median score",
+    "resilience_q3_end": "  upper quartile of the scores",
 }
+RESILIENCE_TITLE = "Resilience, against the same run without the shock:"
+SCORES_TITLE = "Firms' resilience scores (1 = hit hard, 5 = unaffected):"
 
 
-def format_summary(summary: dict[str, float]) -> str:
+def _number(v) -> str:
+    return f"{v:,.0f}" if isinstance(v, int) or abs(v) >= 1000 else f"{v:,.2f}"
+
+
+def format_summary(summary: dict) -> str:
+    """The printed summary: the run's figures, then its resilience, the shock's cost first
+    (or a line saying there was no shock), then the spread of the firms' scores."""
     lines = []
     for key, label in LABELS.items():
+        if key not in summary:  # a summary without the resilience figures
+            continue
+        if key == "output_lost":
+            lines.append(f"  {RESILIENCE_TITLE}")
+            if not summary.get("shock_in_run"):
+                lines.append(f"  {'Output lost to a shock':<52} {NO_SHOCK_TEXT:>20}")
+        if key == "mean_resilience_end" and "output_lost" in summary:
+            lines.append(f"  {SCORES_TITLE}")
         v = summary[key]
-        text = f"{v:,.0f}" if isinstance(v, int) or abs(v) >= 1000 else f"{v:,.2f}"
-        lines.append(f"  {label:<44} {text:>14}")
+        if v is None:
+            continue
+        if key == "recovery_months" and not summary.get("recovered", 1):
+            text = "not by the end"
+        elif key == "resilience_top_share_end":
+            text = f"{v * 100:.0f} %"
+        else:
+            text = _number(v)
+        lines.append(f"  {label:<52} {text:>20}")
     return "\n".join(lines)

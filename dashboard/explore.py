@@ -26,12 +26,16 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import solara
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image as PILImage
 
+from analysis.resilience import RECOVERY_LEVEL, shock_window, system_resilience
 from analysis.resources import check_memory, run_size
+from analysis.runner import counterfactual
+from analysis.summary import TOP_SCORE
 from simulation import SMEEcosystem
 from simulation.alliances import ALLIANCE_TYPES
 from simulation.errors import UserError
@@ -88,7 +92,14 @@ class ExploreModel(SMEEcosystem):
       ecosystem that has settled;
     - impossible settings do not raise: `input_error` holds the message in plain words, the
       model is an empty placeholder and `step()` does nothing, so the page can say what to
-      fix while the server keeps running.
+      fix while the server keeps running;
+    - when a shock falls in the horizon, `twin` is the same model without its shocks (same
+      settings, programmes and seed: analysis.runner.counterfactual, as in sweep and
+      compare), so the page can say what the shock has cost so far (`shock_cost`);
+      `first_shock` is the first month of the horizon with a shock. With common random
+      numbers the twin's months equal the model's until then, so it is built only in the
+      shock's first month, run from the start to the model's month, and stepped in
+      lock-step with it after that: a change of setting rebuilds one model, not two.
     """
 
     def __init__(self, scenario_name: str = DEFAULT_SCENARIO, rng=DEFAULT_SEED, scenario=None,
@@ -96,6 +107,8 @@ class ExploreModel(SMEEcosystem):
         self.input_error: str | None = None
         self.scenario_name = scenario_name
         self.seed_value = rng
+        self.twin: SMEEcosystem | None = None
+        self.first_shock: int | None = None
         try:
             spec = load_scenario(scenario_name)
             check_memory(*run_size(validate({**spec.params, **validate(params)})),
@@ -106,12 +119,24 @@ class ExploreModel(SMEEcosystem):
             self.running = False
             return
         super().__init__(rng=rng, scenario=spec, **params)
+        # the shocks (random ones included) are drawn up front: no twin when none falls in
+        # the horizon, so a scenario without a shock costs no extra work
+        self.first_shock = next((m for m in range(1, self.p["months"] + 1)
+                                 if any(s.intensity(m) > 0 for s in self.shocks)), None)
+        self._twin_of = (spec, params) if self.first_shock is not None else None
         while self.month < 0 and self.running:
             self.step()
 
     def step(self) -> None:
-        if self.input_error is None:
-            super().step()
+        if self.input_error is not None:
+            return
+        super().step()
+        if self.twin is None and self._twin_of and self.month >= self.first_shock:
+            twin = counterfactual(*self._twin_of)
+            if twin is not None:
+                self.twin = SMEEcosystem(rng=self.seed_value, scenario=twin[0], **twin[1])
+        while self.twin is not None and self.twin.running and self.twin.steps < self.steps:
+            self.twin.step()
 
 
 def setting_widget(p, value) -> dict:
@@ -183,12 +208,13 @@ class Chart:
     scale: float = 1.0
     stacked: bool = False
     ylim: tuple[float, float] | None = None
+    twin: bool = False  # also the first series of the model's no-shock twin, dashed
 
 
 CHARTS = {
     "firms": Chart("Firms in business", "firms", (("firms_alive", "firms in business"),)),
     "revenue": Chart("Sales of all firms", f"{MONEY_MILLION} a month",
-                     (("total_revenue", "total sales"),), scale=1e-3),
+                     (("total_revenue", "total sales"),), scale=1e-3, twin=True),
     "alliances": Chart("Partnerships in force, by type", "partnerships",
                        tuple((f"alliances_{t}", ALLIANCE_LABELS[t]) for t in ALLIANCE_TYPES),
                        stacked=True),
@@ -314,13 +340,20 @@ class TimelineFigure(LiveFigure):
         else:
             self.lines = [ax.plot([], [], label=label, linewidth=1.6)[0]
                           for _, label in chart.columns]
+        # the same economy without the shock, where the page runs it (ExploreModel.twin,
+        # built in the shock's first month)
+        self.twin = chart.twin and getattr(model, "first_shock", None) is not None
+        if self.twin:
+            self.lines.append(ax.plot([], [], label="the same economy without the shock",
+                                      linewidth=1.3, linestyle="--", color="0.35")[0])
         ax.set_ylim(*(chart.ylim or (0, 1)))
         ax.set_title(chart.title, fontsize=12)
         ax.set_xlabel("month", fontsize=10, labelpad=1)
         ax.set_ylabel(chart.ylabel, fontsize=10)
         ax.tick_params(labelsize=9)
         ax.grid(alpha=0.3)
-        many = len(chart.columns) > 1  # one series: the title says what it is
+        # one series: the title says what it is
+        many = len(chart.columns) + self.twin > 1
         if many:
             ax.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.45, -0.2),
                       frameon=False, ncol=1 if len(chart.columns) < 3 else 2,
@@ -333,6 +366,9 @@ class TimelineFigure(LiveFigure):
         data = history(self.model, [c for c, _ in chart.columns])
         m = data["month"]
         values = [data[c] * chart.scale for c, _ in chart.columns]
+        if self.twin and self.model.twin is not None:  # (lock-step: the same months)
+            column = chart.columns[0][0]
+            values.append(history(self.model.twin, [column])[column] * chart.scale)
         if chart.stacked:
             for artist in self.stack:
                 artist.remove()
@@ -346,9 +382,12 @@ class TimelineFigure(LiveFigure):
             top = max((float(y.max()) for y in values if y.size), default=0.0)
         if not chart.ylim:
             # room above the data (under the legend); rescale only when the data leave it
+            # (a series still at 0, such as spending before a programme starts, keeps 0-1:
+            # rescaling it every month redrew the whole chart every month)
             low, high = self.ax.get_ylim()
-            if top > high / 1.15 or top < high / 2.5:
-                self.ax.set_ylim(0, max(top * 1.5, 1e-9))
+            wanted = top * 1.5 if top > 0 else 1.0
+            if top > high / 1.15 or (top < high / 2.5 and high != wanted):
+                self.ax.set_ylim(0, wanted)
                 self.background = None
 
     def moving(self) -> list:
@@ -454,6 +493,7 @@ class Headline:
     title: str
     value: str
     note: str
+    kind: str = ""  # a CSS class of its card ("shock-cost": wider, for its longer note)
 
 
 def _at_month_zero(model: SMEEcosystem, column: str) -> float | None:
@@ -469,6 +509,59 @@ def _change(now: float, then: float | None, percent: bool = False) -> str:
         return ("n/a since month 0" if then == 0
                 else f"{(now / then - 1) * 100:+.1f} % since month 0")
     return f"{now - then:+,.0f} since month 0"
+
+
+SHOCK_COST_COLUMNS = ("month", "shock_intensity", "total_revenue", "firms_alive")
+
+
+def shock_cost(model: ExploreModel) -> dict | None:
+    """What the shock has cost so far against the model's no-shock twin (analysis/resilience.py:
+    output_lost, max_drop, recovery_months, recovered, survival_rate, from the shock's first
+    month to this month), or None before the shock or without one."""
+    twin = getattr(model, "twin", None)
+    if twin is None or model.month < model.first_shock:
+        return None
+    frames = [pd.DataFrame({c: m.datacollector.model_vars[c] for c in SHOCK_COST_COLUMNS})
+              for m in (model, twin)]
+    if shock_window(frames[0]) is None:
+        return None
+    return system_resilience(*frames)
+
+
+def scores_text(model: SMEEcosystem) -> str:
+    """The firms' resilience scores in a line: the mean and the share at the top."""
+    s = model.firms
+    scores = s.resilience[s.alive]
+    if not scores.size:
+        return "no firm in business"
+    top = float((scores >= TOP_SCORE).mean()) * 100
+    return (f"Firms' resilience score {float(scores.mean()):.2f} of 5 on average, "
+            f"{top:.0f} % of firms at the top (5 = unaffected)")
+
+
+def resilience_headline(model: SMEEcosystem) -> Headline:
+    """The resilience card: the sales lost so far to the shock against the same economy
+    without it, and the months to recover; the scores' mean and share at the top below."""
+    title, scores = "Sales lost to the shock so far", scores_text(model)
+    first = getattr(model, "first_shock", None)
+    if first is None:
+        return Headline(title, "no shock", f"This scenario has no shock. {scores}.", "shock-cost")
+    cost = shock_cost(model)
+    if cost is None:
+        return Headline(title, "none yet", f"The shock starts in month {first}; measured "
+                        f"against the same economy without it. {scores}.", "shock-cost")
+    level = f"{RECOVERY_LEVEL * 100:.0f} %"
+    if cost["max_drop"] < (1 - RECOVERY_LEVEL) * 100:
+        recovery = f"sales never fell below {level} of that"
+    elif cost["recovered"]:
+        recovery = (f"sales were back to {level} of that after "
+                    f"{cost['recovery_months']:.0f} months")
+    else:
+        recovery = f"sales are not yet back to {level} of that"
+    return Headline(title, f"{cost['output_lost']:.1f} %",
+                    f"of what the same economy sells without the shock (dashed in the sales "
+                    f"chart), since the shock began in month {first}; {recovery}. {scores}.",
+                    "shock-cost")
 
 
 def headlines(model: SMEEcosystem) -> list[Headline]:
@@ -491,8 +584,7 @@ def headlines(model: SMEEcosystem) -> list[Headline]:
                  f"{r['firms_in_alliances'] * 100:.0f} % of firms have a partner"),
         Headline("Trust between partners", f"{r['mean_trust']:.2f}",
                  "0 = none, 1 = full"),
-        Headline("Resilience score", f"{r['mean_resilience']:.2f} of 5",
-                 "average firm: 1 = hit hard, 5 = unaffected"),
+        resilience_headline(model),
         Headline("Public money spent", f"{spent / 1e3:,.2f} million",
                  "USD-equivalent, since month 1, all programmes"),
     ]
@@ -578,8 +670,10 @@ def PeriodKey():
 def HeadlineCards(model: SMEEcosystem, steps: int):
     with solara.Row(style={"flex-wrap": "wrap", "gap": "8px"}):
         for h in headlines(model):
-            with solara.Card(margin=0, style={"min-width": "125px", "flex": "1"},
-                             classes=["headline"]):
+            # the shock's cost, with its longer note, on a row of its own under the others
+            wide = {"flex": "1 1 100%", "order": "1"} if h.kind == "shock-cost" else {}
+            with solara.Card(margin=0, style={"min-width": "125px", "flex": "1", **wide},
+                             classes=["headline", *([h.kind] if h.kind else [])]):
                 solara.Text(h.title, style={"font-size": "0.85em", "color": "#555"})
                 solara.Text(h.value, style={"font-size": "1.5em", "font-weight": "600",
                                             "display": "block"}, classes=["headline-value"])

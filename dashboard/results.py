@@ -23,6 +23,7 @@ from analysis import store
 from analysis.compare import FAN_SERIES, comparison_table, fmt
 from analysis.outcomes import GROUP_TITLES, OUTCOMES
 from analysis.summary import LABELS as SUMMARY_LABELS
+from analysis.summary import NO_SHOCK_TEXT
 from analysis.value import AIMS, value_for_money
 from simulation.errors import UserError
 from simulation.params import defaults
@@ -392,9 +393,14 @@ def _simulate_results(folder: Path) -> Results:
     path = folder / "summary.json"
     if path.is_file():
         data = json.loads(path.read_text(encoding="utf-8"))
-        labels = {**SUMMARY_LABELS, "policy_spend": f"Public money spent ({MONEY})"}
+        labels = {**{k: v.strip() for k, v in SUMMARY_LABELS.items()},
+                  "policy_spend": f"Public money spent ({MONEY})",
+                  "recovered": "Recovered by the end (1 = yes)"}
+        if data.get("shock_in_run") is False:  # nothing measured against a no-shock twin
+            data["output_lost"] = NO_SHOCK_TEXT
         rows = [(escape(labels.get(k, k.replace("_", " ").capitalize())), v)
-                for k, v in data.items() if isinstance(v, int | float | str)]
+                for k, v in data.items()
+                if isinstance(v, int | float | str) and not isinstance(v, bool)]
         res.table = "| Figure | Value |\n|---|---:|\n" + "\n".join(
             f"| {k} | {fmt(v) if isinstance(v, float) else escape(v)} |" for k, v in rows)
     for name in ("firms.png", "revenue.png", "alliances.png", "trust_resilience.png"):

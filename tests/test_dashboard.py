@@ -20,6 +20,7 @@ from mesa.experimental.scenarios import Scenario as MesaScenario
 from test_experiments import SHOCK_TOML  # a deep, short demand shock early on
 
 import run as cli
+from analysis import evaluate
 from dashboard import compare as cmp
 from dashboard import explore, results, serve
 from dashboard.common import param_label
@@ -138,6 +139,42 @@ def test_headlines_and_the_month_in_words():
     assert cards["Firms in business"].note.endswith("since month 0")
     text = explore.situation(model)
     assert "fall in customer demand" in text and "credit crunch" in text
+
+
+def test_the_resilience_card_prices_the_shock_against_the_no_shock_twin():
+    """The card leads with the sales lost to the shock so far against the model's no-shock
+    twin, stepped beside it: at the end, the number analysis.evaluate (and sweep) gives for
+    the same point and seed. The scores' mean and share at the top are its note."""
+    model = small_model()
+    assert model.first_shock is not None
+    card = explore.resilience_headline(model)
+    assert card.value == "none yet" and f"starts in month {model.first_shock}" in card.note
+    while model.month < model.first_shock:
+        assert model.twin is None  # the same months as the model's until the shock
+        model.step()
+    assert model.twin is not None and model.twin.steps == model.steps  # caught up
+    while model.running:
+        model.step()
+        assert model.twin.steps == model.steps  # lock-step
+    card = explore.resilience_headline(model)
+    lost = float(card.value.removesuffix(" %"))
+    assert lost > 0 and card.kind == "shock-cost"
+    assert "on average" in card.note and "at the top" in card.note
+    values = {k: x for k, x in model.p.items() if k in PARAMS}
+    point = evaluate(values, scenario="recession", seed=3, outcomes=["output_lost"])
+    assert explore.shock_cost(model)["output_lost"] == point["output_lost"]
+    assert card.value == f"{point['output_lost']:.1f} %"
+    cards = [h.title for h in explore.headlines(model)]
+    assert "Sales lost to the shock so far" in cards and "Resilience score" not in cards
+
+
+def test_without_a_shock_the_resilience_card_says_so_and_no_twin_runs():
+    model = small_model("baseline")
+    model.step()
+    assert model.twin is None
+    card = explore.resilience_headline(model)
+    assert card.value == "no shock" and "no shock" in card.note
+    assert "on average" in card.note
 
 
 # --------------------------------------------------------------------------- Explore page

@@ -317,6 +317,43 @@ def test_explore_shows_the_model_the_user_chose_through_the_shock(session, sync_
     user.check_offline_and_rendered()
 
 
+RECESSION = "Recession: demand and credit fall (no support)"
+BASELINE = "Ordinary times: no shock, no support (all five countries)"
+
+
+def test_explore_prices_the_shock_against_the_same_economy_without_it(session, sync_api):
+    """Issue 21: the resilience card leads with the sales lost to the shock against the
+    model's no-shock twin (a number once the shock has begun) and says when there is no
+    shock, with the firms' scores (mean, share at the top) below."""
+    expect = sync_api.expect
+    user = session()
+    page = user.open("", "Firms in business")
+    card = page.locator(".shock-cost")
+    value = card.locator(".headline-value")
+    expect(page.locator(".model-identity")).to_contain_text(BASELINE)
+    step(page, expect, 1)
+    expect(value).to_have_text("no shock")
+    expect(card).to_contain_text("This scenario has no shock")
+    expect(card).to_contain_text("at the top")
+
+    pick_scenario(page, RECESSION)
+    expect(page.locator(".model-identity")).to_contain_text(RECESSION)
+    step(page, expect, 1)
+    expect(value).to_have_text("none yet")
+    expect(card).to_contain_text("The shock starts in month")
+    page.locator(".play-button").click()  # play into the shock, then pause
+    expect(page.locator(".headline-value").first).to_have_text(
+        re.compile(r"^(2[6-9]|3\d) of "), timeout=120_000)
+    page.locator(".play-button").click()
+    expect(page.locator(".step-button")).to_be_enabled()
+    lost = value.inner_text()
+    assert re.fullmatch(r"\d+\.\d %", lost) and number(lost) > 0, lost
+    expect(card).to_contain_text("of what the same economy sells without the shock")
+    expect(card).to_contain_text("on average")
+    user.shot("explore-shock-cost")
+    user.check_offline_and_rendered()
+
+
 # (scenario title, a phrase of its description, months stepped) for the users of one round
 USERS = [("Recession: demand and credit fall (no support)", "banks cut credit lines", 2),
          ("Kenya: ordinary times", "Kenya: weaker institutions", 1),
