@@ -58,13 +58,14 @@ import numpy as np
 import pandas as pd
 
 from simulation.errors import UserError
-from simulation.params import COUNTRIES, defaults
+from simulation.params import defaults
 from simulation.params import validate as validate_params
-from simulation.regions import SECTORS, SIZE_CLASSES
+from simulation.regions import SECTORS
 from simulation.scenario import Scenario, load_scenario
 
 from .compare import Interval, mean_ci, paired_ci
 from .resilience import RECOVERY_LEVEL
+from .survey import firm_labels
 
 RECESSION = "recession"
 GUARANTEE = "recession_with_credit_guarantee"
@@ -141,12 +142,13 @@ def _snapshot(model, window: tuple[int, int]) -> tuple[np.ndarray, pd.DataFrame]
     for i, shock in enumerate(model.shocks):
         if any(shock.intensity(m) > 0 for m in range(first, last + 1)):
             hit |= shock.in_scope(s.sector[rows], s.region[rows], s.key[rows], i)
+    labels = firm_labels(s, rows)
     firms = pd.DataFrame({
-        "uid": s.uid[rows].astype(np.int64),
+        "uid": labels["uid"].astype(np.int64),
         "row": rows.astype(np.int64),
-        "sector": np.asarray(SECTORS)[s.sector[rows]],
-        "country": np.asarray(COUNTRIES)[s.region[rows]],
-        "size_class": np.asarray(SIZE_CLASSES)[s.size_class[rows]],
+        "sector": labels["sector"],
+        "country": labels["country"],
+        "size_class": labels["size_class"],
         "n_alliances": s.n_alliances[rows].astype(int),
         "mean_alliance_age": mean_age,
         "max_alliance_age": max_age,

@@ -97,10 +97,7 @@ def observe(model: SMEEcosystem) -> Observation:
     joined_m = np.stack([_pad(j, n) for j in joined])[:, eligible]
     engaged_m = np.stack([_pad(e, n) for e in engaged])[:, eligible]
     firms = pd.DataFrame({
-        "uid": s.uid[eligible],
-        "country": np.asarray(COUNTRIES)[s.region[eligible]],
-        "sector": np.asarray(SECTORS)[s.sector[eligible]],
-        "size_class": np.asarray(SIZE_CLASSES)[s.size_class[eligible]],
+        **firm_labels(s, eligible),
         "employees": s.employees[eligible].astype(float),
         "revenue_prev_year": prev_year,
         "revenue_survey_year": survey_year,
@@ -125,6 +122,14 @@ def observe(model: SMEEcosystem) -> Observation:
                             "alive_after_60": list(survivors.values())})
     frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     return Observation(model, frame, firms, living, cohorts, counters)
+
+
+def firm_labels(state, rows: np.ndarray) -> dict[str, np.ndarray]:
+    """The uid, country, sector and size class of firm rows `rows`, in words."""
+    return {"uid": state.uid[rows],
+            "country": np.asarray(COUNTRIES)[state.region[rows]],
+            "sector": np.asarray(SECTORS)[state.sector[rows]],
+            "size_class": np.asarray(SIZE_CLASSES)[state.size_class[rows]]}
 
 
 def _joined_this_month(model: SMEEcosystem, step: int) -> np.ndarray:

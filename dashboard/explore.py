@@ -221,7 +221,8 @@ CHARTS = {
     "trust": Chart("Trust between partners", "0 = none, 1 = full",
                    (("mean_trust", "average trust between partners"),
                     ("firms_in_alliances", "share of firms with a partner")), ylim=(0, 1.02)),
-    "resilience": Chart("Resilience of firms (1 = nothing in hand after a deep loss, 5 = a year of costs covered)", "score",
+    "resilience": Chart("Resilience of firms (1 = nothing in hand after a deep loss, "
+                        "5 = a year of costs covered)", "score",
                         (("mean_resilience", "average firm resilience score"),), ylim=(1, 5.05)),
     "spending": Chart("Public money spent each month", f"{MONEY}",
                       (("policy_spend", "all support programmes"),)),
