@@ -271,3 +271,25 @@ def test_validate_command_runs_and_refuses_bad_input(tmp_path, capsys):
         assert main(["validate", "--quiet", *args]) == 2, args
         err = capsys.readouterr().err
         assert needle in err and len(err.strip().splitlines()) == 1, (args, err)
+
+
+def test_criteria_count_the_replications_meeting_each_bar():
+    from types import SimpleNamespace
+
+    from analysis.validation import criteria
+
+    def rep(coef, p, r2, inst, rows_pass, facts_pass):
+        fit = {"r2": r2, "coefficients": {"collaboration_frequency": {"coef": coef, "p": p},
+                                          "institutional_context": {"coef": inst, "p": 0.5}}}
+        return SimpleNamespace(
+            regressions={"model1": fit},
+            table1={"collaboration_frequency": {"passed": rows_pass},
+                    "institutional_context": {"passed": False}},  # an input: not counted
+            facts={"zipf": {"pass": facts_pass}})
+
+    reps = [rep(0.5, 0.01, 0.2, 0.1, True, True), rep(0.5, 0.2, 0.1, -0.1, True, False),
+            rep(-0.5, 0.01, 0.8, 0.2, False, True), rep(0.3, 0.04, 0.15, 0.0, True, True)]
+    got = criteria(reps)
+    assert got == {"table1_every_row": 0.75, "model1_collaboration_positive_p05": 0.5,
+                   "model1_institutions_positive": 0.5, "model1_r2_in_range": 0.5,
+                   "every_stylized_fact": 0.75}
