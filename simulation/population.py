@@ -13,6 +13,8 @@ import numpy as np
 
 from .params import COUNTRIES
 from .regions import (
+    INSTITUTIONS_LOW,
+    INSTITUTIONS_TOP,
     REGIONS,
     SECTORS,
     SIZE_BOUNDS,
@@ -22,10 +24,6 @@ from .regions import (
     size_class_of,
 )
 from .state import N_CAPABILITIES, FirmState
-
-# the lowest perceived institutional context a firm reports: the survey's answers span 1-5 of
-# its 0-5 scale (TARGETS §1), so the drawn perception is kept inside that
-INSTITUTIONS_LOW = 1.0
 
 ENTRANT_SIZE_SHARES = (0.9, 0.09, 0.01)
 
@@ -136,7 +134,7 @@ def populate(
     state.digital[rows] = rng.random(k) < digital_p
     inst_mean = np.array([REGIONS[c].institutions for c in COUNTRIES])[region]
     state.institutions[rows] = np.clip(
-        rng.normal(inst_mean, params["institution_sd"]), INSTITUTIONS_LOW, 5.0
+        rng.normal(inst_mean, params["institution_sd"]), INSTITUTIONS_LOW, INSTITUTIONS_TOP
     )
     state.age[rows] = 0 if entrants else rng.integers(12, 240, k)
     return rows

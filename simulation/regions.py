@@ -20,6 +20,10 @@ import numpy as np
 from .params import COUNTRIES
 
 SECTORS = ("manufacturing", "services", "technology")
+# the institutional-context scale (TARGETS §1: 0-5): the lowest a firm reports (the survey's
+# answers span 1-5), the survey's mean (the mid-point frictions and credit are set around) and
+# the top (full enforcement)
+INSTITUTIONS_LOW, INSTITUTIONS_MID, INSTITUTIONS_TOP = 1.0, 3.0, 5.0
 SIZE_CLASSES = ("micro", "small", "medium")
 
 

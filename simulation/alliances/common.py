@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import kernels
 from ..kernels import scalar_max
-from ..regions import region_array
+from ..regions import INSTITUTIONS_MID, region_array
 from ..sizes import sizes_of
 from ..state import MAX_MEMBERS, AllianceBook, FirmState, take_rows
 
@@ -51,7 +51,6 @@ DETECTION = (np.float32(0.6), np.float32(0.16), np.float32(0.2))
 # coordination and transaction costs rise this much per point of perceived institutional
 # context below the survey's mid-point (INSTITUTIONS_MID), and fall above it
 COORDINATION_PER_INSTITUTION = 0.1
-INSTITUTIONS_MID = 3.0
 
 
 def coordination_multiplier(state: FirmState) -> np.ndarray:

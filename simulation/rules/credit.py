@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..regions import region_array
+from ..regions import INSTITUTIONS_MID, region_array
 
 # standing = (STANDING_FLOOR + (1 - STANDING_FLOOR) x institutions / INSTITUTIONS_MID)
 #            x (1 + alliance_credit_bonus x alliances held)
 STANDING_FLOOR = 0.5  # a firm that perceives no institutional support gets half the line
-INSTITUTIONS_MID = 3.0  # the survey's mean institutional context: the country's usual line
 
 
 def credit_base(state, p: dict, rows=slice(None)) -> np.ndarray:

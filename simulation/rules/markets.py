@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-INSTITUTIONS_TOP = 5.0  # the top of the institutional-context scale: full enforcement
+from ..regions import INSTITUTIONS_TOP
 
 
 def grow_markets(state, p: dict, access: np.ndarray, reach: np.ndarray) -> None:
