@@ -80,15 +80,20 @@ class MutualAid:
         summed over its alliances, partner by partner: the partner's offer (_aid_terms, its
         capital as it is before this month's aid) x the partner's trust in the firm. Trust
         grows with months of kept commitments, so support grows with the alliance's age."""
-        b = self.book
+        b, p = self.book, self.p
         state.support[:] = 0.0
-        a, _s, f = self.member_slots()
-        if a.size == 0 or self.p["mutual_aid_share"] <= 0:
+        if p["mutual_aid_share"] <= 0 or not b.active.any():
             return
-        offer = np.zeros(b.members.size)
-        offer[self.slot_index()] = self._aid_terms(state, fixed_cost, a, f)[2]
-        # over the partner pairs (slot s trusts slot t): offer[a, s] x trust[a, s, t] to t
+        # _aid_terms' offer per firm (before the alliance's formality), then over the partner
+        # pairs (slot s trusts slot t): the offer of s's firm x trust[a, s, t], to t's firm
+        cap = state.capital
+        offer = (p["mutual_aid_share"] * np.maximum(cap - SPARE_MONTHS * fixed_cost, 0.0)
+                 / np.maximum(state.n_alliances, 1))
         cells, alliance, target = self.pair_cells()
-        giver = (alliance << _SLOT_BITS) | ((cells >> _SLOT_BITS) & (MAX_MEMBERS - 1))
+        members = b.members.reshape(-1)
+        giver = members.take((alliance << _SLOT_BITS)
+                             | ((cells >> _SLOT_BITS) & (MAX_MEMBERS - 1)))
         given = offer.take(giver) * b.trust.reshape(-1).take(cells)
-        state.support[:] = kernels.bincount(b.members.reshape(-1).take(target), given, state.n)
+        if p["formal_aid_bonus"]:
+            given *= 1.0 + p["formal_aid_bonus"] * b.formal.take(alliance)
+        state.support[:] = kernels.bincount(members.take(target), given, state.n)
