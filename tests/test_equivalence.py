@@ -207,7 +207,7 @@ def test_support_equals_the_loop():
         m.step()
     s = m.firms
     expected = reference_support(m)
-    m.alliances.support(s, m.last_month.fixed_cost)
+    m.alliances.support(s, m.alliances._offers(s, m.last_month.fixed_cost))
     assert (expected > 0).sum() > 100 and m.alliances.book.formal.any()
     np.testing.assert_allclose(s.support, expected, rtol=1e-9, atol=1e-9)
 

@@ -15,18 +15,17 @@ SPARE_MONTHS = 2.0  # a partner keeps two months of fixed cost before it gives
 class MutualAid:
     """Phase 7: members in distress draw on partners' buffers."""
 
-    def _aid_terms(self, state: FirmState, fixed_cost: np.ndarray, a: np.ndarray,
-                   f: np.ndarray):
-        """Per membership (alliance a, firm f): the firm's capital, its number of alliances
-        (at least 1), and what it offers the alliance's members in distress before trust:
-        mutual_aid_share x its capital above two months of fixed cost / its alliances
-        x (1 + formal_aid_bonus if the alliance is formal: a written risk-sharing clause)."""
-        p = self.p
-        cap = state.capital.take(f)
-        n_all = np.maximum(state.n_alliances.take(f), 1)
-        spare = np.maximum(cap - SPARE_MONTHS * fixed_cost.take(f), 0.0)
-        formal = 1.0 + p["formal_aid_bonus"] * self.book.formal.take(a)
-        return cap, n_all, p["mutual_aid_share"] * spare / n_all * formal
+    def _offers(self, state: FirmState, fixed_cost: np.ndarray) -> np.ndarray:
+        """Per firm: what it offers each of its alliances' members in distress, before trust
+        and the alliance's formality: mutual_aid_share x its capital above two months of
+        fixed cost / its alliances."""
+        spare = np.maximum(state.capital - SPARE_MONTHS * fixed_cost, 0.0)
+        return self.p["mutual_aid_share"] * spare / np.maximum(state.n_alliances, 1)
+
+    def _formality(self, a: np.ndarray):
+        """Per alliance a: 1 + formal_aid_bonus if it is formal (a written risk-sharing
+        clause), else 1."""
+        return 1.0 + self.p["formal_aid_bonus"] * self.book.formal.take(a)
 
     # ------------------------------------------------------------------ 7. mutual aid
     def mutual_aid(self, state: FirmState, fixed_cost: np.ndarray) -> None:
@@ -34,16 +33,19 @@ class MutualAid:
         keep a member in business). Members in distress (negative capital) draw on
         partners' buffers.
 
-        A partner offers its share (_aid_terms), weighted by its trust in the distressed
-        members. Transfers sum to zero and are booked in flow_aid. Then each firm's support
-        (`support`) is what its partners would offer it now.
+        First each firm's support (`support`): what its partners would offer it now. Then a
+        partner offers its share (_offers) x the alliance's formality (_formality), weighted
+        by its trust in the distressed members. Transfers sum to zero and are booked in
+        flow_aid.
         """
         p, b = self.p, self.book
         self.aid_paid = self.aid_received = 0.0
-        self.support(state, fixed_cost)
+        state.support[:] = 0.0
         a, _s, f = self.member_slots()
         if a.size == 0 or p["mutual_aid_share"] <= 0:
             return
+        offers = self._offers(state, fixed_cost)
+        self.support(state, offers)
         # only alliances with a distressed member take part (found from the few firms in
         # distress, not from every membership)
         in_distress = np.flatnonzero((state.capital < 0) & (state.n_alliances > 0))
@@ -54,9 +56,10 @@ class MutualAid:
         involved[take_rows(state.alliances, in_distress).ravel()] = True
         sel = np.flatnonzero(involved[a])
         a, f, ms = a[sel], f[sel], self.slot_index()[sel]
-        cap, n_all, offer = self._aid_terms(state, fixed_cost, a, f)
+        cap = state.capital.take(f)
         distressed = cap < 0
-        need = np.maximum(-cap, 0.0) / n_all
+        need = np.maximum(-cap, 0.0) / np.maximum(state.n_alliances.take(f), 1)
+        offer = offers.take(f) * self._formality(a)
         # trust of each slot in the distressed members of its alliance
         dmask = np.zeros(b.members.shape, dtype=bool)
         dmask.reshape(-1)[ms[distressed]] = True
@@ -75,25 +78,19 @@ class MutualAid:
         state.flow_aid += net
         self.aid_paid, self.aid_received = float(pay.sum()), float(recv.sum())
 
-    def support(self, state: FirmState, fixed_cost: np.ndarray) -> None:
+    def support(self, state: FirmState, offers: np.ndarray) -> None:
         """Each firm's support: what its partners would offer it if it were in distress now,
-        summed over its alliances, partner by partner: the partner's offer (_aid_terms, its
-        capital as it is before this month's aid) x the partner's trust in the firm. Trust
-        grows with months of kept commitments, so support grows with the alliance's age."""
-        b, p = self.book, self.p
-        state.support[:] = 0.0
-        if p["mutual_aid_share"] <= 0 or not b.active.any():
-            return
-        # _aid_terms' offer per firm (before the alliance's formality), then over the partner
-        # pairs (slot s trusts slot t): the offer of s's firm x trust[a, s, t], to t's firm
-        cap = state.capital
-        offer = (p["mutual_aid_share"] * np.maximum(cap - SPARE_MONTHS * fixed_cost, 0.0)
-                 / np.maximum(state.n_alliances, 1))
+        summed over its alliances, partner by partner: the partner's offer (`offers`, from
+        _offers, its capital before this month's aid) x the alliance's formality x the
+        partner's trust in the firm. Trust grows with months of kept commitments, so support
+        grows with the alliance's age."""
+        b = self.book
+        # over the partner pairs (slot s trusts slot t): the offer of s's firm x trust[a, s, t],
+        # to t's firm
         cells, alliance, target = self.pair_cells()
         members = b.members.reshape(-1)
         giver = members.take((alliance << _SLOT_BITS)
                              | ((cells >> _SLOT_BITS) & (MAX_MEMBERS - 1)))
-        given = offer.take(giver) * b.trust.reshape(-1).take(cells)
-        if p["formal_aid_bonus"]:
-            given *= 1.0 + p["formal_aid_bonus"] * b.formal.take(alliance)
+        given = (offers.take(giver) * b.trust.reshape(-1).take(cells)
+                 * self._formality(alliance))
         state.support[:] = kernels.bincount(members.take(target), given, state.n)
