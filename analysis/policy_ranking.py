@@ -83,15 +83,26 @@ def factors() -> list[Factor]:
 
 
 # --------------------------------------------------------------------------- effects, ranking
+def _paired(summary: pd.DataFrame, outcome: str) -> pd.DataFrame:
+    """(programme - recession) per point and seed: index (point, replication)."""
+    wide = summary.pivot_table(index=["point", "replication"], columns="scenario",
+                               values=outcome, aggfunc="first")
+    return pd.DataFrame({p: wide[f"recession_with_{p}"] - wide[REFERENCE] for p in PROGRAMMES},
+                        index=wide.index)
+
+
 def effects(summary: pd.DataFrame, outcome: str) -> pd.DataFrame:
     """Each programme's paired effect on `outcome`: (programme - recession) per point and
     seed, averaged over the seeds. One row per point (index `point`), one column per
     programme (PROGRAMMES order)."""
-    wide = summary.pivot_table(index=["point", "replication"], columns="scenario",
-                               values=outcome, aggfunc="first")
-    diff = pd.DataFrame({p: wide[f"recession_with_{p}"] - wide[REFERENCE] for p in PROGRAMMES},
-                        index=wide.index)
-    return diff.groupby(level="point").mean()
+    return _paired(summary, outcome).groupby(level="point").mean()
+
+
+def effect_se(summary: pd.DataFrame, outcome: str) -> pd.DataFrame:
+    """The standard error over the seeds of each effect (NaN with one seed): the noise a
+    difference between points is measured against."""
+    grouped = _paired(summary, outcome).groupby(level="point")
+    return grouped.std(ddof=1) / np.sqrt(grouped.count())
 
 
 def ranking(effect: dict[str, float] | pd.Series) -> list[str]:
@@ -123,9 +134,11 @@ def morris_indices(fs: list[Factor], x: np.ndarray, y: np.ndarray, seed: int) ->
 
 
 def analyse(point_effects: dict[str, pd.DataFrame], default_effects: dict[str, pd.Series],
-            fs: list[Factor], x: np.ndarray, points: list[dict], seed: int) -> dict:
+            fs: list[Factor], x: np.ndarray, points: list[dict], seed: int,
+            default_se: dict[str, pd.Series] | None = None) -> dict:
     """Morris indices, tau and the top programme from the effects at the points (rows in
-    sample order) and at the defaults."""
+    sample order) and at the defaults (and the seeds' standard errors there)."""
+    se = default_se or {o: pd.Series(np.nan, index=list(PROGRAMMES)) for o in OUTCOMES}
     lost = point_effects[OUTCOMES[0]]
     base = default_effects[OUTCOMES[0]]
     base_rank = ranking(base)
@@ -140,6 +153,8 @@ def analyse(point_effects: dict[str, pd.DataFrame], default_effects: dict[str, p
     return {
         "defaults": {"ranking": base_rank,
                      **{f"effect_{o}": {p: float(default_effects[o][p]) for p in PROGRAMMES}
+                        for o in OUTCOMES},
+                     **{f"se_{o}": {p: float(se[o][p]) for p in PROGRAMMES}
                         for o in OUTCOMES}},
         "points": [{"point": int(i), "params": points[i], "ranking": ranking(lost.loc[i]),
                     "tau": float(taus[k]),
@@ -197,9 +212,10 @@ def markdown(result: dict) -> str:
                   [[n, f"{PARAMS[n].default:g}", f"{lo:g}", f"{hi:g}", why]
                    for n, (lo, hi, why) in RANGES.items()]), "",
            "## Effects at the defaults (and their range over the Morris points)", "",
-           _table(["rank", "programme", "output lost (pp)", "range over points",
-                   "bankruptcies", "range over points"],
+           _table(["rank", "programme", "output lost (pp)", "s.e. (seeds)",
+                   "range over points", "bankruptcies", "range over points"],
                   [[str(k + 1), _short(p), _f(d["effect_output_lost"][p]),
+                    _f(d["se_output_lost"][p], 2),
                     "{} to {}".format(*map(_f, result["effect_range"]["output_lost"][p])),
                     _f(d["effect_bankruptcies"][p]),
                     "{} to {}".format(*map(_f, result["effect_range"]["bankruptcies"][p]))]
@@ -332,6 +348,7 @@ def ranking_sensitivity(firms: int | None = 1000, reps: int = 3, trajectories: i
     r1 = run(morris, out_dir / "morris", **engine)
     seconds = time.perf_counter() - started
     default_effects = {o: effects(r0.summary, o).loc[0] for o in OUTCOMES}
+    default_se = {o: effect_se(r0.summary, o).loc[0] for o in OUTCOMES}
     point_effects = {o: effects(r1.summary, o).reindex(range(len(morris.points)))
                      for o in OUTCOMES}
     result = {"settings": {"firms": firms, "reps": reps, "trajectories": trajectories,
@@ -341,7 +358,7 @@ def ranking_sensitivity(firms: int | None = 1000, reps: int = 3, trajectories: i
                            "runs": r0.tasks + r1.tasks, "seconds": round(seconds, 1),
                            "argv": argv},
               **analyse(point_effects, default_effects, fs, morris.sample_matrix,
-                        morris.points, seed)}
+                        morris.points, seed, default_se)}
     store.write_json(out_dir / "ranking.json", _plain(result))
     store.write_text(out_dir / "ranking.md", markdown(result))
     figure(result, out_dir / "ranking.png")

@@ -47,6 +47,7 @@ def test_paired_effects_from_a_summary():
     assert list(eff.columns) == list(pr.PROGRAMMES)
     assert eff.loc[1].tolist() == [-k - 1.0 for k in range(len(pr.PROGRAMMES))]
     assert pr.ranking(eff.loc[0])[0] == pr.PROGRAMMES[-1]
+    assert (pr.effect_se(pd.DataFrame(rows), "output_lost") == 0).all().all()  # same diffs
 
 
 def test_ranges_inside_the_registry_and_around_the_default():
@@ -66,6 +67,7 @@ def test_end_to_end_toy(tmp_path, monkeypatch):
     n_points = 2 * (len(keep) + 1)
     assert res["settings"]["points"] == n_points == len(res["points"])
     assert sorted(res["defaults"]["ranking"]) == sorted(pr.PROGRAMMES)
+    assert set(res["defaults"]["se_output_lost"]) == set(pr.PROGRAMMES)
     for o in pr.OUTCOMES:
         assert set(res["morris"][o]) == set(pr.PROGRAMMES)
         for rows in res["morris"][o].values():
