@@ -105,6 +105,31 @@ def effect_se(summary: pd.DataFrame, outcome: str) -> pd.DataFrame:
     return grouped.std(ddof=1) / np.sqrt(grouped.count())
 
 
+def split_tau(summary: pd.DataFrame, outcome: str = OUTCOMES[0]) -> pd.Series:
+    """The noise benchmark: at each point, Kendall's tau between the rankings of the even-
+    and the odd-numbered seeds' mean effects (NaN with one seed). Seeds differ only by
+    chance, so a tau between points no higher than this says nothing about the parameters."""
+    paired = _paired(summary, outcome)
+    rep = paired.index.get_level_values("replication")
+    halves = [paired[rep % 2 == k].groupby(level="point").mean() for k in (0, 1)]
+    return pd.Series({i: kendall_tau(halves[0].loc[i], halves[1].loc[i])
+                      if i in halves[1].index else float("nan") for i in halves[0].index},
+                     dtype=float)
+
+
+def _spread(values) -> dict:
+    """Mean, quartiles, extremes and the share >= 0.6 of the finite values."""
+    v = np.asarray(values, float)
+    v = v[np.isfinite(v)]
+    if not v.size:
+        return {k: float("nan") for k in ("mean", "min", "q25", "median", "q75", "max",
+                                          "share_at_least_0.6")}
+    q = np.quantile(v, [0, 0.25, 0.5, 0.75, 1])
+    return {"mean": float(v.mean()), "min": float(q[0]), "q25": float(q[1]),
+            "median": float(q[2]), "q75": float(q[3]), "max": float(q[4]),
+            "share_at_least_0.6": float(np.mean(v >= 0.6))}
+
+
 def ranking(effect: dict[str, float] | pd.Series) -> list[str]:
     """The programmes best first: the most negative effect (the largest fall in output lost)
     first; ties keep the order given; NaN last."""
@@ -135,7 +160,8 @@ def morris_indices(fs: list[Factor], x: np.ndarray, y: np.ndarray, seed: int) ->
 
 def analyse(point_effects: dict[str, pd.DataFrame], default_effects: dict[str, pd.Series],
             fs: list[Factor], x: np.ndarray, points: list[dict], seed: int,
-            default_se: dict[str, pd.Series] | None = None) -> dict:
+            default_se: dict[str, pd.Series] | None = None,
+            noise: pd.Series | None = None) -> dict:
     """Morris indices, tau and the top programme from the effects at the points (rows in
     sample order) and at the defaults (and the seeds' standard errors there)."""
     se = default_se or {o: pd.Series(np.nan, index=list(PROGRAMMES)) for o in OUTCOMES}
@@ -147,8 +173,6 @@ def analyse(point_effects: dict[str, pd.DataFrame], default_effects: dict[str, p
     same_top = np.array([t == base_rank[0] for t in tops])
     morris = {o: {p: morris_indices(fs, x, point_effects[o][p].to_numpy(), seed)
                   for p in PROGRAMMES} for o in OUTCOMES}
-    finite = taus[np.isfinite(taus)]
-    q = np.quantile(finite, [0, 0.25, 0.5, 0.75, 1]) if finite.size else [np.nan] * 5
     top_counts = pd.Series(tops).value_counts()
     return {
         "defaults": {"ranking": base_rank,
@@ -163,16 +187,18 @@ def analyse(point_effects: dict[str, pd.DataFrame], default_effects: dict[str, p
                    for k, i in enumerate(lost.index)],
         "morris": morris,
         "morris_tau": morris_indices(fs, x, np.nan_to_num(taus, nan=0.0), seed),
-        "tau": {"mean": float(np.mean(finite)) if finite.size else float("nan"),
-                "min": float(q[0]), "q25": float(q[1]), "median": float(q[2]),
-                "q75": float(q[3]), "max": float(q[4]),
-                "share_at_least_0.6": float(np.mean(finite >= 0.6)) if finite.size else
-                float("nan"), "undefined": int(np.sum(~np.isfinite(taus)))},
+        "tau": {**_spread(taus), "undefined": int(np.sum(~np.isfinite(taus)))},
+        "tau_seeds": _spread([] if noise is None else noise.to_numpy(float)),
         "top": {"default": base_rank[0], "share_same": float(same_top.mean()),
                 "counts": {k: int(v) for k, v in top_counts.items()}},
         "effect_range": {o: {p: [float(point_effects[o][p].min()),
                                  float(point_effects[o][p].max())] for p in PROGRAMMES}
                          for o in OUTCOMES},
+        # over all the points: the ranking the assumptions' range gives on average
+        "effect_mean": {o: {p: float(point_effects[o][p].mean()) for p in PROGRAMMES}
+                        for o in OUTCOMES},
+        "share_below_zero": {o: {p: float((point_effects[o][p] < 0).mean())
+                                 for p in PROGRAMMES} for o in OUTCOMES},
     }
 
 
@@ -213,12 +239,16 @@ def markdown(result: dict) -> str:
                    for n, (lo, hi, why) in RANGES.items()]), "",
            "## Effects at the defaults (and their range over the Morris points)", "",
            _table(["rank", "programme", "output lost (pp)", "s.e. (seeds)",
-                   "range over points", "bankruptcies", "range over points"],
+                   "range over points", "mean over points", "points < 0", "bankruptcies",
+                   "range over points", "mean over points"],
                   [[str(k + 1), _short(p), _f(d["effect_output_lost"][p]),
                     _f(d["se_output_lost"][p], 2),
                     "{} to {}".format(*map(_f, result["effect_range"]["output_lost"][p])),
+                    _f(result["effect_mean"]["output_lost"][p]),
+                    f"{100 * result['share_below_zero']['output_lost'][p]:.0f} %",
                     _f(d["effect_bankruptcies"][p]),
-                    "{} to {}".format(*map(_f, result["effect_range"]["bankruptcies"][p]))]
+                    "{} to {}".format(*map(_f, result["effect_range"]["bankruptcies"][p])),
+                    _f(result["effect_mean"]["bankruptcies"][p])]
                    for k, p in enumerate(d["ranking"])]), ""]
     for o, label in (("output_lost", "output lost"), ("bankruptcies", "bankruptcies")):
         m = result["morris"][o]
@@ -230,13 +260,17 @@ def markdown(result: dict) -> str:
                 for k, n in enumerate(names)]
         out += [f"sigma ({label}):", "",
                 _table(["parameter"] + [_short(p) for p in d["ranking"]], rows), ""]
-    t, top = result["tau"], result["top"]
+    t, top, n = result["tau"], result["top"], result["tau_seeds"]
     mt = result["morris_tau"]
     out += ["## Kendall's tau against the defaults' ranking", "",
             f"Over {s['points']} points: mean {_f(t['mean'])}, min {_f(t['min'])}, "
             f"quartiles {_f(t['q25'])} / {_f(t['median'])} / {_f(t['q75'])}, max "
             f"{_f(t['max'])}; tau >= 0.6 at {100 * t['share_at_least_0.6']:.0f} % of the "
             "points.", "",
+            "Noise benchmark, the same statistic between the even and the odd seeds' "
+            f"rankings at each point: mean {_f(n['mean'])}, quartiles {_f(n['q25'])} / "
+            f"{_f(n['median'])} / {_f(n['q75'])} (n/a with one seed). A tau between points "
+            "no higher than this is seed noise, not the parameters.", "",
             f"Top programme at the defaults: {_short(top['default'])}; still top at "
             f"{100 * top['share_same']:.0f} % of the points (points at which each is top: "
             + ", ".join(f"{_short(k)} {v}" for k, v in top["counts"].items()) + ").", "",
@@ -358,7 +392,8 @@ def ranking_sensitivity(firms: int | None = 1000, reps: int = 3, trajectories: i
                            "runs": r0.tasks + r1.tasks, "seconds": round(seconds, 1),
                            "argv": argv},
               **analyse(point_effects, default_effects, fs, morris.sample_matrix,
-                        morris.points, seed, default_se)}
+                        morris.points, seed, default_se,
+                        split_tau(r1.summary).reindex(range(len(morris.points))))}
     store.write_json(out_dir / "ranking.json", _plain(result))
     store.write_text(out_dir / "ranking.md", markdown(result))
     figure(result, out_dir / "ranking.png")

@@ -48,6 +48,7 @@ def test_paired_effects_from_a_summary():
     assert eff.loc[1].tolist() == [-k - 1.0 for k in range(len(pr.PROGRAMMES))]
     assert pr.ranking(eff.loc[0])[0] == pr.PROGRAMMES[-1]
     assert (pr.effect_se(pd.DataFrame(rows), "output_lost") == 0).all().all()  # same diffs
+    assert (pr.split_tau(pd.DataFrame(rows)) == 1.0).all()  # both seeds rank alike
 
 
 def test_ranges_inside_the_registry_and_around_the_default():
@@ -76,6 +77,8 @@ def test_end_to_end_toy(tmp_path, monkeypatch):
     taus = [p["tau"] for p in res["points"]]
     assert all(-1 <= t <= 1 for t in taus if np.isfinite(t))
     assert 0 <= res["top"]["share_same"] <= 1
+    assert math.isnan(res["tau_seeds"]["mean"])  # one seed: no noise benchmark
+    assert set(res["effect_mean"]["output_lost"]) == set(pr.PROGRAMMES)
     # the defaults' ranking against itself
     base = res["defaults"]["effect_output_lost"]
     assert pr.kendall_tau(base, base) == 1.0
