@@ -293,8 +293,7 @@ def cmd_mechanisms(args) -> int:
 def add_ranking_command(sub, PARAMS) -> None:
     r = sub.add_parser("ranking-sensitivity", help="Morris screening of the seven programmes' "
                        "ranking over the uncalibrated mechanisms (issue 21)")
-    r.add_argument("--firms", type=int, default=1000, help="initial number of firms (default: "
-                   "1000)")
+    r.add_argument("--firms", type=int, help="initial number of firms (default: 1000)")
     r.add_argument("--reps", type=int, default=3,
                    help="seeds per point, the same at every point (default: 3)")
     r.add_argument("--trajectories", type=int, default=4,

@@ -53,6 +53,7 @@ REFERENCE = "recession"
 SCENARIOS = (REFERENCE, *(f"recession_with_{p}" for p in PROGRAMMES))
 OUTCOMES = ("output_lost", "bankruptcies")  # the effects reported; the first ranks
 LEVELS = 4  # Morris grid levels (SALib's default)
+DEFAULT_FIRMS = 1000
 MIN_TRAJECTORIES = 2
 SEED_OFFSET = 1  # Morris bootstrap seed: base seed + 1, as in analysis/sensitivity.py
 
@@ -343,7 +344,7 @@ def _say(quiet: bool, text: str) -> None:
         print(text, file=sys.stderr, flush=True)
 
 
-def ranking_sensitivity(firms: int | None = 1000, reps: int = 3, trajectories: int = 4,
+def ranking_sensitivity(firms: int | None = DEFAULT_FIRMS, reps: int = 3, trajectories: int = 4,
                         seed: int = DEFAULT_SEED, months: int | None = None,
                         assignments: list[str] | None = None, out: str | None = None,
                         workers: int | None = 1, resume: bool = False, force: bool = False,
@@ -354,6 +355,9 @@ def ranking_sensitivity(firms: int | None = 1000, reps: int = 3, trajectories: i
     `params`: extra fixed registry values (as --set), e.g. a short horizon for tests."""
     check_inputs(reps, trajectories)
     check_seed(seed)
+    if firms is None and not any(a.partition("=")[0].strip() == "n_firms"
+                                 for a in assignments or []):
+        firms = DEFAULT_FIRMS
     fixed = {**resolve_overrides(firms, months, assignments or []), **(params or {})}
     clash = sorted(set(fixed) & set(RANGES))
     if clash:
@@ -385,7 +389,8 @@ def ranking_sensitivity(firms: int | None = 1000, reps: int = 3, trajectories: i
     default_se = {o: effect_se(r0.summary, o).loc[0] for o in OUTCOMES}
     point_effects = {o: effects(r1.summary, o).reindex(range(len(morris.points)))
                      for o in OUTCOMES}
-    result = {"settings": {"firms": firms, "reps": reps, "trajectories": trajectories,
+    result = {"settings": {"firms": fixed.get("n_firms"), "reps": reps,
+                           "trajectories": trajectories,
                            "levels": LEVELS, "seed": seed, "fixed": fixed,
                            "points": len(morris.points), "scenarios": list(SCENARIOS),
                            "ranges": {n: [lo, hi] for n, (lo, hi, _) in RANGES.items()},
