@@ -175,6 +175,10 @@ def analyse(point_effects: dict[str, pd.DataFrame], default_effects: dict[str, p
     morris = {o: {p: morris_indices(fs, x, point_effects[o][p].to_numpy(), seed)
                   for p in PROGRAMMES} for o in OUTCOMES}
     top_counts = pd.Series(tops).value_counts()
+    # the same for the ranking by bankruptcies (fewest extra failures first)
+    fails, fails_base = point_effects[OUTCOMES[1]], default_effects[OUTCOMES[1]]
+    fails_taus = [kendall_tau(fails.loc[i], fails_base) for i in fails.index]
+    fails_tops = [ranking(fails.loc[i])[0] for i in fails.index]
     return {
         "defaults": {"ranking": base_rank,
                      **{f"effect_{o}": {p: float(default_effects[o][p]) for p in PROGRAMMES}
@@ -192,6 +196,10 @@ def analyse(point_effects: dict[str, pd.DataFrame], default_effects: dict[str, p
         "tau_seeds": _spread([] if noise is None else noise.to_numpy(float)),
         "top": {"default": base_rank[0], "share_same": float(same_top.mean()),
                 "counts": {k: int(v) for k, v in top_counts.items()}},
+        "bankruptcies_ranking": {
+            "defaults": ranking(fails_base), "tau": _spread(fails_taus),
+            "top_share_same": float(np.mean([t == ranking(fails_base)[0]
+                                             for t in fails_tops]))},
         "effect_range": {o: {p: [float(point_effects[o][p].min()),
                                  float(point_effects[o][p].max())] for p in PROGRAMMES}
                          for o in OUTCOMES},
@@ -262,6 +270,7 @@ def markdown(result: dict) -> str:
         out += [f"sigma ({label}):", "",
                 _table(["parameter"] + [_short(p) for p in d["ranking"]], rows), ""]
     t, top, n = result["tau"], result["top"], result["tau_seeds"]
+    b = result["bankruptcies_ranking"]
     mt = result["morris_tau"]
     out += ["## Kendall's tau against the defaults' ranking", "",
             f"Over {s['points']} points: mean {_f(t['mean'])}, min {_f(t['min'])}, "
@@ -275,6 +284,10 @@ def markdown(result: dict) -> str:
             f"Top programme at the defaults: {_short(top['default'])}; still top at "
             f"{100 * top['share_same']:.0f} % of the points (points at which each is top: "
             + ", ".join(f"{_short(k)} {v}" for k, v in top["counts"].items()) + ").", "",
+            f"Ranked by bankruptcies instead: {', '.join(map(_short, b['defaults']))} at the "
+            f"defaults; tau against it mean {_f(b['tau']['mean'])}, median "
+            f"{_f(b['tau']['median'])}; its top programme still top at "
+            f"{100 * b['top_share_same']:.0f} % of the points.", "",
             "Morris indices of tau (which assumption reorders the programmes):", "",
             _table(["parameter", "mu* [95 % CI]", "sigma"],
                    [[r["parameter"], _ci(r), _f(r["sigma"], 2)] for r in mt]), ""]

@@ -78,6 +78,8 @@ def test_end_to_end_toy(tmp_path, monkeypatch):
     assert all(-1 <= t <= 1 for t in taus if np.isfinite(t))
     assert 0 <= res["top"]["share_same"] <= 1
     assert math.isnan(res["tau_seeds"]["mean"])  # one seed: no noise benchmark
+    assert sorted(res["bankruptcies_ranking"]["defaults"]) == sorted(pr.PROGRAMMES)
+    assert 0 <= res["bankruptcies_ranking"]["top_share_same"] <= 1
     assert set(res["effect_mean"]["output_lost"]) == set(pr.PROGRAMMES)
     # the defaults' ranking against itself
     base = res["defaults"]["effect_output_lost"]
