@@ -14,6 +14,9 @@
     python run.py mechanisms [--firms N] [--reps R] [--seed S | --seeds A,B,...]
                              [--checks a,b,c,d,e] [--survey-firms N] [--set key=value ...]
                              [--out DIR] [--force] [--quiet]
+    python run.py ranking-sensitivity [--firms N] [--reps R] [--trajectories T] [--seed S]
+                                      [--months M] [--set key=value ...] [--workers W]
+                                      [--out DIR] [--resume | --force] [--quiet]
     python run.py dashboard [--port P] [--host H]
     python run.py scenarios
     python run.py params [--group G] [--format text|markdown|json|csv]
@@ -57,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_experiment_commands(sub, PARAMS)
     add_validate_command(sub)
     add_mechanisms_command(sub)
+    add_ranking_command(sub, PARAMS)
 
     sub.add_parser("scenarios", help="list the shipped scenarios")
 
@@ -286,6 +290,38 @@ def cmd_mechanisms(args) -> int:
     return 0
 
 
+def add_ranking_command(sub, PARAMS) -> None:
+    r = sub.add_parser("ranking-sensitivity", help="Morris screening of the seven programmes' "
+                       "ranking over the uncalibrated mechanisms (issue 21)")
+    r.add_argument("--firms", type=int, help="initial number of firms (default: 1000)")
+    r.add_argument("--reps", type=int, default=3,
+                   help="seeds per point, the same at every point (default: 3)")
+    r.add_argument("--trajectories", type=int, default=4,
+                   help="Morris trajectories, each of 8 points (default: 4; at least 2)")
+    r.add_argument("--seed", type=int, default=42, help="base seed (default: 42)")
+    r.add_argument("--months", type=int,
+                   help=f"months after the burn-in (default: {PARAMS['months'].default})")
+    r.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a parameter in every run (repeatable), not a varied one")
+    r.add_argument("--workers", type=int, default=1,
+                   help="local worker processes (default: 1, runs in this process)")
+    r.add_argument("--out", help="results folder (default: results/ranking-sensitivity)")
+    r.add_argument("--resume", action="store_true",
+                   help="continue an interrupted run in --out, skipping finished runs")
+    r.add_argument("--force", action="store_true", help="start again in a non-empty --out")
+    r.add_argument("--quiet", action="store_true", help="no progress on stderr")
+
+
+def cmd_ranking(args) -> int:
+    from analysis.policy_ranking import ranking_sensitivity
+
+    ranking_sensitivity(firms=args.firms, reps=args.reps, trajectories=args.trajectories,
+                        seed=args.seed, months=args.months, assignments=args.set,
+                        out=args.out, workers=args.workers, resume=args.resume,
+                        force=args.force, quiet=args.quiet, argv=args.argv)
+    return 0
+
+
 def cmd_bench(args) -> int:
     from analysis.bench import bench_command
 
@@ -349,7 +385,7 @@ def main(argv=None) -> int:
         handler = {"simulate": cmd_simulate, "scenarios": cmd_scenarios, "bench": cmd_bench,
                    "params": cmd_params, "compare": cmd_compare, "sweep": cmd_sweep,
                    "sensitivity": cmd_sensitivity, "validate": cmd_validate,
-                   "mechanisms": cmd_mechanisms,
+                   "mechanisms": cmd_mechanisms, "ranking-sensitivity": cmd_ranking,
                    "dashboard": cmd_dashboard}[args.command]
         return handler(args)
     except (CliError, UserError) as e:
