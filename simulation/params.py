@@ -337,15 +337,18 @@ PARAMS_LIST: list[Param] = [
        "the sales it is built for.", float,
        label="Fixed monthly costs (rent, staff)"),
     _P("closure_rate", 0.06, 0.0, 0.5, "per year", "economy",
-       "The share of healthy firms that close each year for other reasons than bankruptcy "
-       "(retirement, better options); firms living on credit close more often.", float,
+       "The share of healthy, established firms that close each year for other reasons than "
+       "bankruptcy (retirement, better options); new firms close up to three times as often, "
+       "and firms living on credit more often still.", float,
        label="Firms closing voluntarily"),
     _P("initial_buffer", 1.0, 0.0, 24.0, "months of revenue", "economy",
        "The cash a firm holds at the start, in months of its sales (the median US small business "
        "holds about one month).", float,
        label="Cash reserves at the start"),
     _P("credit_months", 1.5, 0.0, 12.0, "months of revenue", "economy",
-       "The credit line banks give a firm, in months of its expected sales.", float,
+       "The credit line banks give a firm, in months of its expected sales, for a firm of the "
+       "country's usual standing: more where the firm sees strong institutional support and "
+       "for each partnership it holds, less where it sees weak support.", float,
        label="Bank credit available"),
     _P("cash_squeeze_cut", 0.05, 0.0, 1.0, "share per month", "economy",
        "A firm whose cash and unused credit no longer cover a month of its costs cannot pay "

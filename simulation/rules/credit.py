@@ -9,7 +9,7 @@ from ..regions import INSTITUTIONS_MID, region_array
 
 # standing = (STANDING_FLOOR + (1 - STANDING_FLOOR) x institutions / INSTITUTIONS_MID)
 #            x (1 + alliance_credit_bonus x alliances held)
-STANDING_FLOOR = 0.5  # a firm that perceives no institutional support gets half the line
+STANDING_FLOOR = 0.5  # at a perceived context of 0 half the line (firms report 1 at least: 2/3)
 
 
 def credit_base(state, p: dict, rows=slice(None)) -> np.ndarray:
@@ -20,7 +20,7 @@ def credit_base(state, p: dict, rows=slice(None)) -> np.ndarray:
       support (creditor protection, guarantee and development programmes, associations that
       vouch for members) lenders give it more (Beck, Demirgüç-Kunt and Maksimovic 2005:
       financing obstacles bind small firms hardest where legal and financial institutions
-      are weak); 1 at the survey's mean, 0.5 with none, about 1.33 at the top
+      are weak); 1 at the survey's mean, 2/3 at the lowest reported (1), 4/3 at the top (5)
     partners = 1 + alliance_credit_bonus x alliances held: joint loan and grant
       applications and partners who vouch (TARGETS §2: collaboration eases access to
       finance)
