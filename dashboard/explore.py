@@ -537,7 +537,7 @@ def scores_text(model: SMEEcosystem) -> str:
         return "no firm in business"
     top = float((scores >= TOP_SCORE).mean()) * 100
     return (f"Firms' resilience score {float(scores.mean()):.2f} of 5 on average, "
-            f"{top:.0f} % of firms at the top (5 = unaffected)")
+            f"{top:.0f} % of firms at the top (5 = a year of costs covered, no recent loss)")
 
 
 def resilience_headline(model: SMEEcosystem) -> Headline:
