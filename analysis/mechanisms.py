@@ -743,7 +743,6 @@ def mechanisms(out=None, firms: int | None = None, reps: int = DEFAULT_REPS, see
     from . import store
     from .runner import check_seed, replication_seed
     from .simulate import resolve_overrides
-    from .validation import _plain
 
     firms = DEFAULT_FIRMS if firms is None else firms
     if survey_firms is not None and survey_firms < 1:
@@ -764,7 +763,7 @@ def mechanisms(out=None, firms: int | None = None, reps: int = DEFAULT_REPS, see
         out = Path("results") / f"mechanisms-{stamp}"
     out_dir = store.prepare_out_dir(out, force=force)
     result = run_checks(seeds, firms, overrides, survey_params, checks, quiet=quiet)
-    store.write_json(out_dir / "mechanisms.json", _plain(result.results))
+    store.write_json(out_dir / "mechanisms.json", store.json_ready(result.results))
     store.write_text(out_dir / "mechanisms.md", markdown_section(result.results, level=1))
     if len(result.firms):
         store.write_frame(out_dir / "firms.csv", result.firms)

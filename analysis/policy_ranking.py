@@ -337,21 +337,6 @@ def check_inputs(reps: int, trajectories: int) -> None:
                                                    MIN_TRAJECTORIES)):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise UserError(f"{name} {value!r}: expected a whole number, at least {low}")
-
-
-def _plain(data):
-    """JSON-ready: NaN and infinities as null, numpy numbers as Python ones."""
-    if isinstance(data, dict):
-        return {str(k): _plain(v) for k, v in data.items()}
-    if isinstance(data, list | tuple):
-        return [_plain(v) for v in data]
-    if isinstance(data, np.generic):
-        data = data.item()
-    if isinstance(data, float) and not np.isfinite(data):
-        return None
-    return data
-
-
 def _say(quiet: bool, text: str) -> None:
     if not quiet:
         print(text, file=sys.stderr, flush=True)
@@ -412,7 +397,7 @@ def ranking_sensitivity(firms: int | None = DEFAULT_FIRMS, reps: int = 3, trajec
               **analyse(point_effects, default_effects, fs, morris.sample_matrix,
                         morris.points, seed, default_se,
                         split_tau(r1.summary).reindex(range(len(morris.points))))}
-    store.write_json(out_dir / "ranking.json", _plain(result))
+    store.write_json(out_dir / "ranking.json", store.json_ready(result))
     store.write_text(out_dir / "ranking.md", markdown(result))
     figure(result, out_dir / "ranking.png")
     t, top = result["tau"], result["top"]

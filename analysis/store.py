@@ -33,6 +33,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
+
 from simulation.errors import UserError
 
 PACKAGES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "matplotlib", "SALib", "dask",
@@ -109,6 +111,20 @@ def _umask() -> int:
 
 def write_text(path: Path, text: str) -> Path:
     return atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
+
+
+def json_ready(data):
+    """A JSON-safe copy of `data`: numpy scalars as Python numbers, NaN and infinities as
+    null, keys as strings, tuples as lists."""
+    if isinstance(data, dict):
+        return {str(k): json_ready(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [json_ready(v) for v in data]
+    if isinstance(data, np.generic):
+        data = data.item()
+    if isinstance(data, float) and not np.isfinite(data):
+        return None
+    return data
 
 
 def write_json(path: Path, data) -> Path:

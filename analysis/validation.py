@@ -568,7 +568,7 @@ def validate(out: str | Path | None = None, seed: int = 42, reps: int = 1,
 
     columns = ["country", "sector", "size_class", *VARIABLES]
     store.write_frame(out_dir / "survey.csv", done[0].survey[columns])
-    store.write_json(out_dir / "validation.json", _plain(res))
+    store.write_json(out_dir / "validation.json", store.json_ready(res))
     write_figures(done[0], targets, out_dir)
     store.write_text(out_dir / "validation.md", markdown_report(res) + section)
     print(format_summary(res))
@@ -577,16 +577,3 @@ def validate(out: str | Path | None = None, seed: int = 42, reps: int = 1,
     print(f"Outputs: {out_dir}/ (survey.csv, validation.json, validation.md, "
           f"{len(FIGURES)} figures)")
     return out_dir
-
-
-def _plain(data):
-    """JSON-safe copy: numpy scalars to Python, non-finite floats to None."""
-    if isinstance(data, dict):
-        return {str(k): _plain(v) for k, v in data.items()}
-    if isinstance(data, list | tuple):
-        return [_plain(v) for v in data]
-    if isinstance(data, np.generic):
-        data = data.item()
-    if isinstance(data, float) and not np.isfinite(data):
-        return None
-    return data
