@@ -3,7 +3,7 @@
 `summarize` gives the figures of the run alone. `resilience_summary` adds what can rank
 policies: the shock's cost against the run's no-shock twin (analysis/resilience.py, the
 numbers `sweep`, `compare` and `analysis.evaluate` report) and the spread of the firms'
-resilience scores at the end, whose mean alone sits near the top of the scale.
+resilience scores at the end (how exposed the firms are; the shock's cost is what ranks).
 """
 
 from __future__ import annotations
