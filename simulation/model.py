@@ -23,9 +23,7 @@ from .scenario import Scenario, apply_settings, load_scenario
 from .schedule import MonthSchedule
 from .shocks import random_shocks
 from .state import FirmState
-
-# independent random streams, so that one phase's draws do not shift another's
-STREAMS = ("population", "shocks", "alliances", "economy", "innovation", "entry", "policy")
+from .streams import month_draws, seed_streams
 
 
 def _report(model: SMEEcosystem, key: str):
@@ -69,8 +67,8 @@ class SMEEcosystem(mesa.Model):
         side.mode()  # a bad SME_SIDE_THREAD is refused now, not in the first month
         kernels.mode()  # and a bad SME_NUMBA (or SME_NUMBA=on without numba)
 
-        seeds = self.rng.integers(0, 2**63 - 1, size=len(STREAMS))
-        self.streams = {name: np.random.default_rng(int(s)) for name, s in zip(STREAMS, seeds)}
+        self.streams, self.row_seeds = seed_streams(self.rng)
+        self.row_draws = month_draws(self.row_seeds, 0)  # set each month by open_month
 
         self.firms = FirmState(capacity=int(p["n_firms"] * 1.25) + 16)
         populate(self.firms, self.streams["population"], p["n_firms"], p, step=0)

@@ -26,6 +26,7 @@ from .rules import credit, demand, exit_entry, innovation, markets, production, 
 from .shocks import credit_multiplier, shock_effects
 from .sizes import sizes_of
 from .state import FirmState
+from .streams import month_draws
 
 # What runs on the second core beside what, on models where side.use() is on: each job
 # handed to the worker (simulation/rules names) and the rules this thread runs until the
@@ -60,16 +61,17 @@ def _open_ledger_and_value_types(s: FirmState, p: dict, demand_index: np.ndarray
     return type_value_table(s, slice(None), p, sizes[1]), sizes, fixed_cost
 
 
-def _independent_draws(s: FirmState, p: dict, streams: dict, index: np.ndarray, shock,
+def _independent_draws(s: FirmState, p: dict, draws: dict, index: np.ndarray, shock,
                        values_job):
     """The month's work that no alliance phase reads or writes: the demand walk, and the
-    uniforms of innovation and exit, each from its own stream. `values_job`: the month's
+    steps of innovation and uniforms of exit, each from its own row stream (`draws`, the
+    month's streams.month_draws). `values_job`: the month's
     _open_ledger_and_value_types, handed over before this one (the worker takes its jobs in
     order), whose sizes the walk reuses."""
     sizes = values_job.result()[1]
-    return (demand.demand_walk(s, p, streams["economy"], index, shock, sizes),
-            innovation.development_steps(streams["innovation"], s.n),
-            streams["entry"].random(s.n))
+    return (demand.demand_walk(s, p, draws["walk"], index, shock, sizes),
+            innovation.development_steps(draws["development"], s.n),
+            draws["exit"].random(s.n))
 
 
 class MonthSchedule:
@@ -88,6 +90,7 @@ class MonthSchedule:
         m.month += 1
         m.policy.new_month()
         demand.advance_demand(m.demand_index, m.p, m.streams["economy"])
+        m.row_draws = month_draws(m.row_seeds, m.steps)
         self.threaded = side.use(m.firms.n)
         m.alliances.cores.threaded = self.threaded  # where the alliance phases' parts run
         self.compiled = kernels.use(m.firms.n)
@@ -119,7 +122,7 @@ class MonthSchedule:
             coord_subsidy=context.coord_subsidy,
         )
         m.last_month = month  # this month's context, for inspection and tests
-        self._independent = side.submit(self.threaded, _independent_draws, s, p, m.streams,
+        self._independent = side.submit(self.threaded, _independent_draws, s, p, m.row_draws,
                                         m.demand_index, shock, self._values)
         return month
 

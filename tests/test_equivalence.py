@@ -456,6 +456,8 @@ def _reuse_rows(kind: str, full_reset: bool):
     m = SMEEcosystem(rng=8, n_firms=400, burn_in=0, months=30, search_prob=0.4)
     for _ in range(4):
         m.step()
+    while m.last_month.coord_mult.size < m.firms.n:  # entry added rows after the month's
+        m.step()  # context was made: on to a month that fits the rows
     if kind == "firms":
         store = m.firms
         rows = np.arange(0, store.n, 5)

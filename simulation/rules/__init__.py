@@ -437,7 +437,7 @@ RULES: dict[str, Rule] = {
         "demand walk, innovation and exit uniforms (schedule._independent_draws)",
         reads=("alive", "level", "market", "scale"),
         writes=("level", "scale"),
-        streams=("economy", "entry", "innovation"),
+        streams=("walk", "development", "exit"),
     ),
     "innovation": Rule(
         "innovation hazard and launches (innovation.innovate)",
