@@ -205,6 +205,20 @@ class _Column:
     width: int = 0
 
 
+def outcome_rows(table: pd.DataFrame):
+    """The comparison table (comparison_table) outcome by outcome, in its order: for each,
+    (its group's title where the outcome opens a group, else None; its rows indexed by
+    scenario; its first row). What the text, markdown and dashboard tables are laid out
+    from."""
+    group = None
+    for outcome in dict.fromkeys(table["outcome"]):
+        rows = table[table["outcome"] == outcome].set_index("scenario")
+        first = rows.iloc[0]
+        opens = first["group"] != group
+        group = first["group"]
+        yield (GROUP_TITLES[group] if opens else None), rows, first
+
+
 def _layout(table: pd.DataFrame, costs: pd.DataFrame, scenarios: list[str], reference: str,
             markdown: bool) -> tuple[list[str], list[bool], list[_Column]]:
     """Row labels, which rows are group titles, and the columns: each scenario's mean and,
@@ -230,13 +244,9 @@ def _layout(table: pd.DataFrame, costs: pd.DataFrame, scenarios: list[str], refe
         for col in columns:
             col.cells.append(cell(col))
 
-    group = None
-    for outcome in dict.fromkeys(table["outcome"]):
-        rows = table[table["outcome"] == outcome].set_index("scenario")
-        first = rows.iloc[0]
-        if first["group"] != group:
-            group = first["group"]
-            title(GROUP_TITLES[group])
+    for group_title, rows, first in outcome_rows(table):
+        if group_title:
+            title(group_title)
         row(f"{first['label']} ({first['unit']})",
             lambda c, rows=rows: fmt(rows.loc[c.scenario, "mean"]) if c.head == "mean"
             else _diff_text(rows.loc[c.scenario], markdown))

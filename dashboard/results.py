@@ -20,8 +20,8 @@ import solara
 from matplotlib.figure import Figure
 
 from analysis import store
-from analysis.compare import FAN_SERIES, comparison_table, fmt
-from analysis.outcomes import GROUP_TITLES, OUTCOMES
+from analysis.compare import FAN_SERIES, comparison_table, fmt, outcome_rows
+from analysis.outcomes import OUTCOMES
 from analysis.summary import LABELS as SUMMARY_LABELS
 from analysis.summary import NO_SHOCK_TEXT
 from analysis.value import AIMS, value_for_money
@@ -220,14 +220,10 @@ def outcome_markdown(table: pd.DataFrame, names: list[str], reference: str,
     head = ["Outcome"] + [escape(titles.get(n, n)) + (" (reference)" if n == reference else "")
                           for n in names]
     lines = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * len(names)]
-    group = None
-    for outcome in dict.fromkeys(table["outcome"]):
-        rows = table[table["outcome"] == outcome].set_index("scenario")
-        first = rows.iloc[0]
-        if first["group"] != group:
-            group = first["group"]
-            lines.append(f"| **{GROUP_TITLES[group]}** |" + " |" * len(names))
-        unit = MONEY if outcome == "policy_spend" else first["unit"]
+    for group_title, rows, first in outcome_rows(table):
+        if group_title:
+            lines.append(f"| **{group_title}** |" + " |" * len(names))
+        unit = MONEY if first["outcome"] == "policy_spend" else first["unit"]
         cells = []
         for n in names:
             if n not in rows.index:
