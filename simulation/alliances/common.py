@@ -425,7 +425,8 @@ class AllianceData:
         """Every partner pair of active alliances: (cell, alliance, target).
 
         `cell` = a * 16 + 4 s + t indexes `book.trust.reshape(-1)` (slot s's trust in slot t,
-        s != t, both members), each once, grouped by occupancy (no use depends on the order);
+        s != t, both members), each once, grouped by occupancy code, then by row, s major
+        (support sums each firm's terms in this order, so it is part of the numbers);
         `target` = 4 a + t indexes the (alliances x members) arrays of the trusted member.
         About 2.3 cells an alliance instead of 16 (most alliances are bilateral). Cached until
         membership changes.
