@@ -51,7 +51,7 @@ def demand_walk(state, p: dict, rng: np.random.Generator, index: np.ndarray, sho
                 sizes: tuple[np.ndarray, np.ndarray] | None = None) -> Walk:
     """The part of production that no alliance phase touches: each firm's demand level takes
     its step, capacity follows it, and the month's supplier failures and noise are drawn
-    (from the economy stream, in this order). It reads the firms' trend, demand level and
+    (from the row stream `walk`, in this order). It reads the firms' trend, demand level and
     capacity and writes only the last two, which the alliance phases never read, so the model
     can take it on a second core while alliances are formed (see `produce`). `sizes`: every
     firm's sizes.sizes_of(trend), if they are known already.
