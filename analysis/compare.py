@@ -111,6 +111,44 @@ def pairs(summary: pd.DataFrame, scenario: str, reference: str, outcome: str):
     return both[outcome].to_numpy(float), both[f"{outcome}_ref"].to_numpy(float)
 
 
+@dataclass(frozen=True)
+class PairedGain:
+    """What a scenario gains over its comparator on one outcome, per unit of extra public
+    money, over the replications where both the spend and the outcome are known: the
+    spend's interval, and the gain signed so that better is above 0 with its interval
+    (ordered low to high), and the per-replication differences both come from."""
+
+    spend: Interval
+    gain: float
+    gain_low: float
+    gain_high: float
+    spend_diffs: np.ndarray
+    gain_diffs: np.ndarray
+
+    @property
+    def cost(self) -> float:
+        """Public money per unit gained; NaN without a gain or without extra spend."""
+        if np.isfinite(self.gain) and self.gain > 0 and self.spend.mean > 0:
+            return self.spend.mean / self.gain
+        return np.nan
+
+
+def paired_gain(summary: pd.DataFrame, scenario: str, against: str, outcome: str,
+                sign: float, level: float = LEVEL) -> PairedGain:
+    """`scenario` against `against` on `outcome` (sign: +1 where more is better, -1 where
+    less is), paired by point and replication: the cost per unit of the CLI's cost table
+    (cost_table) and of the dashboard's value for money (analysis.value)."""
+    s_new, s_old = pairs(summary, scenario, against, "policy_spend")
+    g_new, g_old = pairs(summary, scenario, against, outcome)
+    known = np.isfinite(s_new - s_old) & np.isfinite(g_new - g_old)
+    s_new, s_old, g_new, g_old = s_new[known], s_old[known], g_new[known], g_old[known]
+    gain = paired_ci(g_new, g_old, level)
+    # (+ 0.0: a gain of zero is shown as 0, not -0, when the sign flips it)
+    low, high = sorted((sign * gain.low + 0.0, sign * gain.high + 0.0))
+    return PairedGain(paired_ci(s_new, s_old, level), sign * gain.mean + 0.0, low, high,
+                      s_new - s_old, sign * (g_new - g_old))
+
+
 # --------------------------------------------------------------------------- tables
 def comparison_table(summary: pd.DataFrame, scenarios: list[str], reference: str,
                      outcomes: list[str], level: float = LEVEL) -> pd.DataFrame:
@@ -158,15 +196,13 @@ def cost_table(summary: pd.DataFrame, comparators: dict[str, str],
     """Public money (thousand) per unit of outcome gained over each scenario's comparator."""
     rows = []
     for name, against in comparators.items():
-        spend = paired_ci(*pairs(summary, name, against, "policy_spend"), level).mean
         for outcome, sign, unit in COSTS:
-            gain = paired_ci(*pairs(summary, name, against, outcome), level)
-            g, lo = sign * gain.mean, min(sign * gain.low, sign * gain.high)
-            ok = np.isfinite(g) and g > 0 and spend > 0
+            pg = paired_gain(summary, name, against, outcome, sign, level)
             rows.append({"scenario": name, "against": against, "outcome": outcome,
-                         "measure": f"Cost {unit}", "extra_spend": spend, "gain": g,
-                         "gain_significant": bool(np.isfinite(lo) and lo > 0),
-                         "cost": spend / g if ok else np.nan})
+                         "measure": f"Cost {unit}", "extra_spend": pg.spend.mean,
+                         "gain": pg.gain,
+                         "gain_significant": bool(np.isfinite(pg.gain_low) and pg.gain_low > 0),
+                         "cost": pg.cost})
     return pd.DataFrame(rows, columns=["scenario", "against", "outcome", "measure",
                                        "extra_spend", "gain", "gain_significant", "cost"])
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .compare import LEVEL, paired_ci, pairs
+from .compare import LEVEL, paired_gain
 
 
 @dataclass(frozen=True)
@@ -93,17 +93,8 @@ def value_for_money(summary: pd.DataFrame, comparators: dict[str, str], aim: str
     a = AIMS[aim]
     rows = []
     for k, (name, against) in enumerate(comparators.items()):
-        s_new, s_old = pairs(summary, name, against, "policy_spend")
-        g_new, g_old = pairs(summary, name, against, a.outcome)
-        # the runs whose spend and outcome are both known, for the intervals and the resampling
-        known = np.isfinite(s_new - s_old) & np.isfinite(g_new - g_old)
-        s_new, s_old, g_new, g_old = s_new[known], s_old[known], g_new[known], g_old[known]
-        spend_d, gain_d = s_new - s_old, a.sign * (g_new - g_old)
-        spend = paired_ci(s_new, s_old, level)
-        gain = paired_ci(g_new, g_old, level)
-        # (+ 0.0: a gain of zero is shown as 0, not -0, when the sign flips it)
-        g, glo, ghi = (a.sign * gain.mean + 0.0,
-                       *sorted((a.sign * gain.low + 0.0, a.sign * gain.high + 0.0)))
+        pg = paired_gain(summary, name, against, a.outcome, a.sign, level)
+        spend, g, glo, ghi = pg.spend, pg.gain, pg.gain_low, pg.gain_high
         if not spend.mean > 0:
             status = "no_spend"
         elif not g > 0:
@@ -112,9 +103,9 @@ def value_for_money(summary: pd.DataFrame, comparators: dict[str, str], aim: str
             status = "not_significant"
         else:
             status = "ranked"
-        cost = spend.mean / g if status in ("ranked", "not_significant") else np.nan
+        cost = pg.cost  # NaN without a gain or without extra spend
         per = g / spend.mean * 1000.0 if spend.mean > 0 else np.nan
-        clo, chi, plo, phi = _ratio_interval(spend_d, gain_d, level, seed + k)
+        clo, chi, plo, phi = _ratio_interval(pg.spend_diffs, pg.gain_diffs, level, seed + k)
         rows.append({"scenario": name, "against": against, "aim": aim, "reps": spend.n,
                      "spend": spend.mean, "spend_low": spend.low, "spend_high": spend.high,
                      "gain": g, "gain_low": glo, "gain_high": ghi, "cost": cost,

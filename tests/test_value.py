@@ -58,3 +58,33 @@ def test_a_run_with_a_missing_outcome_is_left_out_of_every_figure():
     assert frame.loc["cheap", "cost_low"] <= frame.loc["cheap", "cost"] <= frame.loc[
         "cheap", "cost_high"]
     assert np.signbit(frame.loc["same", "gain"]) == False  # noqa: E712
+
+
+def test_the_cli_cost_table_and_the_dashboard_agree_on_cost_per_unit():
+    """run.py compare's costs.csv (compare.cost_table) and the dashboard's value for money
+    price a point of output loss avoided alike, with the same significance, gain or none:
+    both come from compare.paired_gain."""
+    from analysis.compare import cost_table
+
+    rng = np.random.default_rng(3)
+    summary = pd.concat([runs("none", [0.0] * 8, [20.0] * 8),
+                         runs("helps", [50.0 + r for r in range(8)], [20.0] * 8),
+                         runs("noisy", [50.0] * 8, [20.0] * 8),
+                         runs("hurts", [50.0] * 8, [20.0] * 8)]).assign(survival_rate=100.0)
+    lost = {"helps": 8.0 + rng.normal(0, 0.2, 8), "noisy": 9.5 + rng.normal(0, 3, 8),
+            "hurts": 11.0 + rng.normal(0, 0.2, 8)}
+    for name, values in lost.items():
+        summary.loc[summary["scenario"] == name, "output_lost"] = values
+    comparators = {n: "none" for n in lost}
+    costs = cost_table(summary, comparators).set_index(["scenario", "outcome"])
+    value = value_for_money(summary, comparators, "output").set_index("scenario")
+    for name in lost:
+        cli, page = costs.loc[(name, "output_lost")], value.loc[name]
+        np.testing.assert_equal(cli["cost"], page["cost"])
+        assert cli["gain_significant"] == (page["status"] == "ranked")
+    assert np.isfinite(value.loc["helps", "cost"]) and value.loc["helps", "status"] == "ranked"
+    assert value.loc["noisy", "status"] == "not_significant"  # priced, marked (ns) by the CLI
+    assert np.isfinite(costs.loc[("noisy", "output_lost"), "cost"])
+    assert value.loc["hurts", "status"] == "no_gain" and np.isnan(costs.loc[("hurts",
+                                                                              "output_lost"),
+                                                                             "cost"])
