@@ -6,14 +6,16 @@ Two kinds, both seeded from the model's seed:
   long, so that one phase's draws do not shift another's.
 - *Row streams* (`ROW_STREAMS`): the draws that belong to one firm row each month (its
   demand step, jump, supplier failure and order noise; the step of its development
-  project; its closure uniform). Draw k of month t comes from its own generator, child k of
-  SeedSequence(stream seed, spawn_key=(t,)), and element i of a draw is row i's. So a
-  firm's draws depend only on the stream, the month, the draw and its row: not on how many
-  rows the model has, nor on what other firms did. Two runs with the same seed, one with a
-  shock or a policy and one without, give every firm row the same luck (common random
-  numbers firm by firm), so their paired difference measures the shock or the policy and
-  not a reshuffle of who was lucky. With a sequential stream, one more entrant in one run
-  (a longer draw) shifted every later draw of every firm.
+  project; its closure uniform). Draw k of model step t (Mesa's counter: 1, 2, ...,
+  counting the burn-in) comes from its own generator, child k of SeedSequence(stream seed,
+  spawn_key=(t,)), and element i of a draw is row i's. So a row's draws depend only on the
+  stream, the step, the draw and the row: not on how many rows the model has, nor on what
+  other firms did. Two runs with the same seed, one with a shock or a policy and one
+  without, give every firm present in both the same luck (common random numbers firm by
+  firm), so their paired difference measures the shock or the policy and not a reshuffle
+  of who was lucky. With a sequential stream, one more entrant in one run (a longer draw)
+  shifted every firm's later draws. The entrants themselves still come from the sequential
+  `entry` stream (how many, and their attributes), as do the alliances' and policies' draws.
 """
 
 from __future__ import annotations

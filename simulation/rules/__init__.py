@@ -312,7 +312,7 @@ RULES: dict[str, Rule] = {
             "memory_trust",
             "n_alliances",
         ),
-        streams=("entry",),
+        streams=(),  # its uniforms come from the row stream `exit` (independent_draws)
     ),
     "entry": Rule(
         "entrants (exit_entry.entrant_count, population.populate)",
@@ -450,7 +450,7 @@ RULES: dict[str, Rule] = {
             "var_cost_ratio",
         ),
         writes=("innovation_progress", "innovations", "var_cost_ratio"),
-        streams=("innovation",),
+        streams=(),  # its steps come from the row stream `development` (independent_draws)
     ),
     "ending": Rule(
         "which alliances end, renewals (Dissolution.ending)",
