@@ -193,7 +193,9 @@ def cost_comparators(scenarios: list[Scenario], reference: str) -> dict[str, str
 
 def cost_table(summary: pd.DataFrame, comparators: dict[str, str],
                level: float = LEVEL) -> pd.DataFrame:
-    """Public money (thousand) per unit of outcome gained over each scenario's comparator."""
+    """Public money (thousand) per unit of outcome gained over each scenario's comparator
+    (paired_gain: extra spend and gain over the replications where both are known, so that
+    cost = extra_spend / gain on every row)."""
     rows = []
     for name, against in comparators.items():
         for outcome, sign, unit in COSTS:
@@ -281,7 +283,7 @@ def _layout(table: pd.DataFrame, costs: pd.DataFrame, scenarios: list[str], refe
             col.cells.append(cell(col))
 
     for group_title, rows, first in outcome_rows(table):
-        if group_title:
+        if group_title is not None:
             title(group_title)
         row(f"{first['label']} ({first['unit']})",
             lambda c, rows=rows: fmt(rows.loc[c.scenario, "mean"]) if c.head == "mean"

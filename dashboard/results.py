@@ -221,7 +221,7 @@ def outcome_markdown(table: pd.DataFrame, names: list[str], reference: str,
                           for n in names]
     lines = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * len(names)]
     for group_title, rows, first in outcome_rows(table):
-        if group_title:
+        if group_title is not None:
             lines.append(f"| **{group_title}** |" + " |" * len(names))
         unit = MONEY if first["outcome"] == "policy_spend" else first["unit"]
         cells = []

@@ -456,8 +456,11 @@ def _reuse_rows(kind: str, full_reset: bool):
     m = SMEEcosystem(rng=8, n_firms=400, burn_in=0, months=30, search_prob=0.4)
     for _ in range(4):
         m.step()
-    while m.last_month.coord_mult.size < m.firms.n:  # entry added rows after the month's
-        m.step()  # context was made: on to a month that fits the rows
+    for _ in range(12):  # entry may have added rows after the month's context was made:
+        if m.last_month.coord_mult.size == m.firms.n:  # on to a month that fits the rows
+            break
+        m.step()
+    assert m.last_month.coord_mult.size == m.firms.n
     if kind == "firms":
         store = m.firms
         rows = np.arange(0, store.n, 5)

@@ -14,9 +14,10 @@ from simulation.streams import ROW_STREAMS, STREAMS, RowDraws, month_draws, seed
 def test_a_draw_of_more_rows_begins_with_the_draw_of_fewer():
     for n, more in ((1, 2), (999, 1000), (5000, 5123)):
         a, b = RowDraws(7, 3), RowDraws(7, 3)
-        for call in ("random", "standard_normal", "random"):
-            short = getattr(a, call)(n, dtype=np.float32)
-            long = getattr(b, call)(more, dtype=np.float32)
+        for call, dtype in (("random", np.float32), ("standard_normal", np.float32),
+                            ("random", np.float32), ("random", np.float64)):
+            short = getattr(a, call)(n, dtype=dtype)
+            long = getattr(b, call)(more, dtype=dtype)
             np.testing.assert_array_equal(short, long[:n])
 
 
