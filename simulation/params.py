@@ -303,7 +303,7 @@ PARAMS_LIST: list[Param] = [
        "that the newcomer starts with.", float,
        label="Share of trust passed on when a partner recommends someone"),
     # --- economy -----------------------------------------------------------
-    _P("demand_growth", 0.05, -0.2, 0.3, "per year", "economy",
+    _P("demand_growth", 0.058, -0.2, 0.3, "per year", "economy",
        "How fast customers' demand grows each year in ordinary times, in every sector and country.",
        float,
        label="Growth of customer demand"),
@@ -350,10 +350,16 @@ PARAMS_LIST: list[Param] = [
        "country's usual standing: more where the firm sees strong institutional support and "
        "for each partnership it holds, less where it sees weak support.", float,
        label="Bank credit available"),
+    _P("working_capital_months", 2.5, 0.0, 12.0, "months of costs", "economy",
+       "The months of its costs a firm must finance between paying for inputs and staff and "
+       "being paid by its customers (its cash conversion cycle; about 76 days for Spanish "
+       "SMEs): a firm whose cash and unused credit cover less cannot run at full capacity.",
+       float, label="Working capital a firm must finance"),
     _P("cash_squeeze_cut", 0.05, 0.0, 1.0, "share per month", "economy",
-       "A firm whose cash and unused credit no longer cover a month of its costs cannot pay "
-       "for all its staff and inputs: it cuts this share of its capacity each month (and loses "
-       "the customers it can no longer serve), in proportion to how short it is.", float,
+       "A firm whose cash and unused credit no longer cover the working capital it must "
+       "finance cannot pay for all its staff and inputs: it cuts this share of its capacity "
+       "each month (and loses the customers it can no longer serve), in proportion to how "
+       "short it is.", float,
        label="Capacity cut by a firm short of cash and credit"),
     _P("alliance_credit_bonus", 0.1, 0.0, 1.0, "share per alliance", "economy",
        "How much larger a firm's credit line is for each partnership it holds: joint loan and "

@@ -25,14 +25,21 @@ def test_a_firm_short_of_cash_and_credit_cuts_capacity(firms):
     s.revenue[:] = 100.0
     s.flow_profit[:] = 0.0  # costs of 100 a month
     s.capital[:] = [500.0, 50.0, -80.0, -200.0]
-    s.credit_limit[:] = 100.0  # cover: 6, 1.5, 0.2 and -1 months
+    s.credit_limit[:] = 100.0  # cash and credit: 6, 1.5, 0.2 and -1 months of costs
     s.scale[:] = 10.0
     p["cash_squeeze_cut"] = 0.2
+    p["working_capital_months"] = 1.0  # cover = those months
     squeeze.cash_squeeze(s, p)
     np.testing.assert_allclose(s.scale, [10.0, 10.0, 10.0 * (1 - 0.2 * 0.8), 8.0])
-    p["cash_squeeze_cut"] = 0.0
-    squeeze.cash_squeeze(s, p)  # off: nothing moves
-    np.testing.assert_allclose(s.scale, [10.0, 10.0, 8.4, 8.0])
+    p["working_capital_months"] = 2.0  # cover 3, 0.75, 0.1, -0.5
+    s.scale[:] = 10.0
+    squeeze.cash_squeeze(s, p)
+    np.testing.assert_allclose(s.scale, [10.0, 10.0 * (1 - 0.2 * 0.25), 10.0 * (1 - 0.2 * 0.9),
+                                         8.0])
+    s.scale[:] = 10.0
+    for off in ({"cash_squeeze_cut": 0.0}, {"working_capital_months": 0.0}):
+        squeeze.cash_squeeze(s, {**p, **off})  # off: nothing moves
+        np.testing.assert_allclose(s.scale, 10.0)
 
 
 def test_markets_reached_with_partners_grow_demand_more_where_contracts_hold(firms):

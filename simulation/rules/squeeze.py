@@ -1,9 +1,13 @@
 """The cash squeeze: a firm short of cash and credit cuts capacity (ODD §7.13).
 
-A firm whose cash and unused credit no longer cover a month of its costs cannot pay for all
-its staff and inputs. It cuts its capacity, and with it the customers it can serve:
+A firm pays for its inputs and staff before its customers pay it: it must finance
+`working_capital_months` of its costs (its cash conversion cycle: receivables plus inventories
+less payables, about 76 days on average for Spanish SMEs, García-Teruel and Martínez-Solano
+2007). A firm whose cash and unused credit no longer cover that cannot pay for all its staff
+and inputs. It cuts its capacity, and with it the customers it can serve:
 
-    cover = (capital + credit line) / this month's costs          (months)
+    need  = working_capital_months x this month's costs
+    cover = (capital + credit line) / need
     short = min(max(1 - cover, 0), 1)
     capacity x (1 - cash_squeeze_cut x short)
 
@@ -20,10 +24,10 @@ import numpy as np
 
 def cash_squeeze(state, p: dict) -> None:
     """Cut the capacity of the firms short of cash and credit."""
-    cut = p["cash_squeeze_cut"]
-    if cut <= 0.0:
+    cut, months = p["cash_squeeze_cut"], p["working_capital_months"]
+    if cut <= 0.0 or months <= 0.0:
         return
-    cost = np.maximum(state.revenue - state.flow_profit, 1e-9)
-    rows = np.flatnonzero((state.capital + state.credit_limit < cost) & state.alive)
-    cover = (state.capital[rows] + state.credit_limit[rows]) / cost[rows]
+    need = months * np.maximum(state.revenue - state.flow_profit, 1e-9)
+    rows = np.flatnonzero((state.capital + state.credit_limit < need) & state.alive)
+    cover = (state.capital[rows] + state.credit_limit[rows]) / need[rows]
     state.scale[rows] *= 1.0 - cut * np.minimum(1.0 - cover, 1.0)
