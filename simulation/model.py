@@ -23,7 +23,7 @@ from .scenario import Scenario, apply_settings, load_scenario
 from .schedule import MonthSchedule
 from .shocks import random_shocks
 from .state import FirmState
-from .streams import month_draws, seed_streams
+from .streams import seed_streams
 
 
 def _report(model: SMEEcosystem, key: str):
@@ -68,7 +68,6 @@ class SMEEcosystem(mesa.Model):
         kernels.mode()  # and a bad SME_NUMBA (or SME_NUMBA=on without numba)
 
         self.streams, self.row_seeds = seed_streams(self.rng)
-        self.row_draws = month_draws(self.row_seeds, 0)  # set each month by open_month
 
         self.firms = FirmState(capacity=int(p["n_firms"] * 1.25) + 16)
         populate(self.firms, self.streams["population"], p["n_firms"], p, step=0)

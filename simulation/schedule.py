@@ -90,7 +90,6 @@ class MonthSchedule:
         m.month += 1
         m.policy.new_month()
         demand.advance_demand(m.demand_index, m.p, m.streams["economy"])
-        m.row_draws = month_draws(m.row_seeds, m.steps)
         self.threaded = side.use(m.firms.n)
         m.alliances.cores.threaded = self.threaded  # where the alliance phases' parts run
         self.compiled = kernels.use(m.firms.n)
@@ -122,7 +121,8 @@ class MonthSchedule:
             coord_subsidy=context.coord_subsidy,
         )
         m.last_month = month  # this month's context, for inspection and tests
-        self._independent = side.submit(self.threaded, _independent_draws, s, p, m.row_draws,
+        self._independent = side.submit(self.threaded, _independent_draws, s, p,
+                                        month_draws(m.row_seeds, m.steps),
                                         m.demand_index, shock, self._values)
         return month
 

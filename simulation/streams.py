@@ -37,14 +37,14 @@ def seed_streams(rng: np.random.Generator) -> tuple[dict, dict]:
 
 
 class RowDraws:
-    """One row stream's draws in one month: each call draws from a fresh generator (the
-    next child of SeedSequence(seed, spawn_key=(month,))), whose element i is row i's.
+    """One row stream's draws in one model step: each call draws from a fresh generator
+    (the next child of SeedSequence(seed, spawn_key=(step,))), whose element i is row i's.
 
     A generator fills an array element by element, so the first n values of a draw of any
     length >= n are the same (tests/test_streams.py)."""
 
-    def __init__(self, seed: int, month: int):
-        self._seq = np.random.SeedSequence(seed, spawn_key=(month,))
+    def __init__(self, seed: int, step: int):
+        self._seq = np.random.SeedSequence(seed, spawn_key=(step,))
 
     def _next(self) -> np.random.Generator:
         return np.random.Generator(np.random.PCG64(self._seq.spawn(1)[0]))
