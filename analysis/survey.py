@@ -99,6 +99,7 @@ def observe(model: SMEEcosystem) -> Observation:
     firms = pd.DataFrame({
         **firm_labels(s, eligible),
         "employees": s.employees[eligible].astype(float),
+        "age": s.age[eligible],  # months since entry (at least 24: alive through both years)
         "revenue_prev_year": prev_year,
         "revenue_survey_year": survey_year,
         "alliances_at_start": _pad(held_start, n)[eligible],

@@ -278,18 +278,52 @@ def test_criteria_count_the_replications_meeting_each_bar():
 
     from analysis.validation import criteria
 
-    def rep(coef, p, r2, inst, rows_pass, facts_pass):
+    def rep(coef, p, r2, inst, rows_pass, facts_pass, moments_pass=None):
+        moments_pass = rows_pass if moments_pass is None else moments_pass
         fit = {"r2": r2, "coefficients": {"collaboration_frequency": {"coef": coef, "p": p},
                                           "institutional_context": {"coef": inst, "p": 0.5}}}
         return SimpleNamespace(
             regressions={"model1": fit},
-            table1={"collaboration_frequency": {"passed": rows_pass},
-                    "institutional_context": {"passed": False}},  # an input: not counted
+            table1={"collaboration_frequency": {
+                        "passed": rows_pass, "pass": {"mean": True, "sd": moments_pass}},
+                    "institutional_context": {  # an input: not counted
+                        "passed": False, "pass": {"mean": False, "sd": False}}},
             facts={"zipf": {"pass": facts_pass}})
 
     reps = [rep(0.5, 0.01, 0.2, 0.1, True, True), rep(0.5, 0.2, 0.1, -0.1, True, False),
-            rep(-0.5, 0.01, 0.8, 0.2, False, True), rep(0.3, 0.04, 0.15, 0.0, True, True)]
+            # a row failing on its range alone: its mean and sd still count
+            rep(-0.5, 0.01, 0.8, 0.2, False, True, moments_pass=True),
+            rep(0.3, 0.04, 0.15, 0.0, True, True)]
     got = criteria(reps)
-    assert got == {"table1_every_row": 0.75, "model1_collaboration_positive_p05": 0.5,
+    assert got == {"table1_every_row": 0.75, "table1_means_and_sds": 1.0,
+                   "model1_collaboration_positive_p05": 0.5,
                    "model1_institutions_positive": 0.5, "model1_r2_in_range": 0.5,
                    "every_stylized_fact": 0.75}
+
+
+def test_range_bar_reach_has_known_answers(small_run):
+    from analysis.validation import normal_outside_share, outside_shares, tolerated_outside_share
+
+    # 500 firms all inside on 80 % of seeds: (1 - q)^500 = 0.8
+    q = tolerated_outside_share()
+    assert q == pytest.approx(1 - 0.8 ** (1 / 500)) and (1 - q) ** 500 == pytest.approx(0.8)
+    targets = load_targets(SHIPPED_TARGETS)
+    # growth: mean 12.8, sd 8.5, range -5..45, both sides open: Phi(-2.094) + 1 - Phi(3.788)
+    assert normal_outside_share(targets.loc["annual_revenue_growth_pct"]) == pytest.approx(
+        0.018201, abs=1e-5)
+    # innovations, a count from 0: only above 6.5, 1 - Phi((6.5 - 2.4) / 1.3)
+    assert normal_outside_share(targets.loc["innovations_per_year"]) == pytest.approx(
+        0.000806, abs=1e-5)
+    # a survey range that is the whole scale leaves nothing outside
+    assert normal_outside_share(targets.loc["resilience_score"]) == 0.0
+    # the share outside is weighted as the sample draws firms: one firm outside in one cell
+    _, firms = small_run
+    firms = firms.copy()
+    weights = design_weights(firms)
+    assert outside_shares(firms, targets)["collaboration_frequency"] == 0.0
+    row = firms.index[0]
+    firms.loc[row, "innovations_per_year"] = 7
+    firms.loc[firms.index != row, "innovations_per_year"] = np.minimum(
+        firms.loc[firms.index != row, "innovations_per_year"], 6)
+    assert outside_shares(firms, targets)["innovations_per_year"] == pytest.approx(
+        weights[row] / weights.sum())
