@@ -134,9 +134,12 @@ AGE_LABELS = ("2-5 years", "5-10 years", "over 10 years")
 
 def growth_by_age(firms: pd.DataFrame) -> dict:
     """Reported, not judged (TARGETS §4 does not list it): the mean annual revenue growth (%,
-    the survey's measure) of the firms alive through both survey years, by age band. Among
-    surviving firms the young grow faster than the mature in firm-level data (Evans 1987;
-    Haltiwanger, Jarmin and Miranda 2013): `young_minus_old` is above 0 there."""
+    the survey's measure) of all firms alive through both survey years (the eligible firms,
+    unweighted), by age band in months since entry (AGE_BANDS: 24-59, 60-119, 120 and more).
+    Among surviving firms the young grow faster than the mature in firm-level data (Evans
+    1987; Haltiwanger, Jarmin and Miranda 2013): `young_minus_old` is above 0 there. The initial
+    population is drawn with ages of 1 to 20 years, so over a run of a few years the youngest
+    band holds only firms that entered during the run and the oldest mostly initial firms."""
     growth = (firms["revenue_survey_year"] / firms["revenue_prev_year"] - 1.0) * 100.0
     band = np.digitize(firms["age"].to_numpy(), AGE_BANDS[1:-1])
     means = [float(growth[band == b].mean()) if (band == b).any() else float("nan")

@@ -355,8 +355,8 @@ def results(reps: list[Replication], overrides: dict, seconds: float,
         "replications": over_replications(reps),
         # how far each range bar is: the share outside the survey's range that the bar
         # tolerates, and the share a normal with the survey's mean and sd puts there
-        "range_bar": {"bar_share": BAR_SHARE, "sample_size": SAMPLE_SIZE,
-                      "tolerated_outside_share": tolerated_outside_share(),
+        "range_bar": {"bar_share": BAR_SHARE, "sample_size": len(survey),
+                      "tolerated_outside_share": tolerated_outside_share(len(survey)),
                       "normal_outside_share": {v: normal_outside_share(targets.loc[v])
                                                for v in VARIABLES}},
         "files": ["survey.csv", "validation.json", "validation.md", *FIGURES],
@@ -415,14 +415,14 @@ def format_summary(res: dict) -> str:
         rng = f"{_num(lo)} to {_num(hi) if hi is not None else 'inf'}"
         lines.append(f"  {name:<26} {_num(f['value'], 3):>8}  [{rng}]  {_verdict(f['pass'])}")
     age = res["growth_by_age"]
-    lines.append("Growth by age of surviving firms (reported; in firm data the young grow "
+    lines.append("Growth by age of eligible firms (reported; in firm data the young grow "
                  "faster): " + ", ".join(f"{b} {g:.1f} %" for b, g in
                                          zip(age["bands"], age["mean_growth_pct"])))
     if res["reps"] > 1:
         bar = res["range_bar"]
         lines.append(f"Table 1 over {res['reps']} replications: pass rate of mean, sd and range; "
                      "share of eligible firms outside the survey's range (a normal with its "
-                     f"mean and sd; {bar['bar_share']:.0%} of samples inside needs at most "
+                     f"mean and sd; {_percent(bar['bar_share'])} of samples inside needs at most "
                      f"{_percent(bar['tolerated_outside_share'])})")
         for v, r in res["replications"]["table1"].items():
             if v in INPUTS:
@@ -506,11 +506,16 @@ def _facts_markdown(res: dict) -> list[str]:
 
 def _age_markdown(res: dict) -> list[str]:
     age, many = res["growth_by_age"], res["reps"] > 1
+    seed = f" (seed {res['seed']})" if many else ""
     out = ["Reported, not judged (TARGETS §4 does not list it): mean annual revenue growth of "
-           "the surveyed firms (alive through both years) by age. In firm-level data the young "
-           "among surviving firms grow faster than the mature (Evans 1987; Haltiwanger, "
-           "Jarmin and Miranda 2013).", "",
-           "| age | share of firms | mean growth % |" + (" mean ± sd over reps |" if many else ""),
+           "all eligible firms (alive through both survey years, unweighted) by age. In "
+           "firm-level data the young among surviving firms grow faster than the mature (Evans "
+           "1987; Haltiwanger, Jarmin and Miranda 2013). The initial population is drawn with "
+           "ages of 1 to 20 years, so over a run of a few years the youngest band holds only "
+           "firms that entered during the run and the oldest mostly firms of the initial "
+           "population.", "",
+           f"| age | share of firms{seed} | mean growth %{seed} |"
+           + (" mean ± sd over reps |" if many else ""),
            "|---|---|---|" + ("---|" if many else "")]
     for i, band in enumerate(age["bands"]):
         line = f"| {band} | {age['share'][i]:.2f} | {age['mean_growth_pct'][i]:.1f} |"
@@ -549,8 +554,8 @@ def markdown_report(res: dict) -> str:
     if res["reps"] > 1:
         bar = res["range_bar"]
         parts += [f"Over {res['reps']} replications (seeds {res['replications']['seeds']}):", "",
-                  "| variable | mean ± sd of the mean | mean ± sd of the sd | pass rate "
-                  "| mean | sd | range | outside the survey's range | normal |",
+                  "| variable | mean ± sd of the mean | mean ± sd of the sd | pass: row "
+                  "| pass: mean | pass: sd | pass: range | outside the survey's range | normal |",
                   "|---|---|---|---|---|---|---|---|---|"]
         for v, r in res["replications"]["table1"].items():
             rates = (["input"] * 4 if v in INPUTS else
@@ -560,11 +565,12 @@ def markdown_report(res: dict) -> str:
                          f"| {r['sd']['mean']:.2f} ± {r['sd']['sd']:.2f} | {' | '.join(rates)} "
                          f"| {_percent(r['outside_share']['mean'])} "
                          f"| {_percent(bar['normal_outside_share'][v])} |")
-        parts += ["", "Pass rates: the whole row, then each of its tests. *Outside the survey's "
+        parts += ["", "Pass rates (share of the seeds): the whole row, then each of its tests. "
+                  "*Outside the survey's "
                   "range*: the share of all eligible firms (weighted as the sample draws them) "
                   "below the survey's min or above its max, mean over the replications. "
                   f"{bar['sample_size']} sampled firms all fall inside on at least "
-                  f"{bar['bar_share']:.0%} of the seeds only if at most "
+                  f"{_percent(bar['bar_share'])} of the seeds only if at most "
                   f"{_percent(bar['tolerated_outside_share'])} of the population lies "
                   "outside. *Normal*: the share a normal distribution with the survey's own "
                   "mean and sd puts outside its range (docs/ODD.md, Section 10.3).", ""]
