@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .survey import Observation
+from .survey import Observation, revenue_growth_pct
 
 TAIL_EMPLOYEES = 10.0  # the upper tail: small and medium firms (and any larger)
 SIZE_BINS = 8  # equal-count bins of log size for the volatility-size slope
@@ -140,7 +140,7 @@ def growth_by_age(firms: pd.DataFrame) -> dict:
     1987; Haltiwanger, Jarmin and Miranda 2013): `young_minus_old` is above 0 there. The initial
     population is drawn with ages of 1 to 20 years, so over a run of a few years the youngest
     band holds only firms that entered during the run and the oldest mostly initial firms."""
-    growth = (firms["revenue_survey_year"] / firms["revenue_prev_year"] - 1.0) * 100.0
+    growth = revenue_growth_pct(firms)
     band = np.digitize(firms["age"].to_numpy(), AGE_BANDS[1:-1])
     means = [float(growth[band == b].mean()) if (band == b).any() else float("nan")
              for b in range(len(AGE_LABELS))]

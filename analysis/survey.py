@@ -162,6 +162,12 @@ def _pad(x: np.ndarray, n: int) -> np.ndarray:
     return np.concatenate([x, np.zeros(n - x.size, dtype=x.dtype)])
 
 
+def revenue_growth_pct(firms: pd.DataFrame) -> pd.Series:
+    """Annual revenue growth (%) of eligible firms: the survey year's revenue over the
+    previous year's (12-month sums), unrounded."""
+    return (firms["revenue_survey_year"] / firms["revenue_prev_year"] - 1.0) * 100.0
+
+
 def measure(firms: pd.DataFrame) -> pd.DataFrame:
     """The five survey scales of eligible firms (docs/ODD.md, Section 7.21)."""
     out = firms[["uid", "country", "sector", "size_class"]].copy()
@@ -170,8 +176,7 @@ def measure(firms: pd.DataFrame) -> pd.DataFrame:
     usual = firms["engaged_months"] / (YEAR * np.maximum(firms["max_alliances"], 1))
     out["collaboration_frequency"] = np.minimum(5.0 * usual, 5.0).round(DECIMALS)
     out["innovations_per_year"] = firms["innovations"].astype(int)
-    growth = (firms["revenue_survey_year"] / firms["revenue_prev_year"] - 1.0) * 100.0
-    out["annual_revenue_growth_pct"] = growth.round(DECIMALS)
+    out["annual_revenue_growth_pct"] = revenue_growth_pct(firms).round(DECIMALS)
     out["resilience_score"] = firms["resilience"].round(DECIMALS)
     out["institutional_context"] = firms["institutions"].round(DECIMALS)
     return out
